@@ -1,0 +1,36 @@
+import * as v from 'valibot';
+import { DeliveryErrorNoticeSchema } from './events.ts';
+
+/**
+ * What the ingest puts on the queue and the processor takes off it: one schema, both sides.
+ * The webhook travels as the validated envelope; the processor validates it again, so a
+ * message that somehow doesn't match fails loudly instead of being half-applied.
+ */
+
+const ReceivedAt = v.pipe(v.string(), v.isoTimestamp());
+
+export const QUARANTINE_SOURCES = ['happycolis', 'delivery-errors'] as const;
+export type QuarantineSource = (typeof QUARANTINE_SOURCES)[number];
+
+export const QueueMessageSchema = v.variant('kind', [
+  v.object({
+    kind: v.literal('webhook'),
+    receivedAt: ReceivedAt,
+    webhook: v.unknown(),
+  }),
+  v.object({
+    kind: v.literal('delivery-error'),
+    receivedAt: ReceivedAt,
+    notice: DeliveryErrorNoticeSchema,
+  }),
+  v.object({
+    kind: v.literal('quarantine'),
+    receivedAt: ReceivedAt,
+    source: v.picklist(QUARANTINE_SOURCES),
+    errors: v.array(v.object({ path: v.string(), message: v.string() })),
+    /** The payload as received, tokens redacted, base64 so any bytes survive the queue. */
+    payloadBase64: v.string(),
+  }),
+]);
+export type QueueMessage = v.InferOutput<typeof QueueMessageSchema>;
+export type QueueMessageKind = QueueMessage['kind'];

@@ -1,0 +1,170 @@
+import type { IntegrationEvent, IntegrationState, LifecycleStep } from './events.ts';
+
+/**
+ * The state rules, written once.
+ *
+ * Events are ordered by `(header.date, lifecycle rank, messageId)`. Arrival order is never
+ * trusted: the integration item keeps one *register* per lifecycle step holding the greatest
+ * event of that step seen so far, and the current state is derived from the registers:
+ *
+ * - no `rejected` seen: the state of the greatest event of any step;
+ * - a `rejected` seen: the connection attempt is over, so `created` and `accepted` no longer
+ *   count; the state is that of the greatest `rejected` or `errored` event.
+ *
+ * Each register only ever moves forward (a conditional write: "this event is greater than the
+ * one stored for its step"), so the result depends on the set of events only — not on their
+ * order, not on duplicates — and concurrent writers cannot undo each other.
+ */
+
+/** Rank breaks ties between events of the same instant in lifecycle order. */
+export const LIFECYCLE_RANK: Readonly<Record<LifecycleStep, number>> = {
+  created: 0,
+  accepted: 1,
+  rejected: 2,
+  errored: 3,
+};
+
+/**
+ * The ordering key of an event: `<ISO date>#<rank>#<messageId>`. ISO dates from
+ * `toISOString()` have a fixed width, so comparing keys as strings compares
+ * `(date, rank, messageId)` in that order. DynamoDB compares strings by their UTF-8 bytes;
+ * {@link compareKeys} does the same, so the store's condition and the core agree.
+ */
+export const eventKey = (event: Pick<IntegrationEvent, 'header' | 'step'>): string =>
+  `${event.header.date}#${LIFECYCLE_RANK[event.step]}#${event.header.messageId}`;
+
+const utf8 = new TextEncoder();
+
+/** Byte-wise comparison of two ordering keys, as DynamoDB compares strings. */
+export const compareKeys = (a: string, b: string): number => {
+  const x = utf8.encode(a);
+  const y = utf8.encode(b);
+  const length = Math.min(x.length, y.length);
+  for (let i = 0; i < length; i++) {
+    const difference = (x[i] as number) - (y[i] as number);
+    if (difference !== 0) return difference;
+  }
+  return x.length - y.length;
+};
+
+/** The state an event of a step moves the integration to. The type decides, not `body.state`. */
+export const resultingState = (event: Pick<IntegrationEvent, 'step' | 'body'>): IntegrationState => {
+  switch (event.step) {
+    case 'created':
+      return 'PENDING';
+    case 'accepted':
+      return 'ACTIVE';
+    case 'rejected':
+      return event.body.state === 'ERROR' ? 'ERROR' : 'INACTIVE';
+    case 'errored':
+      return 'ERROR';
+  }
+};
+
+/** What the integration item keeps of the greatest event of one step. No token here. */
+export interface Register {
+  readonly key: string;
+  readonly date: string;
+  readonly messageId: string;
+  readonly webhookId: string;
+  readonly organizationId: string;
+  readonly locationId: string;
+  readonly fulfillmentServiceId: string;
+  readonly scopes: readonly string[];
+  readonly state: IntegrationState;
+}
+
+export type Registers = Partial<Readonly<Record<LifecycleStep, Register>>>;
+
+export const toRegister = (event: IntegrationEvent): Register => ({
+  key: eventKey(event),
+  date: event.header.date,
+  messageId: event.header.messageId,
+  webhookId: event.header.webhookId,
+  organizationId: event.header.organizationId,
+  locationId: event.body.locationId,
+  fulfillmentServiceId: event.body.fulfillmentServiceId,
+  scopes: event.body.scopes,
+  state: resultingState(event),
+});
+
+/** The event that decides the current state, and its step. */
+export interface Current {
+  readonly step: LifecycleStep;
+  readonly register: Register;
+}
+
+const greatest = (registers: Registers, steps: readonly LifecycleStep[]): Current | undefined => {
+  let best: Current | undefined;
+  for (const step of steps) {
+    const register = registers[step];
+    if (register && (!best || compareKeys(register.key, best.register.key) > 0)) {
+      best = { step, register };
+    }
+  }
+  return best;
+};
+
+const ALL_STEPS: readonly LifecycleStep[] = ['created', 'accepted', 'rejected', 'errored'];
+const AFTER_REJECTION: readonly LifecycleStep[] = ['rejected', 'errored'];
+
+/** Derives the current state from the registers; `undefined` when no event was applied. */
+export const currentOf = (registers: Registers): Current | undefined =>
+  greatest(registers, registers.rejected ? AFTER_REJECTION : ALL_STEPS);
+
+/**
+ * What a register write must satisfy. The store turns this into its condition expression:
+ * - `newerThanOwnStep`: the stored register of the same step is absent or has a smaller key;
+ * - `beforeRejection`: for `created`/`accepted`, no `rejected` with a smaller key is stored
+ *   (a rejection ends the attempt: a later `accepted` is an anomaly, not a transition).
+ */
+export interface RegisterCondition {
+  readonly step: LifecycleStep;
+  readonly key: string;
+  readonly beforeRejection: boolean;
+}
+
+export const conditionFor = (event: IntegrationEvent): RegisterCondition => ({
+  step: event.step,
+  key: eventKey(event),
+  beforeRejection: event.step === 'created' || event.step === 'accepted',
+});
+
+/** Whether the condition holds for stored registers: the in-memory twin of the store's check. */
+export const conditionHolds = (condition: RegisterCondition, registers: Registers): boolean => {
+  const own = registers[condition.step];
+  if (own && compareKeys(own.key, condition.key) >= 0) return false;
+  const rejected = registers.rejected;
+  if (condition.beforeRejection && rejected && compareKeys(rejected.key, condition.key) < 0) {
+    return false;
+  }
+  return true;
+};
+
+/** Why an event did not change the stored registers. */
+export type NotAppliedReason = 'duplicate' | 'stale' | 'anomaly';
+
+/** Classifies an event the store refused, from the registers as they are now. */
+export const whyNotApplied = (event: IntegrationEvent, registers: Registers): NotAppliedReason => {
+  const key = eventKey(event);
+  const own = registers[event.step];
+  if (own && own.key === key) return 'duplicate';
+  const rejected = registers.rejected;
+  if (
+    (event.step === 'created' || event.step === 'accepted') &&
+    rejected &&
+    compareKeys(rejected.key, key) < 0
+  ) {
+    return 'anomaly';
+  }
+  return 'stale';
+};
+
+/** Applies an event to in-memory registers with the same rule the store enforces. */
+export const applyToRegisters = (
+  registers: Registers,
+  event: IntegrationEvent,
+): { readonly applied: boolean; readonly registers: Registers } =>
+  conditionHolds(conditionFor(event), registers)
+    ? { applied: true, registers: { ...registers, [event.step]: toRegister(event) } }
+    : { applied: false, registers };
