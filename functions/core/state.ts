@@ -48,7 +48,9 @@ export const compareKeys = (a: string, b: string): number => {
 };
 
 /** The state an event of a step moves the integration to. The type decides, not `body.state`. */
-export const resultingState = (event: Pick<IntegrationEvent, 'step' | 'body'>): IntegrationState => {
+export const resultingState = (
+  event: Pick<IntegrationEvent, 'step' | 'body'>,
+): IntegrationState => {
   switch (event.step) {
     case 'created':
       return 'PENDING';
