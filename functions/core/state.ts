@@ -47,6 +47,13 @@ export const compareKeys = (a: string, b: string): number => {
   return x.length - y.length;
 };
 
+/**
+ * The identity of an event regardless of how it was delivered: a redelivery and a resend under
+ * a new `messageId` share it. History items and alert records are keyed by it.
+ */
+export const eventIdentity = (event: { readonly date: string; readonly type: string }): string =>
+  `${event.date}#${event.type}`;
+
 /** The state an event of a step moves the integration to. The type decides, not `body.state`. */
 export const resultingState = (
   event: Pick<IntegrationEvent, 'step' | 'body'>,
@@ -126,14 +133,19 @@ export interface RegisterCondition {
   readonly beforeRejection: boolean;
 }
 
-export const conditionFor = (event: IntegrationEvent): RegisterCondition => ({
+export const conditionFor = (
+  event: Pick<IntegrationEvent, 'header' | 'step'>,
+): RegisterCondition => ({
   step: event.step,
   key: eventKey(event),
   beforeRejection: event.step === 'created' || event.step === 'accepted',
 });
 
+/** Only the ordering keys of the registers: all the write condition looks at. */
+export type RegisterKeys = Partial<Readonly<Record<LifecycleStep, { readonly key: string }>>>;
+
 /** Whether the condition holds for stored registers: the in-memory twin of the store's check. */
-export const conditionHolds = (condition: RegisterCondition, registers: Registers): boolean => {
+export const conditionHolds = (condition: RegisterCondition, registers: RegisterKeys): boolean => {
   const own = registers[condition.step];
   if (own && compareKeys(own.key, condition.key) >= 0) return false;
   const rejected = registers.rejected;
@@ -146,17 +158,14 @@ export const conditionHolds = (condition: RegisterCondition, registers: Register
 /** Why an event did not change the stored registers. */
 export type NotAppliedReason = 'duplicate' | 'stale' | 'anomaly';
 
-/** Classifies an event the store refused, from the registers as they are now. */
-export const whyNotApplied = (event: IntegrationEvent, registers: Registers): NotAppliedReason => {
-  const key = eventKey(event);
-  const own = registers[event.step];
-  if (own && own.key === key) return 'duplicate';
+/** Classifies a write the store refused, from the registers as they are now. */
+export const whyNotApplied = (
+  condition: RegisterCondition,
+  registers: RegisterKeys,
+): NotAppliedReason => {
+  if (registers[condition.step]?.key === condition.key) return 'duplicate';
   const rejected = registers.rejected;
-  if (
-    (event.step === 'created' || event.step === 'accepted') &&
-    rejected &&
-    compareKeys(rejected.key, key) < 0
-  ) {
+  if (condition.beforeRejection && rejected && compareKeys(rejected.key, condition.key) < 0) {
     return 'anomaly';
   }
   return 'stale';
