@@ -88,9 +88,7 @@ export interface IntegrationStore {
   getIntegration(id: string): Promise<StoredIntegration | undefined>;
 
   /** The integration and its history (any order); both empty when nothing is known. */
-  getIntegrationWithHistory(
-    id: string,
-  ): Promise<{
+  getIntegrationWithHistory(id: string): Promise<{
     readonly integration?: StoredIntegration;
     readonly history: readonly HistoryEntry[];
   }>;
