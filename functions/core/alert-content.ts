@@ -5,10 +5,14 @@ import type { IntegrationView } from './view.ts';
 /**
  * What each alert says. Plain functions over plain data: what happened, to which
  * organization / location / fulfillment service / integration, where it stands now, and what
- * to do. Never the `accessToken`: nothing here receives one.
+ * to do. Never the `accessToken`: builders read named fields only, and the integration view
+ * carries none.
  */
 
 const RECENT_HISTORY = 5;
+/** Validation messages can quote received values; keep them short. */
+const ERROR_MESSAGE_LIMIT = 200;
+const QUARANTINE_ERROR_LIMIT = 10;
 
 const integrationFacts = (view: IntegrationView): AlertIntegration => ({
   id: view.id,
@@ -20,9 +24,30 @@ const integrationFacts = (view: IntegrationView): AlertIntegration => ({
   recentHistory: view.history.slice(0, RECENT_HISTORY).map((line) => ({ ...line })),
 });
 
+const truncate = (text: string, limit: number): string =>
+  text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
+
 /** The incident key of a lifecycle event: integration id + type + `header.date`. */
 export const lifecycleIncidentKey = (event: IntegrationEvent): string =>
   `${event.body.id}|${event.header.type}|${event.header.date}`;
+
+/**
+ * A sentence for when the integration has moved on since the event being reported (events
+ * arrive out of order, and an alert can be re-sent after a crash): the reader should not
+ * act on a state that no longer holds.
+ */
+const movedOnNote = (expected: string, view: IntegrationView): string =>
+  view.state !== null && view.state !== expected
+    ? ` Note: the integration is now ${view.state} (since ${view.lastEventAt ?? 'unknown'}), ` +
+      'so this may already be resolved.'
+    : '';
+
+const lifecycleFacts = (event: IntegrationEvent) => [
+  { label: 'Event', value: event.header.type },
+  { label: 'Event date', value: event.header.date },
+  { label: 'Message id', value: event.header.messageId },
+  { label: 'Webhook id', value: event.header.webhookId },
+];
 
 export const integrationErroredAlert = (event: IntegrationEvent, view: IntegrationView): Alert => ({
   version: 1,
@@ -31,22 +56,85 @@ export const integrationErroredAlert = (event: IntegrationEvent, view: Integrati
   incidentKey: lifecycleIncidentKey(event),
   occurredAt: event.header.date,
   organizationId: event.header.organizationId,
-  title: `Fulfillment integration ${event.body.id} errored`,
+  title: `Fulfillment integration errored at location ${event.body.locationId}`,
   summary:
     `HappyColis reports that the connection between location ${event.body.locationId} and ` +
-    `fulfillment service ${event.body.fulfillmentServiceId} failed at ${event.header.date}. ` +
-    'Delivery orders sent to this service may be stuck.',
+    `fulfillment service ${event.body.fulfillmentServiceId} (integration ${event.body.id}) ` +
+    `failed at ${event.header.date}. Delivery orders sent to this service may be stuck.` +
+    movedOnNote('ERROR', view),
   integration: integrationFacts(view),
-  facts: [
-    { label: 'Event', value: event.header.type },
-    { label: 'Message id', value: event.header.messageId },
-  ],
+  facts: lifecycleFacts(event),
   actions: [
-    'Investigate the failure with the fulfillment service provider (connectivity or authentication).',
+    'Investigate the failure with the fulfillment service provider: connectivity, expired or revoked credentials, missing scopes.',
     'Reassign delivery orders that were in flight to this location to another location.',
-    'Once the cause is fixed, retry the connection, or recreate the integration in HappyColis.',
+    'Once the cause is fixed, retry the connection; if the service no longer accepts it, recreate the integration in HappyColis.',
   ],
 });
+
+export const integrationRejectedAlert = (
+  event: IntegrationEvent,
+  view: IntegrationView,
+): Alert => ({
+  version: 1,
+  kind: 'integration-rejected',
+  severity: 'warning',
+  incidentKey: lifecycleIncidentKey(event),
+  occurredAt: event.header.date,
+  organizationId: event.header.organizationId,
+  title: `Fulfillment service rejected the integration for location ${event.body.locationId}`,
+  summary:
+    `Fulfillment service ${event.body.fulfillmentServiceId} refused the connection request ` +
+    `from location ${event.body.locationId} (integration ${event.body.id}) at ` +
+    `${event.header.date}. No orders can be fulfilled through this integration, and it cannot ` +
+    'be reactivated: HappyColis requires a new integration to retry.' +
+    movedOnNote(event.body.state === 'ERROR' ? 'ERROR' : 'INACTIVE', view),
+  integration: integrationFacts(view),
+  facts: lifecycleFacts(event),
+  actions: [
+    'Contact the fulfillment service provider to learn why the connection was rejected (contract, scopes, account setup).',
+    'Keep routing delivery orders for this location to another location until a new integration is ACTIVE.',
+    'Once the cause is resolved, create a new integration in HappyColis; a later "accepted" for this one is recorded as an anomaly, not applied.',
+  ],
+});
+
+/** Whole hours between two instants, for "pending for 25 h". */
+const hoursBetween = (from: string, to: Date): number =>
+  Math.floor((to.getTime() - Date.parse(from)) / (60 * 60 * 1000));
+
+export const integrationStuckPendingAlert = (input: {
+  readonly view: IntegrationView;
+  /** `header.date` of the `created` event that put the integration in PENDING. */
+  readonly createdAt: string;
+  readonly thresholdHours: number;
+  readonly now: Date;
+}): Alert => {
+  const { view, createdAt, thresholdHours, now } = input;
+  const hours = hoursBetween(createdAt, now);
+  return {
+    version: 1,
+    kind: 'integration-stuck-pending',
+    severity: 'warning',
+    incidentKey: `${view.id}|stuck-pending|${createdAt}`,
+    occurredAt: now.toISOString(),
+    organizationId: view.organizationId,
+    title: `Fulfillment integration pending for ${hours} h at location ${view.locationId ?? 'unknown'}`,
+    summary:
+      `Integration ${view.id} between location ${view.locationId ?? 'unknown'} and fulfillment ` +
+      `service ${view.fulfillmentServiceId ?? 'unknown'} was created at ${createdAt} and is still ` +
+      `PENDING after ${hours} h (threshold ${thresholdHours} h): the service has neither ` +
+      'accepted nor rejected it, or its answer never reached us.',
+    integration: integrationFacts(view),
+    facts: [
+      { label: 'Pending since', value: createdAt },
+      { label: 'Threshold', value: `${thresholdHours} h` },
+    ],
+    actions: [
+      'Contact the fulfillment service provider to accept or reject the connection request.',
+      "Check in HappyColis that this integration's webhook queue is not blocked (a failed delivery blocks every later event until unblocked by hand), and check our DLQ and quarantine.",
+      'Do not route delivery orders to this location through this service until the integration is ACTIVE.',
+    ],
+  };
+};
 
 export const quarantinedAlert = (quarantine: {
   readonly id: string;
@@ -60,17 +148,23 @@ export const quarantinedAlert = (quarantine: {
   incidentKey: `quarantined|${quarantine.id}`,
   occurredAt: quarantine.receivedAt,
   organizationId: null,
-  title: `An authentic ${quarantine.source} webhook failed validation and was quarantined`,
+  title: `Authentic ${quarantine.source} webhook failed validation and was quarantined`,
   summary:
     'The sender signed this payload, so it was acknowledged (a refusal would block the ' +
-    "sender's queue), but it does not match the documented contract and was not applied.",
+    "sender's queue), but it does not match the documented contract and was not applied. " +
+    'The state of the integration it was about may now be out of date.',
   facts: [
     { label: 'Quarantine id', value: quarantine.id },
-    ...quarantine.errors.slice(0, 10).map((error) => ({ label: error.path, value: error.message })),
+    { label: 'Received at', value: quarantine.receivedAt },
+    ...quarantine.errors.slice(0, QUARANTINE_ERROR_LIMIT).map((error) => ({
+      label: error.path,
+      value: truncate(error.message, ERROR_MESSAGE_LIMIT),
+    })),
   ],
   actions: [
-    'Read the quarantined payload in the table (pk QUARANTINE#<id>) and the errors above.',
-    'If the sender changed its format, update the schema; then replay the payload.',
+    `Read the quarantined payload (tokens redacted) in the table: pk QUARANTINE#${quarantine.id}.`,
+    'If the sender changed its format, update the schema and replay the payload; if the payload is wrong, report it to the sender.',
+    'Check the integration it names with GET /integrations/{id}: its state may be stale until the event is replayed.',
   ],
 });
 
@@ -87,11 +181,13 @@ export const deliveryErrorAlert = (notice: {
   organizationId: null,
   title: `A platform is failing to deliver webhooks to ${notice.notice.endpoint}`,
   summary:
-    `The sending platform reports repeated failed deliveries (code ${notice.notice.code}): ` +
-    `${notice.notice.message || '(no message)'}`,
+    `The sending platform reports three or more consecutive failed deliveries (code ` +
+    `${notice.notice.code}): ${truncate(notice.notice.message, ERROR_MESSAGE_LIMIT) || '(no message)'}. ` +
+    'Events it could not deliver are retried by the platform for a limited time, then dropped.',
   facts: [
     { label: 'Endpoint', value: notice.notice.endpoint },
     { label: 'Code', value: notice.notice.code },
+    { label: 'Received at', value: notice.receivedAt },
   ],
   actions: [
     'Check that the endpoint is reachable and answers 200 within 10 seconds.',
@@ -100,25 +196,99 @@ export const deliveryErrorAlert = (notice: {
   ],
 });
 
-const SUBJECT_LIMIT = 100;
+/** What the Slack notifier reads from a CloudWatch alarm on a dead-letter queue. */
+export interface DeadLetterAlarm {
+  readonly alarmName: string;
+  readonly description: string | null;
+  readonly newState: string;
+  readonly previousState: string | null;
+  readonly reason: string;
+  readonly stateChangeTime: string;
+  readonly region: string | null;
+  readonly accountId: string | null;
+  /** The `QueueName` dimension of the alarm's metric, when it has one. */
+  readonly queueName: string | null;
+}
 
-/** An email subject: severity first, at most 100 characters (the SNS limit). */
-export const alertSubject = (alert: Alert): string => {
-  const subject = `[${alert.severity.toUpperCase()}] ${alert.title}`.replace(/\s+/g, ' ');
-  return subject.length <= SUBJECT_LIMIT ? subject : `${subject.slice(0, SUBJECT_LIMIT - 1)}…`;
+/**
+ * A CloudWatch alarm on a dead-letter queue, published to the alerts topic by CloudWatch
+ * itself (its own JSON, not our schema). Every state change is one incident.
+ */
+export const deadLettersAlert = (alarm: DeadLetterAlarm): Alert => {
+  const queue = alarm.queueName ?? 'a dead-letter queue';
+  const firing = alarm.newState === 'ALARM';
+  return {
+    version: 1,
+    kind: 'dead-letters',
+    severity: firing ? 'critical' : 'warning',
+    incidentKey: `dead-letters|${alarm.alarmName}|${alarm.newState}|${alarm.stateChangeTime}`,
+    occurredAt: alarm.stateChangeTime,
+    organizationId: null,
+    title: firing
+      ? `Messages are waiting in ${queue}`
+      : `Dead-letter alarm ${alarm.alarmName} is now ${alarm.newState}`,
+    summary: firing
+      ? `${queue} is not empty: messages failed every retry and were set aside, unprocessed. ` +
+        'Nothing is lost while they stay there (14 days), but the events or alerts they hold ' +
+        'have not taken effect.'
+      : `The alarm on ${queue} left ALARM (was ${alarm.previousState ?? 'unknown'}).`,
+    facts: [
+      { label: 'Alarm', value: alarm.alarmName },
+      ...(alarm.queueName ? [{ label: 'Queue', value: alarm.queueName }] : []),
+      { label: 'State', value: `${alarm.previousState ?? '?'} → ${alarm.newState}` },
+      { label: 'Reason', value: truncate(alarm.reason, 300) },
+      ...(alarm.region ? [{ label: 'Region', value: alarm.region }] : []),
+      ...(alarm.accountId ? [{ label: 'Account', value: alarm.accountId }] : []),
+    ],
+    actions: firing
+      ? [
+          'Find why the messages failed: the consuming function\'s logs ("record failed" lines, RecordsFailed metric) for the same period.',
+          'Fix the cause (a bug, a permission, a throttled dependency, a revoked Slack webhook).',
+          'Redrive the DLQ to its source queue (SQS console "Start DLQ redrive", or aws sqs start-message-move-task); processing is idempotent, so a redrive cannot double-apply or double-alert.',
+        ]
+      : [
+          'Nothing to do if the DLQ was redriven or purged on purpose; otherwise check who emptied it.',
+        ],
+  };
 };
+
+/** SNS refuses a subject of 100 characters or more, or with line breaks or control characters. */
+const SUBJECT_LIMIT = 99;
+
+/** An email subject: severity first, one line, short enough for SNS. */
+export const alertSubject = (alert: Alert): string => {
+  const subject = `[${alert.severity.toUpperCase()}] ${alert.title}`
+    .replace(/[\p{Cc}\s]+/gu, ' ')
+    .trim();
+  return subject.length <= SUBJECT_LIMIT ? subject : `${subject.slice(0, SUBJECT_LIMIT - 3)}...`;
+};
+
+const LABEL_WIDTH = 21;
+const labelled = (label: string, value: string) => `${`${label}:`.padEnd(LABEL_WIDTH)} ${value}`;
+
+/** The current state and since when, e.g. `ERROR since 2024-06-11T14:00:00.000Z`. */
+export const stateLine = (integration: AlertIntegration): string =>
+  integration.state === null
+    ? 'unknown (no lifecycle event applied yet)'
+    : `${integration.state} since ${integration.stateSince ?? 'unknown'}`;
 
 /** A plain-text rendering, for email and for logs. */
 export const alertText = (alert: Alert): string => {
-  const lines = [alert.title, '', alert.summary, ''];
+  const lines = [
+    `${alert.severity.toUpperCase()}: ${alert.title}`,
+    `Occurred at ${alert.occurredAt}`,
+    '',
+    alert.summary,
+    '',
+  ];
   const integration = alert.integration;
   if (integration) {
     lines.push(
-      `Integration:          ${integration.id}`,
-      `Organization:         ${integration.organizationId ?? 'unknown'}`,
-      `Location:             ${integration.locationId ?? 'unknown'}`,
-      `Fulfillment service:  ${integration.fulfillmentServiceId ?? 'unknown'}`,
-      `Current state:        ${integration.state ?? 'unknown'} since ${integration.stateSince ?? 'unknown'}`,
+      labelled('Organization', integration.organizationId ?? alert.organizationId ?? 'unknown'),
+      labelled('Location', integration.locationId ?? 'unknown'),
+      labelled('Fulfillment service', integration.fulfillmentServiceId ?? 'unknown'),
+      labelled('Integration', integration.id),
+      labelled('Current state', stateLine(integration)),
       '',
     );
     if (integration.recentHistory.length > 0) {
@@ -129,7 +299,7 @@ export const alertText = (alert: Alert): string => {
       lines.push('');
     }
   }
-  for (const fact of alert.facts) lines.push(`${fact.label}: ${fact.value}`);
+  for (const fact of alert.facts) lines.push(labelled(fact.label, fact.value));
   if (alert.facts.length > 0) lines.push('');
   lines.push('What to do:');
   alert.actions.forEach((action, index) => {
@@ -137,7 +307,9 @@ export const alertText = (alert: Alert): string => {
   });
   lines.push(
     '',
+    '--',
     `Severity: ${alert.severity} · kind: ${alert.kind} · incident: ${alert.incidentKey}`,
+    'The same incident is alerted once; a repeat of this key is a re-send, not a new incident.',
   );
   return lines.join('\n');
 };

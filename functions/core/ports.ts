@@ -108,3 +108,39 @@ export interface IntegrationStore {
   alertStatus(ref: RecordRef): Promise<AlertStatus>;
   markAlertSent(ref: RecordRef, at: Date): Promise<void>;
 }
+
+/**
+ * What the Slack notifier remembers of the incidents it posted, so a redelivered or
+ * re-published alert is not posted twice. Keyed by the alert's `incidentKey`.
+ */
+export interface SlackPostLedger {
+  wasPosted(incidentKey: string): Promise<boolean>;
+  /** Records a successful post; `exists` when an earlier post was recorded already. */
+  markPosted(incidentKey: string, at: Date): Promise<'marked' | 'exists'>;
+}
+
+/** An integration in the sparse `pending` index: it entered PENDING at `pendingSince`. */
+export interface PendingEntry {
+  readonly integrationId: string;
+  /** `header.date` of the `created` event that put it there. */
+  readonly pendingSince: string;
+}
+
+/** The stuck-PENDING alert of one integration for one `created` event. */
+export interface StuckPendingRef {
+  readonly integrationId: string;
+  /** `eventIdentity` of the `created` event. */
+  readonly createdEventId: string;
+}
+
+/** What the stuck-PENDING check reads and writes besides the integration itself. */
+export interface PendingStore {
+  /** Every index entry that entered PENDING strictly before `cutoff` (ISO), oldest first. */
+  listPendingBefore(cutoff: string): AsyncIterable<PendingEntry>;
+  /** Takes the entry out of the index, unless a newer `created` event moved `pendingSince`. */
+  clearPending(entry: PendingEntry): Promise<'cleared' | 'changed'>;
+  /** Records that the alert is owed, once; later attempts find it `exists`. */
+  recordStuckAlert(ref: StuckPendingRef, expiresAt: number): Promise<'recorded' | 'exists'>;
+  stuckAlertStatus(ref: StuckPendingRef): Promise<AlertStatus>;
+  markStuckAlertSent(ref: StuckPendingRef, at: Date): Promise<void>;
+}

@@ -3,6 +3,7 @@ import { retention } from '../../lib/definitions.ts';
 import {
   deliveryErrorAlert,
   integrationErroredAlert,
+  integrationRejectedAlert,
   quarantinedAlert,
 } from '../core/alert-content.ts';
 import type { Alert } from '../core/alerts.ts';
@@ -53,7 +54,7 @@ export class InvalidQueueMessageError extends Error {
 }
 
 /** Lifecycle steps whose every distinct event alerts someone. */
-const ALERTING_STEPS = new Set<IntegrationEvent['step']>(['errored']);
+const ALERTING_STEPS = new Set<IntegrationEvent['step']>(['errored', 'rejected']);
 
 const DAY_SECONDS = 24 * 60 * 60;
 const expiry = (now: Date, days: number): number =>
@@ -142,7 +143,9 @@ const applyLifecycleEvent = async (
         await store.getIntegrationWithHistory(integrationId);
       const view = integrationView(integrationId, current, history);
       if (!view) throw new Error(`integration ${integrationId} vanished while alerting`);
-      return integrationErroredAlert(event, view);
+      return event.step === 'rejected'
+        ? integrationRejectedAlert(event, view)
+        : integrationErroredAlert(event, view);
     }));
 
   const state = integration ? (currentOf(integration.registers)?.register.state ?? null) : null;

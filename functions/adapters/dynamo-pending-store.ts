@@ -1,0 +1,140 @@
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import * as v from 'valibot';
+import { table } from '../../lib/definitions.ts';
+import type { AlertStatus, PendingEntry, PendingStore, StuckPendingRef } from '../core/ports.ts';
+import { conditionally } from './conditional-write.ts';
+import { PENDING_SHARD } from './dynamo-integration-store.ts';
+
+/**
+ * The stuck-PENDING check's view of the integrations table. It reads the sparse `pending`
+ * index the processor fills on `created`, and keeps one alert record per integration and
+ * `created` event, with the same owed/sent marker the processor's records carry:
+ *
+ * | item               | pk                                       | sk              |
+ * |--------------------|------------------------------------------|-----------------|
+ * | stuck alert record | `STUCK_PENDING#<id>#<created event id>`  | `STUCK_PENDING` |
+ */
+
+const INTEGRATION_PREFIX = 'INTEGRATION#';
+const STUCK_SK = 'STUCK_PENDING';
+
+const integrationKey = (id: string) => ({ pk: `${INTEGRATION_PREFIX}${id}`, sk: 'STATE' });
+const stuckKey = (ref: StuckPendingRef) => ({
+  pk: `${STUCK_SK}#${ref.integrationId}#${ref.createdEventId}`,
+  sk: STUCK_SK,
+});
+
+const IndexItemSchema = v.object({
+  pk: v.pipe(v.string(), v.startsWith(INTEGRATION_PREFIX)),
+  pendingSince: v.string(),
+});
+const AlertItemSchema = v.object({ alert: v.optional(v.picklist(['owed', 'sent'])) });
+
+export class DynamoPendingStore implements PendingStore {
+  readonly #client: DynamoDBDocumentClient;
+  readonly #tableName: string;
+
+  constructor(options: { client: DynamoDBDocumentClient; tableName: string }) {
+    this.#client = options.client;
+    this.#tableName = options.tableName;
+  }
+
+  async *listPendingBefore(cutoff: string): AsyncIterable<PendingEntry> {
+    const index = table.pendingIndex;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      // A GSI read is eventually consistent; the check re-reads each integration before acting.
+      const page = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#tableName,
+          IndexName: index.name,
+          KeyConditionExpression: '#shard = :shard AND #since < :cutoff',
+          ExpressionAttributeNames: {
+            '#shard': index.partitionKey,
+            '#since': index.sortKey,
+            '#pk': table.partitionKey,
+          },
+          ExpressionAttributeValues: { ':shard': PENDING_SHARD, ':cutoff': cutoff },
+          ProjectionExpression: '#pk, #since',
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const parsed = v.parse(IndexItemSchema, item);
+        yield {
+          integrationId: parsed.pk.slice(INTEGRATION_PREFIX.length),
+          pendingSince: parsed.pendingSince,
+        };
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+  }
+
+  async clearPending(entry: PendingEntry): Promise<'cleared' | 'changed'> {
+    const index = table.pendingIndex;
+    const cleared = await conditionally(() =>
+      this.#client.send(
+        new UpdateCommand({
+          TableName: this.#tableName,
+          Key: integrationKey(entry.integrationId),
+          UpdateExpression: 'REMOVE #shard, #since',
+          // A `created` event applied since the read moved `pendingSince`: leave it indexed.
+          ConditionExpression: '#since = :since',
+          ExpressionAttributeNames: { '#shard': index.partitionKey, '#since': index.sortKey },
+          ExpressionAttributeValues: { ':since': entry.pendingSince },
+        }),
+      ),
+    );
+    return cleared ? 'cleared' : 'changed';
+  }
+
+  async recordStuckAlert(ref: StuckPendingRef, expiresAt: number): Promise<'recorded' | 'exists'> {
+    const written = await conditionally(() =>
+      this.#client.send(
+        new PutCommand({
+          TableName: this.#tableName,
+          Item: {
+            ...stuckKey(ref),
+            integrationId: ref.integrationId,
+            createdEventId: ref.createdEventId,
+            alert: 'owed',
+            expiresAt,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+    return written ? 'recorded' : 'exists';
+  }
+
+  async stuckAlertStatus(ref: StuckPendingRef): Promise<AlertStatus> {
+    const result = await this.#client.send(
+      new GetCommand({
+        TableName: this.#tableName,
+        Key: stuckKey(ref),
+        ConsistentRead: true,
+        ProjectionExpression: 'alert',
+      }),
+    );
+    if (!result.Item) return 'none';
+    return v.parse(AlertItemSchema, result.Item).alert ?? 'none';
+  }
+
+  async markStuckAlertSent(ref: StuckPendingRef, at: Date): Promise<void> {
+    await this.#client.send(
+      new UpdateCommand({
+        TableName: this.#tableName,
+        Key: stuckKey(ref),
+        UpdateExpression: 'SET alert = :sent, alertSentAt = :at',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':sent': 'sent', ':at': at.toISOString() },
+      }),
+    );
+  }
+}

@@ -1,0 +1,149 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import * as v from 'valibot';
+import { retention } from '../../lib/definitions.ts';
+import { integrationStuckPendingAlert } from '../core/alert-content.ts';
+import { EVENT_TYPES } from '../core/events.ts';
+import type {
+  AlertPublisher,
+  IntegrationStore,
+  PendingEntry,
+  PendingStore,
+  StuckPendingRef,
+} from '../core/ports.ts';
+import { currentOf, eventIdentity } from '../core/state.ts';
+import { integrationView } from '../core/view.ts';
+
+/** Default age after which a PENDING integration is reported. */
+export const DEFAULT_PENDING_TIMEOUT_HOURS = 24;
+
+/** `PENDING_TIMEOUT_HOURS`: a positive number of hours (fractions allowed, e.g. `0.5`). */
+export const PendingTimeoutSchema = v.object({
+  PENDING_TIMEOUT_HOURS: v.optional(
+    v.pipe(
+      v.string(),
+      v.trim(),
+      v.decimal('PENDING_TIMEOUT_HOURS must be a number of hours'),
+      v.transform(Number),
+      v.gtValue(0, 'PENDING_TIMEOUT_HOURS must be greater than 0'),
+    ),
+  ),
+});
+
+const HOUR_MS = 60 * 60 * 1000;
+const DAY_SECONDS = 24 * 60 * 60;
+
+export interface PendingCheckDeps {
+  readonly integrations: Pick<IntegrationStore, 'getIntegration' | 'getIntegrationWithHistory'>;
+  readonly pending: PendingStore;
+  readonly alerts: AlertPublisher;
+  readonly clock: () => Date;
+  readonly timeoutHours: number;
+  readonly logger?: Logger;
+  readonly metrics?: Metrics;
+}
+
+/** What one run did, per index entry it looked at. */
+export interface PendingCheckSummary {
+  readonly examined: number;
+  /** Still PENDING and alerted by this run. */
+  readonly alerted: number;
+  /** Still PENDING, alerted by an earlier run. */
+  readonly alreadyAlerted: number;
+  /** No longer PENDING: taken out of the index. */
+  readonly cleared: number;
+  readonly failed: number;
+}
+
+type EntryOutcome = 'alerted' | 'alreadyAlerted' | 'cleared' | 'skipped';
+
+/** Some entries could not be checked; the others were. The run fails so it is seen and retried. */
+export class PendingCheckError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'PendingCheckError';
+  }
+}
+
+/**
+ * The scheduled stuck-PENDING check. The index only says an integration *entered* PENDING
+ * (nothing removes it on `accepted`, so the processor's writes stay two); the state is derived
+ * again here with `currentOf`, exactly as everywhere else, before anyone is alerted.
+ *
+ * Alerts follow the processor's pattern: record owed, publish, mark sent. A crash after the
+ * publish re-sends on the next run (subscribers dedupe on `incidentKey`); a run that finds the
+ * record sent does nothing, so an integration stuck for days is reported once per `created`.
+ */
+export const createPendingCheck = (deps: PendingCheckDeps) => {
+  const { integrations, pending, alerts, clock, logger, metrics } = deps;
+  const thresholdMs = deps.timeoutHours * HOUR_MS;
+
+  const checkEntry = async (entry: PendingEntry, now: Date): Promise<EntryOutcome> => {
+    const cutoff = new Date(now.getTime() - thresholdMs).toISOString();
+    const integration = await integrations.getIntegration(entry.integrationId);
+    if (!integration) return 'skipped';
+    const current = currentOf(integration.registers);
+    if (current?.step !== 'created') {
+      const cleared = await pending.clearPending(entry);
+      return cleared === 'cleared' ? 'cleared' : 'skipped';
+    }
+    const createdAt = current.register.date;
+    // The index may lag a newer `created`; its own date decides.
+    if (createdAt >= cutoff) return 'skipped';
+
+    const ref: StuckPendingRef = {
+      integrationId: entry.integrationId,
+      createdEventId: eventIdentity({ date: createdAt, type: EVENT_TYPES.created }),
+    };
+    const expiresAt = Math.floor(now.getTime() / 1000) + retention.historyDays * DAY_SECONDS;
+    const recorded = await pending.recordStuckAlert(ref, expiresAt);
+    if (recorded === 'exists' && (await pending.stuckAlertStatus(ref)) !== 'owed') {
+      return 'alreadyAlerted';
+    }
+    const { integration: stored, history } = await integrations.getIntegrationWithHistory(
+      entry.integrationId,
+    );
+    const view = integrationView(entry.integrationId, stored, history);
+    if (!view) return 'skipped';
+    await alerts.publish(
+      integrationStuckPendingAlert({ view, createdAt, thresholdHours: deps.timeoutHours, now }),
+    );
+    await pending.markStuckAlertSent(ref, clock());
+    return 'alerted';
+  };
+
+  return async (): Promise<PendingCheckSummary> => {
+    const now = clock();
+    const cutoff = new Date(now.getTime() - thresholdMs).toISOString();
+    const counts = { examined: 0, alerted: 0, alreadyAlerted: 0, cleared: 0, failed: 0 };
+    const failures: unknown[] = [];
+    for await (const entry of pending.listPendingBefore(cutoff)) {
+      counts.examined++;
+      try {
+        const outcome = await checkEntry(entry, now);
+        if (outcome !== 'skipped') counts[outcome]++;
+      } catch (error) {
+        // One broken entry must not hide the others; the run still fails at the end.
+        counts.failed++;
+        failures.push(error);
+        logger?.error('pending check failed for an integration', {
+          integrationId: entry.integrationId,
+          error,
+        });
+      }
+    }
+    metrics?.addMetric('StuckPendingAlerted', MetricUnit.Count, counts.alerted);
+    metrics?.addMetric('StuckPendingCleared', MetricUnit.Count, counts.cleared);
+    metrics?.publishStoredMetrics();
+    logger?.info('pending check done', { cutoff, ...counts });
+    if (failures.length > 0) {
+      throw new PendingCheckError(
+        `${failures.length} pending integration(s) could not be checked`,
+        {
+          cause: new AggregateError(failures),
+        },
+      );
+    }
+    return counts;
+  };
+};
