@@ -210,13 +210,44 @@ export interface DeadLetterAlarm {
   readonly queueName: string | null;
 }
 
+const DLQ_ACTIONS = [
+  'Find why the messages failed: the consuming function\'s logs ("record failed" lines, the RecordsFailed metric) for the same period.',
+  'Fix the cause (a bug, a permission, a throttled dependency, a revoked Slack webhook).',
+  'Redrive the DLQ to its source queue (SQS console "Start DLQ redrive", or aws sqs start-message-move-task); processing is idempotent, so a redrive cannot double-apply or double-alert.',
+];
+
 /**
- * A CloudWatch alarm on a dead-letter queue, published to the alerts topic by CloudWatch
- * itself (its own JSON, not our schema). Every state change is one incident.
+ * A CloudWatch alarm published to the alerts topic by CloudWatch itself (its own JSON, not our
+ * schema): the DLQ alarm. Every state change is one incident. An alarm without a queue is
+ * rendered in general terms rather than mislabelled as a queue.
  */
 export const deadLettersAlert = (alarm: DeadLetterAlarm): Alert => {
-  const queue = alarm.queueName ?? 'a dead-letter queue';
   const firing = alarm.newState === 'ALARM';
+  const queue = alarm.queueName;
+  let title: string;
+  let summary: string;
+  let actions: string[];
+  if (!firing) {
+    title = `Alarm ${alarm.alarmName} is now ${alarm.newState}`;
+    summary = `${queue ? `The alarm on ${queue}` : `Alarm ${alarm.alarmName}`} left ALARM (was ${alarm.previousState ?? 'unknown'}).`;
+    actions = [
+      'Nothing to do if the DLQ was redriven or purged on purpose; otherwise find out who emptied it.',
+    ];
+  } else if (queue) {
+    title = `Messages are waiting in dead-letter queue ${queue}`;
+    summary =
+      `${queue} is not empty: messages failed every retry and were set aside, unprocessed. ` +
+      'Nothing is lost while they stay there (14 days), but the events or alerts they hold ' +
+      'have not taken effect.';
+    actions = DLQ_ACTIONS;
+  } else {
+    title = `Alarm ${alarm.alarmName} is firing`;
+    summary = alarm.description ?? alarm.reason;
+    actions = [
+      'Read the alarm reason below, then the metrics and logs of the resource it watches.',
+      'If it watches a queue, check its DLQ too: messages there have not taken effect.',
+    ];
+  }
   return {
     version: 1,
     kind: 'dead-letters',
@@ -224,31 +255,17 @@ export const deadLettersAlert = (alarm: DeadLetterAlarm): Alert => {
     incidentKey: `dead-letters|${alarm.alarmName}|${alarm.newState}|${alarm.stateChangeTime}`,
     occurredAt: alarm.stateChangeTime,
     organizationId: null,
-    title: firing
-      ? `Messages are waiting in ${queue}`
-      : `Dead-letter alarm ${alarm.alarmName} is now ${alarm.newState}`,
-    summary: firing
-      ? `${queue} is not empty: messages failed every retry and were set aside, unprocessed. ` +
-        'Nothing is lost while they stay there (14 days), but the events or alerts they hold ' +
-        'have not taken effect.'
-      : `The alarm on ${queue} left ALARM (was ${alarm.previousState ?? 'unknown'}).`,
+    title,
+    summary,
     facts: [
       { label: 'Alarm', value: alarm.alarmName },
-      ...(alarm.queueName ? [{ label: 'Queue', value: alarm.queueName }] : []),
-      { label: 'State', value: `${alarm.previousState ?? '?'} → ${alarm.newState}` },
+      ...(queue ? [{ label: 'Queue', value: queue }] : []),
+      { label: 'State', value: `${alarm.previousState ?? 'unknown'} -> ${alarm.newState}` },
       { label: 'Reason', value: truncate(alarm.reason, 300) },
       ...(alarm.region ? [{ label: 'Region', value: alarm.region }] : []),
       ...(alarm.accountId ? [{ label: 'Account', value: alarm.accountId }] : []),
     ],
-    actions: firing
-      ? [
-          'Find why the messages failed: the consuming function\'s logs ("record failed" lines, RecordsFailed metric) for the same period.',
-          'Fix the cause (a bug, a permission, a throttled dependency, a revoked Slack webhook).',
-          'Redrive the DLQ to its source queue (SQS console "Start DLQ redrive", or aws sqs start-message-move-task); processing is idempotent, so a redrive cannot double-apply or double-alert.',
-        ]
-      : [
-          'Nothing to do if the DLQ was redriven or purged on purpose; otherwise check who emptied it.',
-        ],
+    actions,
   };
 };
 

@@ -1,0 +1,45 @@
+import * as v from 'valibot';
+import { retention } from '../../lib/definitions.ts';
+import { createDocumentClient } from '../adapters/clients.ts';
+import { DynamoSlackPostLedger } from '../adapters/dynamo-slack-post-ledger.ts';
+import { ConfigError, parseEnv, TableEnvSchema } from '../config.ts';
+import { logger, metrics } from '../observability.ts';
+import {
+  createIncomingWebhook,
+  type SlackWebhook,
+  secretIncomingWebhook,
+} from './incoming-webhook.ts';
+import { createSlackNotifier } from './slack-notifier.ts';
+
+/**
+ * The webhook URL comes from Secrets Manager in the cloud (`SLACK_WEBHOOK_SECRET_ID`), or
+ * directly from `SLACK_WEBHOOK_URL` (a laptop, a test stack). One of the two is required.
+ */
+const SlackEnvSchema = v.object({
+  SLACK_WEBHOOK_SECRET_ID: v.optional(
+    v.pipe(v.string(), v.nonEmpty('SLACK_WEBHOOK_SECRET_ID is empty')),
+  ),
+  SLACK_WEBHOOK_URL: v.optional(v.pipe(v.string(), v.url('SLACK_WEBHOOK_URL is not a URL'))),
+});
+
+const env = parseEnv(v.intersect([TableEnvSchema, SlackEnvSchema]), process.env, 'slack-notifier');
+
+const webhookFrom = (settings: v.InferOutput<typeof SlackEnvSchema>): SlackWebhook => {
+  if (settings.SLACK_WEBHOOK_SECRET_ID)
+    return secretIncomingWebhook(settings.SLACK_WEBHOOK_SECRET_ID);
+  if (settings.SLACK_WEBHOOK_URL) return createIncomingWebhook(settings.SLACK_WEBHOOK_URL);
+  throw new ConfigError(
+    'slack-notifier configuration is invalid: set SLACK_WEBHOOK_SECRET_ID (cloud) or SLACK_WEBHOOK_URL',
+  );
+};
+
+export const handler = createSlackNotifier({
+  webhook: webhookFrom(env),
+  ledger: new DynamoSlackPostLedger({
+    client: createDocumentClient(),
+    tableName: env.TABLE_NAME,
+    retentionDays: retention.historyDays,
+  }),
+  logger,
+  metrics,
+});

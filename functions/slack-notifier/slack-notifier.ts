@@ -1,0 +1,161 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Alert } from '../core/alerts.ts';
+import type { SlackPostLedger } from '../core/ports.ts';
+import type { SlackWebhook } from './incoming-webhook.ts';
+import { parseNotification } from './notification.ts';
+import { slackMessage } from './slack-message.ts';
+
+export interface SlackNotifierDeps {
+  readonly webhook: SlackWebhook;
+  /** Incidents already posted; checked before and written after each post. */
+  readonly ledger: SlackPostLedger;
+  readonly clock?: () => Date;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly logger?: Logger;
+  readonly metrics?: Metrics;
+  /** Slack allows about one message per second per webhook. @default 1000 */
+  readonly minIntervalMs?: number;
+  /** Posts of one alert, counting the first, while Slack answers 429. @default 3 */
+  readonly maxAttempts?: number;
+  /** A longer `Retry-After` fails the record instead; SQS retries it later. @default 20000 */
+  readonly maxRetryAfterMs?: number;
+}
+
+/** Slack kept answering 429, or asked for a wait longer than this invocation should sleep. */
+export class SlackRateLimitExhaustedError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'SlackRateLimitExhaustedError';
+  }
+}
+
+/** Slack took the post but the ledger write kept failing: the record is retried (a re-post). */
+export class SlackLedgerError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'SlackLedgerError';
+  }
+}
+
+const LEDGER_ATTEMPTS = 3;
+const LEDGER_BACKOFF_MS = 200;
+
+/** The wait a rate-limited post asks for, or `undefined` when the error is something else. */
+const retryAfterOf = (error: unknown): number | undefined => {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const fields = error as { statusCode?: unknown; retryAfterMs?: unknown };
+  if (fields.statusCode !== 429) return undefined;
+  return typeof fields.retryAfterMs === 'number' ? fields.retryAfterMs : 1_000;
+};
+
+type RecordOutcome = { readonly kind: 'posted' | 'duplicate'; readonly incidentKey: string };
+
+/**
+ * The Slack notifier: an SQS handler over the queue the alerts topic delivers to.
+ *
+ * - Once per incident: the ledger is read before posting and written after Slack accepted the
+ *   post, keyed by `incidentKey`, so SQS redelivery and a processor re-publish after a crash
+ *   find the incident posted and skip it.
+ * - Never lost: any failure (Slack 5xx, network, timeout, ledger) fails the record alone; SQS
+ *   retries it and after `maxReceiveCount` moves it to the notifier's DLQ.
+ * - Polite: posts from one container are at least `minIntervalMs` apart, and a 429 is retried
+ *   after its `Retry-After`, a bounded number of times. Records are handled one at a time so
+ *   the spacing holds within a batch (the cloud uses batch size 1 and one concurrent copy).
+ */
+export const createSlackNotifier = (deps: SlackNotifierDeps) => {
+  const { webhook, ledger, logger, metrics } = deps;
+  const clock = deps.clock ?? (() => new Date());
+  const sleep =
+    deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const minIntervalMs = deps.minIntervalMs ?? 1_000;
+  const maxAttempts = deps.maxAttempts ?? 3;
+  const maxRetryAfterMs = deps.maxRetryAfterMs ?? 20_000;
+  /** Earliest time (epoch ms) the next post may go out; lives as long as the container. */
+  let nextPostAt = 0;
+
+  const waitForTurn = async () => {
+    const wait = nextPostAt - clock().getTime();
+    if (wait > 0) await sleep(wait);
+  };
+
+  const post = async (alert: Alert): Promise<void> => {
+    const message = slackMessage(alert);
+    for (let attempt = 1; ; attempt++) {
+      await waitForTurn();
+      try {
+        await webhook.send(message);
+        return;
+      } catch (error) {
+        const retryAfterMs = retryAfterOf(error);
+        if (retryAfterMs === undefined) throw error;
+        metrics?.addMetric('SlackRateLimited', MetricUnit.Count, 1);
+        if (attempt >= maxAttempts || retryAfterMs > maxRetryAfterMs) {
+          throw new SlackRateLimitExhaustedError(
+            `Slack answered 429 ${attempt} time(s) (last Retry-After ${retryAfterMs} ms)`,
+            { cause: error },
+          );
+        }
+        logger?.warn('Slack rate-limited the post; waiting', {
+          incidentKey: alert.incidentKey,
+          retryAfterMs,
+          attempt,
+        });
+        nextPostAt = Math.max(nextPostAt, clock().getTime() + retryAfterMs);
+      } finally {
+        nextPostAt = Math.max(nextPostAt, clock().getTime() + minIntervalMs);
+      }
+    }
+  };
+
+  const markPosted = async (incidentKey: string): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await ledger.markPosted(incidentKey, clock());
+        return;
+      } catch (error) {
+        // The post is out; losing the marker means a duplicate later, so try a little harder.
+        if (attempt >= LEDGER_ATTEMPTS) {
+          throw new SlackLedgerError('posted to Slack but could not record it', { cause: error });
+        }
+        await sleep(LEDGER_BACKOFF_MS * attempt);
+      }
+    }
+  };
+
+  const handleRecord = async (record: SQSRecord): Promise<RecordOutcome> => {
+    const alert = parseNotification(record.body);
+    const { incidentKey } = alert;
+    if (await ledger.wasPosted(incidentKey)) return { kind: 'duplicate', incidentKey };
+    await post(alert);
+    await markPosted(incidentKey);
+    return { kind: 'posted', incidentKey };
+  };
+
+  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
+    const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
+    for (const record of event.Records) {
+      try {
+        const { kind, incidentKey } = await handleRecord(record);
+        const posted = kind === 'posted';
+        metrics?.addMetric(posted ? 'SlackPosted' : 'SlackDuplicatesSkipped', MetricUnit.Count, 1);
+        logger?.info(posted ? 'alert posted to Slack' : 'alert already posted; skipped', {
+          sqsMessageId: record.messageId,
+          incidentKey,
+        });
+      } catch (error) {
+        batchItemFailures.push({ itemIdentifier: record.messageId });
+        metrics?.addMetric('SlackPostsFailed', MetricUnit.Count, 1);
+        // The error names the failure (status, rate limit, ledger); never the URL or the body.
+        logger?.error('Slack post failed; SQS will redeliver the record', {
+          sqsMessageId: record.messageId,
+          receiveCount: record.attributes.ApproximateReceiveCount,
+          error,
+        });
+      }
+    }
+    metrics?.publishStoredMetrics();
+    return { batchItemFailures };
+  };
+};
