@@ -36,7 +36,7 @@ const EnvSchema = v.object({
       v.picklist(LOG_LEVELS, `POWERTOOLS_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`),
     ),
   ),
-  SLACK_WEBHOOK_URL: v.optional(v.string()),
+  SLACK_WEBHOOK_URL: v.optional(v.pipe(v.string(), v.url('SLACK_WEBHOOK_URL must be a URL'))),
 });
 
 export interface LocalConfig {
@@ -87,12 +87,6 @@ export const loadLocalConfig = (env: NodeJS.ProcessEnv): LocalConfig => {
     );
   } else if (webhookTokens.length === 0) {
     warnings.push('WEBHOOK_TOKENS lists no token: every delivery-error notice will get 401.');
-  }
-
-  if (settings.SLACK_WEBHOOK_URL) {
-    warnings.push(
-      'SLACK_WEBHOOK_URL is set, but this build has no Slack notifier yet: alerts are printed here only.',
-    );
   }
 
   return {

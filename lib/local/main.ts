@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { type LocalConfig, LocalConfigError, loadLocalConfig } from './config.ts';
+import { LOCAL_PENDING_CHECK_INTERVAL_MS, pendingTimeoutHours } from './pending-check.ts';
 import { type LocalRuntime, startLocalRuntime } from './runtime.ts';
 
 /** `npm start`: the whole pipeline on this machine, configured from the environment. */
@@ -18,7 +19,7 @@ const banner = (config: LocalConfig, runtime: LocalRuntime): string => {
     `  GET  ${url}/integrations/{id}         integration state and history`,
     `  GET  ${url}/health`,
     `  storage: ${storage}`,
-    '  alerts are printed below as they arrive',
+    `  alerts are printed below as they arrive${config.slackWebhookUrl ? ' and posted to SLACK_WEBHOOK_URL' : ''}`,
     '',
     'Try:',
     '  npm run send -- created          # then accepted, rejected, errored',
@@ -48,6 +49,11 @@ const main = async (): Promise<void> => {
     webhookTokens: config.webhookTokens,
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
     ...(config.region ? { region: config.region } : {}),
+    ...(config.slackWebhookUrl ? { slackWebhookUrl: config.slackWebhookUrl } : {}),
+    pendingCheck: {
+      intervalMs: LOCAL_PENDING_CHECK_INTERVAL_MS,
+      timeoutHours: pendingTimeoutHours(process.env),
+    },
     handlerLogger: new Logger({
       serviceName: 'fulfillment-webhooks-local',
       logLevel: config.handlerLogLevel,

@@ -16,6 +16,8 @@ import { type AlertConsumer, alertFanOut, printAlerts } from './alerts.ts';
 import { bootstrap, type LocalResources } from './bootstrap.ts';
 import { type Emulators, startEmulators } from './emulators.ts';
 import { type LocalHttpServer, startHttpServer } from './http-server.ts';
+import { type LocalPendingCheck, startLocalPendingCheck } from './pending-check.ts';
+import { localSlackConsumers } from './slack.ts';
 import { type SqsPoller, startSqsPoller } from './sqs-poller.ts';
 
 export interface LocalRuntimeOptions {
@@ -44,6 +46,10 @@ export interface LocalRuntimeOptions {
   readonly decorateProcessorStore?: (store: IntegrationStore) => IntegrationStore;
   /** Logger handed to the handlers (Powertools, JSON lines). Silent when absent. */
   readonly handlerLogger?: Logger;
+  /** Also posts every alert to this Slack incoming webhook, through the slack-notifier handler. */
+  readonly slackWebhookUrl?: string;
+  /** Runs the stuck-PENDING check on an interval, as the cloud's schedule does. */
+  readonly pendingCheck?: { readonly intervalMs: number; readonly timeoutHours: number };
   /** Where the runtime's own lines go. @default console.log */
   readonly print?: (line: string) => void;
 }
@@ -93,8 +99,10 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
 
   const pollers: SqsPoller[] = [];
   let http: LocalHttpServer | undefined;
+  let pendingCheck: LocalPendingCheck | undefined;
   const stopAll = async () => {
     await http?.stop();
+    await pendingCheck?.stop();
     // Processor first: its last batches may still publish alerts for the alert poller.
     for (const poller of pollers) await poller.stop();
     destroyClients();
@@ -147,11 +155,29 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
         queueUrl: resources.alertsQueueUrl,
         queueArn: resources.alertsQueueArn,
         region,
-        handler: alertFanOut(options.alertConsumers ?? [printAlerts(print)]),
+        handler: alertFanOut([
+          ...(options.alertConsumers ?? [printAlerts(print)]),
+          ...localSlackConsumers({
+            webhookUrl: options.slackWebhookUrl,
+            document,
+            tableName: resources.tableName,
+          }),
+        ]),
         batchSize: pipeline.batchSize,
         log: print,
       }),
     );
+
+    if (options.pendingCheck) {
+      pendingCheck = startLocalPendingCheck({
+        document,
+        sns,
+        tableName: resources.tableName,
+        topicArn: resources.topicArn,
+        ...options.pendingCheck,
+        print,
+      });
+    }
 
     http = await startHttpServer({
       host: options.host ?? '127.0.0.1',

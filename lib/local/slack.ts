@@ -1,0 +1,29 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoSlackPostLedger } from '../../functions/adapters/dynamo-slack-post-ledger.ts';
+import { createIncomingWebhook } from '../../functions/slack-notifier/incoming-webhook.ts';
+import { createSlackNotifier } from '../../functions/slack-notifier/slack-notifier.ts';
+import { retention } from '../definitions.ts';
+import type { AlertConsumer } from './alerts.ts';
+
+/**
+ * The Slack notifier on a laptop: the same handler the cloud runs, fed the same SQS-shaped
+ * alert records, with its posted-incident ledger in the local table. Only when a webhook URL
+ * is given; without one, alerts are printed and nothing else.
+ */
+export const localSlackConsumers = (options: {
+  readonly webhookUrl: string | undefined;
+  readonly document: DynamoDBDocumentClient;
+  readonly tableName: string;
+}): AlertConsumer[] => {
+  if (!options.webhookUrl) return [];
+  return [
+    createSlackNotifier({
+      webhook: createIncomingWebhook(options.webhookUrl),
+      ledger: new DynamoSlackPostLedger({
+        client: options.document,
+        tableName: options.tableName,
+        retentionDays: retention.historyDays,
+      }),
+    }),
+  ];
+};
