@@ -81,7 +81,7 @@ export const integrationRejectedAlert = (
   incidentKey: lifecycleIncidentKey(event),
   occurredAt: event.header.date,
   organizationId: event.header.organizationId,
-  title: `Fulfillment service rejected the integration for location ${event.body.locationId}`,
+  title: `Fulfillment integration rejected at location ${event.body.locationId}`,
   summary:
     `Fulfillment service ${event.body.fulfillmentServiceId} refused the connection request ` +
     `from location ${event.body.locationId} (integration ${event.body.id}) at ` +

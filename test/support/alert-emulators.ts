@@ -1,0 +1,37 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { createDocumentClient } from '../../functions/adapters/clients.ts';
+import { bootstrap } from '../../lib/local/bootstrap.ts';
+import { startEmulators } from '../../lib/local/emulators.ts';
+
+const region = 'us-east-1';
+const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+/** dynalite (and fauxqs, which bootstrap needs) with the project's table, for alert tests. */
+export const startAlertEmulators = async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'fiw-alerts-'));
+  const emulators = await startEmulators({ dataDir });
+  const dynamodb = new DynamoDBClient({
+    endpoint: emulators.dynamodbEndpoint,
+    region,
+    credentials,
+  });
+  const sqs = new SQSClient({ endpoint: emulators.messagingEndpoint, region, credentials });
+  const sns = new SNSClient({ endpoint: emulators.messagingEndpoint, region, credentials });
+  const resources = await bootstrap({ dynamodb, sqs, sns, enableTtl: false });
+  return {
+    resources,
+    document: createDocumentClient(dynamodb),
+    stop: async () => {
+      for (const client of [dynamodb, sqs, sns]) client.destroy();
+      await emulators.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+};
+
+export type AlertEmulators = Awaited<ReturnType<typeof startAlertEmulators>>;
