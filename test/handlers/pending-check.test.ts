@@ -1,0 +1,159 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import * as v from 'valibot';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DynamoIntegrationStore } from '../../functions/adapters/dynamo-integration-store.ts';
+import { DynamoPendingStore } from '../../functions/adapters/dynamo-pending-store.ts';
+import type { Alert } from '../../functions/core/alerts.ts';
+import type { IntegrationEvent, LifecycleStep } from '../../functions/core/events.ts';
+import type { AlertPublisher } from '../../functions/core/ports.ts';
+import { eventKey, resultingState } from '../../functions/core/state.ts';
+import {
+  createPendingCheck,
+  PendingCheckError,
+  PendingTimeoutSchema,
+} from '../../functions/pending-check/pending-check.ts';
+import { table } from '../../lib/definitions.ts';
+import { type AlertEmulators, startAlertEmulators } from '../support/alert-emulators.ts';
+import { lifecycleEvent } from '../support/events.ts';
+
+const NOW = new Date('2024-06-11T10:00:00.000Z');
+const hoursAgo = (hours: number) => new Date(NOW.getTime() - hours * 3_600_000).toISOString();
+
+let aws: AlertEmulators;
+let store: DynamoIntegrationStore;
+let pending: DynamoPendingStore;
+let published: Alert[];
+
+const recorder: AlertPublisher = {
+  publish: async (alert) => {
+    published.push(alert);
+  },
+};
+
+beforeEach(async () => {
+  aws = await startAlertEmulators();
+  const options = { client: aws.document, tableName: aws.resources.tableName };
+  store = new DynamoIntegrationStore(options);
+  pending = new DynamoPendingStore(options);
+  published = [];
+});
+afterEach(() => aws?.stop());
+
+/** Applies an event the way the processor does: history item and register write. */
+const apply = async (id: string, step: LifecycleStep, date: string) => {
+  const event: IntegrationEvent = lifecycleEvent(step, {
+    id,
+    date,
+    messageId: `m-${step}`,
+    accessToken: 'tok_SECRET_123',
+  });
+  await store.recordEvent(
+    id,
+    {
+      type: event.header.type,
+      date,
+      messageId: event.header.messageId,
+      webhookId: event.header.webhookId,
+      receivedAt: NOW.toISOString(),
+      key: eventKey(event),
+      state: resultingState(event),
+    },
+    { owesAlert: false, expiresAt: 0 },
+  );
+  await store.applyEvent(event, NOW);
+};
+
+const check = (alerts: AlertPublisher = recorder) =>
+  createPendingCheck({ integrations: store, pending, alerts, clock: () => NOW, timeoutHours: 24 });
+
+/** The integrations the sparse `pending` index holds now. */
+const indexed = async (): Promise<string[]> => {
+  const { Items = [] } = await aws.document.send(
+    new QueryCommand({
+      TableName: aws.resources.tableName,
+      IndexName: table.pendingIndex.name,
+      KeyConditionExpression: 'pendingShard = :shard',
+      ExpressionAttributeValues: { ':shard': 'PENDING' },
+    }),
+  );
+  return Items.map((item) => String(item.pk).replace('INTEGRATION#', '')).sort();
+};
+
+describe('pending check', () => {
+  it('alerts once for an integration pending past the threshold, and clears those that moved on', async () => {
+    await apply('stuck', 'created', hoursAgo(25));
+    await apply('accepted', 'created', hoursAgo(25));
+    await apply('accepted', 'accepted', hoursAgo(24.5));
+    await apply('rejected', 'created', hoursAgo(30));
+    await apply('rejected', 'rejected', hoursAgo(29));
+    // Accepted first, its `created` arriving late: the late write re-enters the index.
+    await apply('late-created', 'accepted', hoursAgo(25.5));
+    await apply('late-created', 'created', hoursAgo(26));
+    await apply('recent', 'created', hoursAgo(1));
+
+    const summary = await check()();
+    expect(summary).toEqual({ examined: 4, alerted: 1, alreadyAlerted: 0, cleared: 3, failed: 0 });
+    expect(published).toHaveLength(1);
+    expect(published[0]).toMatchObject({
+      kind: 'integration-stuck-pending',
+      severity: 'warning',
+      incidentKey: `stuck|stuck-pending|${hoursAgo(25)}`,
+      integration: { id: 'stuck', state: 'PENDING', stateSince: hoursAgo(25) },
+    });
+    expect(JSON.stringify(published)).not.toContain('tok_SECRET_123');
+    expect(await indexed()).toEqual(['recent', 'stuck']);
+
+    const again = await check()();
+    expect(again).toEqual({ examined: 1, alerted: 0, alreadyAlerted: 1, cleared: 0, failed: 0 });
+    expect(published).toHaveLength(1);
+  });
+
+  it('alerts again only for a new created event of the same integration', async () => {
+    await apply('stuck', 'created', hoursAgo(50));
+    await check()();
+    await apply('stuck', 'created', hoursAgo(26));
+    await check()();
+    await check()();
+    expect(published.map((alert) => alert.incidentKey)).toEqual([
+      `stuck|stuck-pending|${hoursAgo(50)}`,
+      `stuck|stuck-pending|${hoursAgo(26)}`,
+    ]);
+  });
+
+  it('sends an alert owed by a run that failed to publish, once', async () => {
+    await apply('stuck', 'created', hoursAgo(25));
+    const failing: AlertPublisher = {
+      publish: () => Promise.reject(new Error('SNS unavailable')),
+    };
+    await expect(check(failing)()).rejects.toBeInstanceOf(PendingCheckError);
+    expect(published).toHaveLength(0);
+
+    expect((await check()()).alerted).toBe(1);
+    expect((await check()()).alerted).toBe(0);
+    expect(published).toHaveLength(1);
+  });
+
+  it('does not alert an integration that was accepted before the check ran', async () => {
+    await apply('quick', 'created', hoursAgo(48));
+    await apply('quick', 'accepted', hoursAgo(47));
+    const summary = await check()();
+    expect(summary.alerted).toBe(0);
+    expect(published).toHaveLength(0);
+    expect(await indexed()).toEqual([]);
+  });
+});
+
+describe('PENDING_TIMEOUT_HOURS', () => {
+  it('accepts positive hours and refuses anything else', () => {
+    expect(v.parse(PendingTimeoutSchema, { PENDING_TIMEOUT_HOURS: '36' })).toEqual({
+      PENDING_TIMEOUT_HOURS: 36,
+    });
+    expect(v.parse(PendingTimeoutSchema, { PENDING_TIMEOUT_HOURS: '0.5' })).toEqual({
+      PENDING_TIMEOUT_HOURS: 0.5,
+    });
+    expect(v.parse(PendingTimeoutSchema, {})).toEqual({});
+    for (const bad of ['0', '-1', 'a day', '']) {
+      expect(v.is(PendingTimeoutSchema, { PENDING_TIMEOUT_HOURS: bad }), bad).toBe(false);
+    }
+  });
+});
