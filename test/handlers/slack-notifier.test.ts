@@ -67,16 +67,16 @@ describe('slack notifier', () => {
     const result = await notifier()(batch(record(JSON.stringify(alert))));
     expect(result.batchItemFailures).toEqual([]);
     expect(slack.posts()).toHaveLength(1);
-    const { body } = slack.posts()[0] ?? { body: {} };
-    expect(body.text).toBe(`[CRITICAL] ${alert.title}: ${alert.summary}`);
-    expect(body.blocks?.map((block) => block.type)).toEqual([
+    const body = slack.posts()[0]?.body;
+    expect(body?.text).toBe(`[CRITICAL] ${alert.title}: ${alert.summary}`);
+    expect(body?.blocks?.map((block) => block.type)).toEqual([
       'header',
       'section',
       'section',
       'section',
       'context',
     ]);
-    expect(JSON.stringify(body.blocks)).toContain(`incident \`${alert.incidentKey}\``);
+    expect(JSON.stringify(body?.blocks)).toContain(`incident \`${alert.incidentKey}\``);
     expect(await ledger.wasPosted(alert.incidentKey)).toBe(true);
   });
 
