@@ -1,18 +1,14 @@
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import * as v from 'valibot';
 import { parseList } from '../functions/config.ts';
 import { SIGNATURE_HEADER, sign } from '../functions/core/signature.ts';
 import { DEFAULT_PORT, DEV_HAPPYCOLIS_SECRET, DEV_WEBHOOK_TOKEN } from '../lib/local/config.ts';
+import { isSampleEvent, sampleBody } from '../lib/local/samples.ts';
 
 /**
  * `npm run send -- <event> [options]`: posts a signed sample webhook (or a delivery-error
  * notice) to a running receiver and prints the answer. The samples are the documented ones in
  * `test/fixtures/`; without overrides their bytes are sent exactly as printed.
  */
-
-const EVENTS = ['created', 'accepted', 'rejected', 'errored'] as const;
-type SampleEvent = (typeof EVENTS)[number];
 
 const USAGE = `Usage:
   npm run send -- <created|accepted|rejected|errored> [options]
@@ -40,35 +36,6 @@ class UsageError extends Error {
   }
 }
 
-const Envelope = v.object({
-  header: v.looseObject({}),
-  body: v.looseObject({}),
-});
-
-const fixtureUrl = (event: SampleEvent) =>
-  new URL(`../test/fixtures/${event}.json`, import.meta.url);
-
-interface Overrides {
-  readonly id?: string | undefined;
-  readonly date?: string | undefined;
-  readonly messageId?: string | undefined;
-}
-
-/** The body to send: the sample's own bytes, or, with overrides, the edited envelope. */
-const sampleBody = async (event: SampleEvent, overrides: Overrides): Promise<string> => {
-  const text = await readFile(fixtureUrl(event), 'utf8');
-  if (!overrides.id && !overrides.date && !overrides.messageId) return text;
-  const parsed = v.parse(Envelope, JSON.parse(text));
-  const header = {
-    ...parsed.header,
-    ...(overrides.messageId ? { messageId: overrides.messageId } : {}),
-    ...(overrides.date ? { date: overrides.date } : {}),
-  };
-  const body = { ...parsed.body, ...(overrides.id ? { id: overrides.id } : {}) };
-  // The documented signing input is JSON.stringify({header, body}); send exactly that.
-  return JSON.stringify({ header, body });
-};
-
 const firstOf = (list: string | undefined): string | undefined => parseList(list)[0];
 
 const parseCommandLine = (args: string[]) => {
@@ -93,10 +60,12 @@ const parseCommandLine = (args: string[]) => {
   const [command, ...extra] = positionals;
   if (!command) throw new UsageError('which event? name one');
   if (extra.length > 0) throw new UsageError(`unexpected argument(s): ${extra.join(' ')}`);
-  const isSample = (EVENTS as readonly string[]).includes(command);
-  if (!isSample && command !== 'delivery-error') {
-    throw new UsageError(`unknown event "${command}"`);
-  }
+  const target = isSampleEvent(command)
+    ? ({ kind: 'sample', event: command } as const)
+    : command === 'delivery-error'
+      ? ({ kind: 'notice' } as const)
+      : undefined;
+  if (!target) throw new UsageError(`unknown event "${command}"`);
   if (values.date !== undefined && Number.isNaN(Date.parse(values.date))) {
     throw new UsageError(`--date "${values.date}" is not an ISO 8601 date`);
   }
@@ -107,7 +76,7 @@ const parseCommandLine = (args: string[]) => {
   }
   const base = values.url ?? `http://127.0.0.1:${process.env.PORT || DEFAULT_PORT}`;
   if (!URL.canParse(base)) throw new UsageError(`--url "${base}" is not a URL`);
-  return { help: false as const, command, values, base: base.replace(/\/+$/, '') };
+  return { help: false as const, target, values, base: base.replace(/\/+$/, '') };
 };
 
 const post = async (url: string, headers: Record<string, string>, body: string) => {
@@ -134,9 +103,9 @@ const run = async (args: string[]): Promise<number> => {
     console.log(USAGE);
     return 0;
   }
-  const { command, values, base } = cli;
+  const { target, values, base } = cli;
   try {
-    if (command === 'delivery-error') {
+    if (target.kind === 'notice') {
       const token = values.token ?? firstOf(process.env.WEBHOOK_TOKENS) ?? DEV_WEBHOOK_TOKEN;
       const notice = {
         code: values.code ?? 503,
@@ -154,13 +123,13 @@ const run = async (args: string[]): Promise<number> => {
     }
     const secret =
       values.secret ?? firstOf(process.env.HAPPYCOLIS_SECRETS) ?? DEV_HAPPYCOLIS_SECRET;
-    const body = await sampleBody(command as SampleEvent, {
+    const body = await sampleBody(target.event, {
       id: values.id,
       date: values.date,
       messageId: values['message-id'],
     });
     const url = `${base}/webhooks/happycolis`;
-    console.log(`POST ${url} (${command} sample, ${Buffer.byteLength(body)} bytes, signed)`);
+    console.log(`POST ${url} (${target.event} sample, ${Buffer.byteLength(body)} bytes, signed)`);
     const ok = await post(
       url,
       { 'content-type': 'application/json', [SIGNATURE_HEADER]: sign(secret, body) },

@@ -15,6 +15,7 @@ import type {
   NoticeRecord,
   QuarantineRecord,
   RecordRef,
+  RecordTiming,
   StoredIntegration,
 } from '../core/ports.ts';
 import {
@@ -91,7 +92,10 @@ const HistoryItemSchema = v.object({
   state: v.optional(v.picklist(INTEGRATION_STATES)),
 });
 
-const AlertItemSchema = v.object({ alert: v.optional(v.picklist(['owed', 'sent'])) });
+const AlertItemSchema = v.object({
+  alert: v.optional(v.picklist(['owed', 'sent'])),
+  recordedAt: v.optional(v.string()),
+});
 
 const toStored = (item: Record<string, unknown>): StoredIntegration => {
   const parsed = v.parse(IntegrationItemSchema, item);
@@ -143,14 +147,15 @@ export class DynamoIntegrationStore implements IntegrationStore {
   async recordEvent(
     integrationId: string,
     entry: HistoryEntry,
-    options: { owesAlert: boolean; expiresAt: number },
+    { owesAlert, recordedAt, expiresAt }: RecordTiming & { owesAlert: boolean },
   ): Promise<'recorded' | 'exists'> {
     const key = keyOf({ kind: 'event', integrationId, eventId: eventIdentity(entry) });
     return this.#putOnce({
       ...key,
       ...entry,
-      ...(options.owesAlert ? { alert: 'owed' } : {}),
-      expiresAt: options.expiresAt,
+      ...(owesAlert ? { alert: 'owed' } : {}),
+      recordedAt,
+      expiresAt,
     });
   }
 
@@ -248,17 +253,17 @@ export class DynamoIntegrationStore implements IntegrationStore {
   recordQuarantine(
     ref: Extract<RecordRef, { kind: 'quarantine' }>,
     record: QuarantineRecord,
-    expiresAt: number,
+    timing: RecordTiming,
   ): Promise<'recorded' | 'exists'> {
-    return this.#putOnce({ ...keyOf(ref), ...record, alert: 'owed', expiresAt });
+    return this.#putOnce({ ...keyOf(ref), ...record, alert: 'owed', ...timing });
   }
 
   recordNotice(
     ref: Extract<RecordRef, { kind: 'notice' }>,
     record: NoticeRecord,
-    expiresAt: number,
+    timing: RecordTiming,
   ): Promise<'recorded' | 'exists'> {
-    return this.#putOnce({ ...keyOf(ref), ...record, alert: 'owed', expiresAt });
+    return this.#putOnce({ ...keyOf(ref), ...record, alert: 'owed', ...timing });
   }
 
   async alertStatus(ref: RecordRef): Promise<AlertStatus> {
@@ -267,11 +272,12 @@ export class DynamoIntegrationStore implements IntegrationStore {
         TableName: this.#tableName,
         Key: keyOf(ref),
         ConsistentRead: true,
-        ProjectionExpression: 'alert',
+        ProjectionExpression: 'alert, recordedAt',
       }),
     );
-    if (!result.Item) return 'none';
-    return v.parse(AlertItemSchema, result.Item).alert ?? 'none';
+    const item = result.Item ? v.parse(AlertItemSchema, result.Item) : undefined;
+    if (item?.alert === 'owed') return { status: 'owed', recordedAt: item.recordedAt ?? '' };
+    return { status: item?.alert ?? 'none' };
   }
 
   async markAlertSent(ref: RecordRef, at: Date): Promise<void> {

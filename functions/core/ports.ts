@@ -47,8 +47,18 @@ export type RecordRef =
   | { readonly kind: 'quarantine'; readonly id: string }
   | { readonly kind: 'notice'; readonly id: string };
 
-/** Whether an alert tied to a record is still owed. */
-export type AlertStatus = 'owed' | 'sent' | 'none';
+/** Whether an alert tied to a record is still owed, and since when the record exists. */
+export type AlertStatus =
+  | { readonly status: 'owed'; readonly recordedAt: string }
+  | { readonly status: 'sent' | 'none' };
+
+/** When and until when a record is kept. */
+export interface RecordTiming {
+  /** When the processor wrote it; an owed alert older than a processor run was abandoned. */
+  readonly recordedAt: string;
+  /** Epoch seconds after which DynamoDB TTL may delete it. */
+  readonly expiresAt: number;
+}
 
 /** What the processor records for a quarantined payload. */
 export interface QuarantineRecord {
@@ -75,7 +85,7 @@ export interface IntegrationStore {
   recordEvent(
     integrationId: string,
     entry: HistoryEntry,
-    options: { readonly owesAlert: boolean; readonly expiresAt: number },
+    options: RecordTiming & { readonly owesAlert: boolean },
   ): Promise<'recorded' | 'exists'>;
 
   /**
@@ -97,12 +107,12 @@ export interface IntegrationStore {
   recordQuarantine(
     ref: Extract<RecordRef, { kind: 'quarantine' }>,
     record: QuarantineRecord,
-    expiresAt: number,
+    timing: RecordTiming,
   ): Promise<'recorded' | 'exists'>;
   recordNotice(
     ref: Extract<RecordRef, { kind: 'notice' }>,
     record: NoticeRecord,
-    expiresAt: number,
+    timing: RecordTiming,
   ): Promise<'recorded' | 'exists'>;
 
   alertStatus(ref: RecordRef): Promise<AlertStatus>;

@@ -98,13 +98,18 @@ export const toRegister = (event: IntegrationEvent): Register => ({
 });
 
 /** The event that decides the current state, and its step. */
-export interface Current {
+export interface Current<R extends { readonly key: string } = Register> {
   readonly step: LifecycleStep;
-  readonly register: Register;
+  readonly register: R;
 }
 
-const greatest = (registers: Registers, steps: readonly LifecycleStep[]): Current | undefined => {
-  let best: Current | undefined;
+type RegistersOf<R> = Partial<Readonly<Record<LifecycleStep, R>>>;
+
+const greatest = <R extends { readonly key: string }>(
+  registers: RegistersOf<R>,
+  steps: readonly LifecycleStep[],
+): Current<R> | undefined => {
+  let best: Current<R> | undefined;
   for (const step of steps) {
     const register = registers[step];
     if (register && (!best || compareKeys(register.key, best.register.key) > 0)) {
@@ -118,8 +123,9 @@ const ALL_STEPS: readonly LifecycleStep[] = ['created', 'accepted', 'rejected', 
 const AFTER_REJECTION: readonly LifecycleStep[] = ['rejected', 'errored'];
 
 /** Derives the current state from the registers; `undefined` when no event was applied. */
-export const currentOf = (registers: Registers): Current | undefined =>
-  greatest(registers, registers.rejected ? AFTER_REJECTION : ALL_STEPS);
+export const currentOf = <R extends { readonly key: string }>(
+  registers: RegistersOf<R>,
+): Current<R> | undefined => greatest(registers, registers.rejected ? AFTER_REJECTION : ALL_STEPS);
 
 /**
  * What a register write must satisfy. The store turns this into its condition expression:
@@ -155,8 +161,16 @@ export const conditionHolds = (condition: RegisterCondition, registers: Register
   return true;
 };
 
-/** Why an event did not change the stored registers. */
+/** Why an event did not change the current state. */
 export type NotAppliedReason = 'duplicate' | 'stale' | 'anomaly';
+
+/**
+ * What a register write did to the current state: `applied` when the event now decides it,
+ * `stale` when it was kept in its register but an event of another step is greater (a late
+ * `created` after `accepted`).
+ */
+export const effectOf = (key: string, registers: RegisterKeys): 'applied' | 'stale' =>
+  currentOf(registers)?.register.key === key ? 'applied' : 'stale';
 
 /** Classifies a write the store refused, from the registers as they are now. */
 export const whyNotApplied = (

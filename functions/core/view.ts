@@ -4,6 +4,7 @@ import {
   compareKeys,
   conditionHolds,
   currentOf,
+  effectOf,
   LIFECYCLE_RANK,
   type RegisterKeys,
   whyNotApplied,
@@ -67,7 +68,7 @@ export const withOutcomes = (
     };
     if (conditionHolds(condition, registers)) {
       registers[step] = { key: entry.key };
-      return { ...entry, outcome: 'applied' };
+      return { ...entry, outcome: effectOf(entry.key, registers) };
     }
     const reason = whyNotApplied(condition, registers);
     return { ...entry, outcome: reason === 'anomaly' ? 'anomaly' : 'stale' };

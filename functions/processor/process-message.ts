@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { retention } from '../../lib/definitions.ts';
+import { PROCESSOR_TIMEOUT_SECONDS, retention } from '../../lib/definitions.ts';
 import {
   deliveryErrorAlert,
   integrationErroredAlert,
@@ -18,6 +18,7 @@ import type { QueueMessage } from '../core/queue-message.ts';
 import {
   conditionFor,
   currentOf,
+  effectOf,
   eventIdentity,
   eventKey,
   resultingState,
@@ -56,9 +57,22 @@ export class InvalidQueueMessageError extends Error {
 /** Lifecycle steps whose every distinct event alerts someone. */
 const ALERTING_STEPS = new Set<IntegrationEvent['step']>(['errored', 'rejected']);
 
+/** Raised when a duplicate finds an alert owed that its first writer may still be sending. */
+export class AlertInFlightError extends Error {
+  constructor(incident: string) {
+    super(`the alert for ${incident} is owed and may still be in flight; retrying later`);
+    this.name = 'AlertInFlightError';
+  }
+}
+
 const DAY_SECONDS = 24 * 60 * 60;
-const expiry = (now: Date, days: number): number =>
-  Math.floor(now.getTime() / 1000) + days * DAY_SECONDS;
+const timing = (now: Date, days: number) => ({
+  recordedAt: now.toISOString(),
+  expiresAt: Math.floor(now.getTime() / 1000) + days * DAY_SECONDS,
+});
+
+/** No processor run outlives its timeout: an alert still owed after that was abandoned. */
+const ALERT_LEASE_MS = PROCESSOR_TIMEOUT_SECONDS * 1000;
 
 const sha256 = (...parts: string[]): string =>
   createHash('sha256').update(parts.join('\u0000')).digest('hex');
@@ -114,14 +128,16 @@ const applyLifecycleEvent = async (
         key: eventKey(event),
         state: resultingState(event),
       },
-      { owesAlert, expiresAt: expiry(now, retention.historyDays) },
+      { owesAlert, ...timing(now, retention.historyDays) },
     ),
     store.applyEvent(event, now),
   ]);
 
-  let kind: 'applied' | 'stale' | 'duplicate' | 'anomaly' = 'applied';
+  let kind: 'applied' | 'stale' | 'duplicate' | 'anomaly';
   let integration = stored;
-  if (!stored) {
+  if (stored) {
+    kind = effectOf(eventKey(event), stored.registers);
+  } else {
     integration = await (recorded === 'exists'
       ? Promise.resolve(undefined)
       : store.getIntegration(integrationId));
@@ -166,7 +182,7 @@ const recordUnknownEvent = async (
       webhookId: event.header.webhookId,
       receivedAt,
     },
-    { owesAlert: false, expiresAt: expiry(clock(), retention.historyDays) },
+    { owesAlert: false, ...timing(clock(), retention.historyDays) },
   );
   return { kind: 'ignored', integrationId: event.body.id, type: event.header.type };
 };
@@ -181,7 +197,7 @@ const quarantine = async (
   const recorded = await deps.store.recordQuarantine(
     ref,
     { source: message.source, receivedAt: message.receivedAt, errors: message.errors, payload },
-    expiry(deps.clock(), retention.quarantineDays),
+    timing(deps.clock(), retention.quarantineDays),
   );
   const alerted = await alertOnce(ref, recorded, deps, async () =>
     quarantinedAlert({
@@ -205,7 +221,7 @@ const recordNotice = async (
   const recorded = await deps.store.recordNotice(
     ref,
     { ...notice, receivedAt },
-    expiry(deps.clock(), retention.noticeDays),
+    timing(deps.clock(), retention.noticeDays),
   );
   const alerted = await alertOnce(ref, recorded, deps, async () =>
     deliveryErrorAlert({ id, receivedAt, notice }),
@@ -214,10 +230,12 @@ const recordNotice = async (
 };
 
 /**
- * Publishes the alert a record owes, once. A new record owes one; an existing record owes one
- * only if an earlier attempt recorded it but crashed before the publish. The record is marked
- * sent after the publish, so a crash in between re-sends (at least once, never zero times);
- * subscribers dedupe on `incidentKey`.
+ * Publishes the alert a record owes, once. The writer of a new record publishes. A duplicate
+ * finding the alert still owed publishes only if the record is older than a processor run
+ * (its writer crashed or failed to publish); a younger one may still be in flight, so the
+ * duplicate fails and is retried after the visibility timeout rather than racing it. The
+ * record is marked sent after the publish, so a crash in between re-sends (at least once,
+ * never zero times); subscribers dedupe on `incidentKey`.
  */
 const alertOnce = async (
   ref: RecordRef,
@@ -225,7 +243,15 @@ const alertOnce = async (
   { store, alerts, clock }: ProcessorDeps,
   build: () => Promise<Alert>,
 ): Promise<boolean> => {
-  if (recorded === 'exists' && (await store.alertStatus(ref)) !== 'owed') return false;
+  if (recorded === 'exists') {
+    const status = await store.alertStatus(ref);
+    if (status.status !== 'owed') return false;
+    if (clock().getTime() - Date.parse(status.recordedAt) < ALERT_LEASE_MS) {
+      throw new AlertInFlightError(
+        ref.kind === 'event' ? `${ref.integrationId} ${ref.eventId}` : ref.id,
+      );
+    }
+  }
   await alerts.publish(await build());
   await store.markAlertSent(ref, clock());
   return true;

@@ -33,7 +33,9 @@ describe('parseWebhook', () => {
     delete sample.body.accessToken;
     delete sample.body.state;
     const parsed = parseWebhook(JSON.stringify(sample));
-    expect(parsed.success && parsed.value.kind === 'lifecycle' && parsed.value.event.body).toMatchObject({
+    expect(
+      parsed.success && parsed.value.kind === 'lifecycle' && parsed.value.event.body,
+    ).toMatchObject({
       accessToken: null,
       state: null,
     });

@@ -23,9 +23,9 @@ describe('verifySignature', () => {
     const canonical = canonicalPayload(JSON.parse(body));
     expect(canonical).toBe('{"header":{"type":"x"},"body":{"id":"1"}}');
     expect(verifySignature(sign('secret', canonical ?? ''), [body], ['secret'])).toBe(false);
-    expect(verifySignature(sign('secret', canonical ?? ''), [body, canonical ?? ''], ['secret'])).toBe(
-      true,
-    );
+    expect(
+      verifySignature(sign('secret', canonical ?? ''), [body, canonical ?? ''], ['secret']),
+    ).toBe(true);
   });
 
   it.each([
@@ -49,9 +49,12 @@ describe('verifyBearerToken', () => {
     expect(verifyBearerToken('bearer t1', ['t1'])).toBe(true);
   });
 
-  it.each([undefined, 'Bearer', 'Basic t1', 'Bearer t2', 'Bearer t1 extra'])('rejects %j', (header) => {
-    expect(verifyBearerToken(header, ['t1'])).toBe(false);
-  });
+  it.each([undefined, 'Bearer', 'Basic t1', 'Bearer t2', 'Bearer t1 extra'])(
+    'rejects %j',
+    (header) => {
+      expect(verifyBearerToken(header, ['t1'])).toBe(false);
+    },
+  );
 
   it('fails closed when no token is configured', () => {
     expect(verifyBearerToken('Bearer anything', [])).toBe(false);

@@ -1,6 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LIFECYCLE_STEPS, type IntegrationEvent, type LifecycleStep } from '../../functions/core/events.ts';
+import {
+  type IntegrationEvent,
+  LIFECYCLE_STEPS,
+  type LifecycleStep,
+} from '../../functions/core/events.ts';
 import {
   applyToRegisters,
   compareKeys,
@@ -73,7 +77,9 @@ describe('transitions', () => {
   it('refuses a duplicate and an older event of the same step', () => {
     const registers = fold([created, accepted]);
     expect(applyToRegisters(registers, accepted).applied).toBe(false);
-    expect(applyToRegisters(registers, lifecycleEvent('accepted', { date: at(9) })).applied).toBe(false);
+    expect(applyToRegisters(registers, lifecycleEvent('accepted', { date: at(9) })).applied).toBe(
+      false,
+    );
   });
 
   it('breaks ties at the same instant by lifecycle rank', () => {
@@ -127,7 +133,13 @@ const referenceState = (events: readonly IntegrationEvent[]) => {
 };
 
 /** A rejection's body.state, fixed by its messageId: one delivery has one content. */
-const REJECTED_STATE = { m1: 'ERROR', m2: 'INACTIVE', m3: null, é: 'ERROR', '\u{1f600}': 'INACTIVE' } as const;
+const REJECTED_STATE = {
+  m1: 'ERROR',
+  m2: 'INACTIVE',
+  m3: null,
+  é: 'ERROR',
+  '\u{1f600}': 'INACTIVE',
+} as const;
 
 const eventArbitrary = fc
   .record({
@@ -159,7 +171,10 @@ describe('order and duplicates (property)', () => {
           const random = seeds[Symbol.iterator]();
           for (let i = shuffled.length - 1; i > 0; i--) {
             const j = (random.next().value as number) % (i + 1);
-            [shuffled[i], shuffled[j]] = [shuffled[j] as IntegrationEvent, shuffled[i] as IntegrationEvent];
+            [shuffled[i], shuffled[j]] = [
+              shuffled[j] as IntegrationEvent,
+              shuffled[i] as IntegrationEvent,
+            ];
           }
           expect(stateAfter(shuffled)).toBe(referenceState(events));
         },

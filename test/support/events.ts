@@ -1,4 +1,8 @@
-import { EVENT_TYPES, type IntegrationEvent, type LifecycleStep } from '../../functions/core/events.ts';
+import {
+  EVENT_TYPES,
+  type IntegrationEvent,
+  type LifecycleStep,
+} from '../../functions/core/events.ts';
 
 export const INTEGRATION_ID = 'r9s0t1u2-v3w4-5678-xyza-901234567890';
 
@@ -30,7 +34,14 @@ export const lifecycleEvent = (
     state:
       options.state !== undefined
         ? options.state
-        : ({ created: 'PENDING', accepted: 'ACTIVE', rejected: 'INACTIVE', errored: 'ERROR' } as const)[step],
+        : (
+            {
+              created: 'PENDING',
+              accepted: 'ACTIVE',
+              rejected: 'INACTIVE',
+              errored: 'ERROR',
+            } as const
+          )[step],
   },
 });
 
