@@ -7,7 +7,13 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
 import { table } from '../../lib/definitions.ts';
-import type { AlertStatus, PendingEntry, PendingStore, StuckPendingRef } from '../core/ports.ts';
+import type {
+  AlertStatus,
+  PendingEntry,
+  PendingStore,
+  RecordTiming,
+  StuckPendingRef,
+} from '../core/ports.ts';
 import { conditionally } from './conditional-write.ts';
 import { PENDING_SHARD } from './dynamo-integration-store.ts';
 
@@ -34,7 +40,10 @@ const IndexItemSchema = v.object({
   pk: v.pipe(v.string(), v.startsWith(INTEGRATION_PREFIX)),
   pendingSince: v.string(),
 });
-const AlertItemSchema = v.object({ alert: v.optional(v.picklist(['owed', 'sent'])) });
+const AlertItemSchema = v.object({
+  alert: v.optional(v.picklist(['owed', 'sent'])),
+  recordedAt: v.optional(v.string()),
+});
 
 export class DynamoPendingStore implements PendingStore {
   readonly #client: DynamoDBDocumentClient;
@@ -94,7 +103,10 @@ export class DynamoPendingStore implements PendingStore {
     return cleared ? 'cleared' : 'changed';
   }
 
-  async recordStuckAlert(ref: StuckPendingRef, expiresAt: number): Promise<'recorded' | 'exists'> {
+  async recordStuckAlert(
+    ref: StuckPendingRef,
+    { recordedAt, expiresAt }: RecordTiming,
+  ): Promise<'recorded' | 'exists'> {
     const written = await conditionally(() =>
       this.#client.send(
         new PutCommand({
@@ -104,6 +116,7 @@ export class DynamoPendingStore implements PendingStore {
             integrationId: ref.integrationId,
             createdEventId: ref.createdEventId,
             alert: 'owed',
+            recordedAt,
             expiresAt,
           },
           ConditionExpression: 'attribute_not_exists(pk)',
@@ -119,11 +132,12 @@ export class DynamoPendingStore implements PendingStore {
         TableName: this.#tableName,
         Key: stuckKey(ref),
         ConsistentRead: true,
-        ProjectionExpression: 'alert',
+        ProjectionExpression: 'alert, recordedAt',
       }),
     );
-    if (!result.Item) return 'none';
-    return v.parse(AlertItemSchema, result.Item).alert ?? 'none';
+    const item = result.Item ? v.parse(AlertItemSchema, result.Item) : undefined;
+    if (item?.alert === 'owed') return { status: 'owed', recordedAt: item.recordedAt ?? '' };
+    return { status: item?.alert ?? 'none' };
   }
 
   async markStuckAlertSent(ref: StuckPendingRef, at: Date): Promise<void> {

@@ -150,7 +150,7 @@ export interface PendingStore {
   /** Takes the entry out of the index, unless a newer `created` event moved `pendingSince`. */
   clearPending(entry: PendingEntry): Promise<'cleared' | 'changed'>;
   /** Records that the alert is owed, once; later attempts find it `exists`. */
-  recordStuckAlert(ref: StuckPendingRef, expiresAt: number): Promise<'recorded' | 'exists'>;
+  recordStuckAlert(ref: StuckPendingRef, timing: RecordTiming): Promise<'recorded' | 'exists'>;
   stuckAlertStatus(ref: StuckPendingRef): Promise<AlertStatus>;
   markStuckAlertSent(ref: StuckPendingRef, at: Date): Promise<void>;
 }

@@ -31,6 +31,11 @@ export const PendingTimeoutSchema = v.object({
 });
 
 const HOUR_MS = 60 * 60 * 1000;
+/**
+ * No run outlives this (the function timeout must stay below it): an alert still owed after
+ * it was abandoned by a crashed run, not being sent by a live one.
+ */
+export const RUN_LEASE_MS = 5 * 60 * 1000;
 const DAY_SECONDS = 24 * 60 * 60;
 
 export interface PendingCheckDeps {
@@ -55,7 +60,7 @@ export interface PendingCheckSummary {
   readonly failed: number;
 }
 
-type EntryOutcome = 'alerted' | 'alreadyAlerted' | 'cleared' | 'skipped';
+type EntryOutcome = 'alerted' | 'alreadyAlerted' | 'inFlight' | 'cleared' | 'skipped';
 
 /** Some entries could not be checked; the others were. The run fails so it is seen and retried. */
 export class PendingCheckError extends Error {
@@ -95,10 +100,16 @@ export const createPendingCheck = (deps: PendingCheckDeps) => {
       integrationId: entry.integrationId,
       createdEventId: eventIdentity({ date: createdAt, type: EVENT_TYPES.created }),
     };
-    const expiresAt = Math.floor(now.getTime() / 1000) + retention.historyDays * DAY_SECONDS;
-    const recorded = await pending.recordStuckAlert(ref, expiresAt);
-    if (recorded === 'exists' && (await pending.stuckAlertStatus(ref)) !== 'owed') {
-      return 'alreadyAlerted';
+    const recorded = await pending.recordStuckAlert(ref, {
+      recordedAt: now.toISOString(),
+      expiresAt: Math.floor(now.getTime() / 1000) + retention.historyDays * DAY_SECONDS,
+    });
+    if (recorded === 'exists') {
+      const status = await pending.stuckAlertStatus(ref);
+      if (status.status !== 'owed') return 'alreadyAlerted';
+      // Owed and young: an overlapping run may be publishing it right now; the next run will
+      // send it if that one crashed.
+      if (now.getTime() - Date.parse(status.recordedAt) < RUN_LEASE_MS) return 'inFlight';
     }
     const { integration: stored, history } = await integrations.getIntegrationWithHistory(
       entry.integrationId,
@@ -121,7 +132,7 @@ export const createPendingCheck = (deps: PendingCheckDeps) => {
       counts.examined++;
       try {
         const outcome = await checkEntry(entry, now);
-        if (outcome !== 'skipped') counts[outcome]++;
+        if (outcome !== 'skipped' && outcome !== 'inFlight') counts[outcome]++;
       } catch (error) {
         // One broken entry must not hide the others; the run still fails at the end.
         counts.failed++;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IntegrationStore } from '../../functions/core/ports.ts';
 import { SIGNATURE_HEADER, sign } from '../../functions/core/signature.ts';
+import { PROCESSOR_TIMEOUT_SECONDS } from '../../lib/definitions.ts';
 import { type LocalRuntime, startLocalRuntime } from '../../lib/local/runtime.ts';
 import { envelope, lifecycleEvent } from '../support/events.ts';
 import { seedSample } from '../support/seeds.ts';
@@ -17,9 +18,14 @@ import { type SlackStandIn, startSlackStandIn } from '../support/slack-stand-in.
 
 const SECRET = 'e2e-happycolis-secret';
 const TOKEN = 'tok_SECRET_123';
-/** Long enough to see the processor's retries, short enough for a quick test. */
-const VISIBILITY_TIMEOUT_SECONDS = 1;
-/** How long "nothing more arrives" is watched: two redeliveries' worth. */
+/**
+ * Shorter than the cloud's, but longer than the processor's alert lease (its timeout): a
+ * redelivery that finds an alert owed and younger than that fails again (its writer may still
+ * be sending), and five quick failures would dead-letter the record. As in the cloud, the
+ * first redelivery after a crash comes when no run can still be in flight.
+ */
+const VISIBILITY_TIMEOUT_SECONDS = PROCESSOR_TIMEOUT_SECONDS + 1;
+/** How long "nothing more arrives" is watched after the expected posts. */
 const SETTLE_MS = 2_500;
 
 let runtime: LocalRuntime;
@@ -113,8 +119,12 @@ const postsFor = (integrationId: string): string[] =>
     .filter((key) => key.startsWith(`${integrationId}|`));
 
 /** Waits until `count` posts arrived for the integration, then watches that no more do. */
-const expectPostsSettled = async (integrationId: string, count: number): Promise<string[]> => {
-  const deadline = Date.now() + 15_000;
+const expectPostsSettled = async (
+  integrationId: string,
+  count: number,
+  withinMs = 15_000,
+): Promise<string[]> => {
+  const deadline = Date.now() + withinMs;
   while (postsFor(integrationId).length < count && Date.now() < deadline) await sleep(100);
   await sleep(SETTLE_MS);
   const keys = postsFor(integrationId);
@@ -159,26 +169,35 @@ describe('alerts end to end', () => {
     ]);
   });
 
-  it('posts once when the processor crashes between the state write and the publish', async () => {
-    const id = 'e2e-crash-before-publish';
-    faults.beforePublish.set(id, 1);
-    await send(wire('errored', { id, date: '2024-06-11T14:00:00.000Z' }));
-    await expectPostsSettled(id, 1);
-    expect(faults.beforePublish.get(id)).toBe(0);
-  });
+  it(
+    'posts once when the processor crashes before the publish, and once when it crashes after it',
+    async () => {
+      // Both at once: each waits a redelivery (the visibility timeout) before it can finish.
+      const before = 'e2e-crash-before-publish';
+      const after = 'e2e-crash-after-publish';
+      faults.beforePublish.set(before, 1);
+      faults.afterPublish.set(after, 1);
+      await send(wire('errored', { id: before, date: '2024-06-11T14:00:00.000Z' }));
+      await send(wire('errored', { id: after, date: '2024-06-11T14:00:00.000Z' }));
 
-  it('posts once when the processor crashes after the publish, before marking it sent', async () => {
-    const id = 'e2e-crash-after-publish';
-    faults.afterPublish.set(id, 1);
-    await send(wire('errored', { id, date: '2024-06-11T14:00:00.000Z' }));
-    await expectPostsSettled(id, 1);
-    expect(faults.afterPublish.get(id)).toBe(0);
-    // The redelivery re-published (printed twice); the notifier's ledger kept Slack at one.
-    const printedAlerts = printed.filter(
-      (line) => line.startsWith('ALERT') && line.includes(`integration ${id} `),
-    );
-    expect(printedAlerts).toHaveLength(2);
-  });
+      const redelivery = (VISIBILITY_TIMEOUT_SECONDS + 10) * 1000;
+      const [beforeKeys, afterKeys] = await Promise.all([
+        expectPostsSettled(before, 1, redelivery),
+        expectPostsSettled(after, 1, redelivery),
+      ]);
+      expect(beforeKeys).toHaveLength(1);
+      expect(afterKeys).toHaveLength(1);
+      expect(faults.beforePublish.get(before)).toBe(0);
+      expect(faults.afterPublish.get(after)).toBe(0);
+      // The crash after the publish made the redelivery publish again (printed twice); the
+      // notifier's ledger kept Slack at one post.
+      const printedFor = (id: string) =>
+        printed.filter((line) => line.startsWith('ALERT') && line.includes(`integration ${id} `));
+      expect(printedFor(after)).toHaveLength(2);
+      expect(printedFor(before)).toHaveLength(1);
+    },
+    (VISIBILITY_TIMEOUT_SECONDS + 20) * 1000,
+  );
 
   it('never puts the access token in a post, even with an accepted event in the history', async () => {
     const id = 'e2e-token';

@@ -11,6 +11,7 @@ import {
   createPendingCheck,
   PendingCheckError,
   PendingTimeoutSchema,
+  RUN_LEASE_MS,
 } from '../../functions/pending-check/pending-check.ts';
 import { table } from '../../lib/definitions.ts';
 import { type AlertEmulators, startAlertEmulators } from '../support/alert-emulators.ts';
@@ -58,13 +59,13 @@ const apply = async (id: string, step: LifecycleStep, date: string) => {
       key: eventKey(event),
       state: resultingState(event),
     },
-    { owesAlert: false, expiresAt: 0 },
+    { owesAlert: false, recordedAt: NOW.toISOString(), expiresAt: 0 },
   );
   await store.applyEvent(event, NOW);
 };
 
-const check = (alerts: AlertPublisher = recorder) =>
-  createPendingCheck({ integrations: store, pending, alerts, clock: () => NOW, timeoutHours: 24 });
+const check = (alerts: AlertPublisher = recorder, now = NOW) =>
+  createPendingCheck({ integrations: store, pending, alerts, clock: () => now, timeoutHours: 24 });
 
 /** The integrations the sparse `pending` index holds now. */
 const indexed = async (): Promise<string[]> => {
@@ -128,8 +129,12 @@ describe('pending check', () => {
     await expect(check(failing)()).rejects.toBeInstanceOf(PendingCheckError);
     expect(published).toHaveLength(0);
 
-    expect((await check()()).alerted).toBe(1);
+    // A run overlapping the failed one leaves the owed alert to it…
     expect((await check()()).alerted).toBe(0);
+    // …and once no run can still be sending it, the next run does.
+    const later = new Date(NOW.getTime() + RUN_LEASE_MS + 1_000);
+    expect((await check(recorder, later)()).alerted).toBe(1);
+    expect((await check(recorder, later)()).alerted).toBe(0);
     expect(published).toHaveLength(1);
   });
 
