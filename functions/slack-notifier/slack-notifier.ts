@@ -19,7 +19,7 @@ export interface SlackNotifierDeps {
   readonly minIntervalMs?: number;
   /** Posts of one alert, counting the first, while Slack answers 429. @default 3 */
   readonly maxAttempts?: number;
-  /** A longer `Retry-After` fails the record instead; SQS retries it later. @default 20000 */
+  /** A longer `Retry-After` fails the record instead; SQS retries it later. @default 10000 */
   readonly maxRetryAfterMs?: number;
 }
 
@@ -71,7 +71,7 @@ export const createSlackNotifier = (deps: SlackNotifierDeps) => {
     deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const minIntervalMs = deps.minIntervalMs ?? 1_000;
   const maxAttempts = deps.maxAttempts ?? 3;
-  const maxRetryAfterMs = deps.maxRetryAfterMs ?? 20_000;
+  const maxRetryAfterMs = deps.maxRetryAfterMs ?? 10_000;
   /** Earliest time (epoch ms) the next post may go out; lives as long as the container. */
   let nextPostAt = 0;
 
