@@ -48,6 +48,8 @@ const main = async (): Promise<void> => {
     webhookTokens: config.webhookTokens,
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
     ...(config.region ? { region: config.region } : {}),
+    // Process what was already acknowledged before the in-memory queue goes away.
+    drainTimeoutMs: 10_000,
     handlerLogger: new Logger({
       serviceName: 'fulfillment-webhooks-local',
       logLevel: config.handlerLogLevel,
@@ -62,7 +64,7 @@ const main = async (): Promise<void> => {
       process.exit(1);
     }
     stopping = true;
-    console.log(`${signal}: stopping (finishing batches in flight)…`);
+    console.log(`${signal}: stopping (processing what is already queued, 10 s at most)…`);
     runtime.stop().then(
       () => {
         console.log('stopped');
