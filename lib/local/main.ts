@@ -54,6 +54,8 @@ const main = async (): Promise<void> => {
       intervalMs: LOCAL_PENDING_CHECK_INTERVAL_MS,
       timeoutHours: pendingTimeoutHours(process.env),
     },
+    // Process what was already acknowledged before the in-memory queue goes away.
+    drainTimeoutMs: 10_000,
     handlerLogger: new Logger({
       serviceName: 'fulfillment-webhooks-local',
       logLevel: config.handlerLogLevel,
@@ -68,7 +70,7 @@ const main = async (): Promise<void> => {
       process.exit(1);
     }
     stopping = true;
-    console.log(`${signal}: stopping (finishing batches in flight)…`);
+    console.log(`${signal}: stopping (processing what is already queued, 10 s at most)…`);
     runtime.stop().then(
       () => {
         console.log('stopped');
