@@ -1,4 +1,5 @@
 import type { Alert } from './alerts.ts';
+import type { IntegrationEvent, IntegrationState } from './events.ts';
 import type { QueueMessage } from './queue-message.ts';
 import type { Registers } from './state.ts';
 
@@ -17,9 +18,6 @@ export interface AlertPublisher {
   publish(alert: Alert): Promise<void>;
 }
 
-/** Whether an alert tied to a recorded item is still owed. */
-export type AlertStatus = 'owed' | 'sent' | 'none';
-
 /** The integration item as stored: registers, plus whether a token is held (never the token). */
 export interface StoredIntegration {
   readonly id: string;
@@ -27,12 +25,96 @@ export interface StoredIntegration {
   readonly hasAccessToken: boolean;
 }
 
-/** One recorded event of an integration's history. */
+/** One recorded event of an integration's history. No token, no body. */
 export interface HistoryEntry {
   readonly type: string;
-  /** Ordering key for lifecycle events; absent for unknown types. */
-  readonly key?: string;
   readonly date: string;
   readonly messageId: string;
+  readonly webhookId: string;
+  /** When the processor first saw the event; replaying by it tells each event's outcome. */
   readonly receivedAt: string;
+  /** Ordering key and resulting state, for lifecycle events; absent for unknown types. */
+  readonly key?: string;
+  readonly state?: IntegrationState;
+}
+
+/**
+ * Something recorded once, that may owe an alert. The identity is semantic: redelivery and
+ * resend under a new `messageId` land on the same record.
+ */
+export type RecordRef =
+  | { readonly kind: 'event'; readonly integrationId: string; readonly eventId: string }
+  | { readonly kind: 'quarantine'; readonly id: string }
+  | { readonly kind: 'notice'; readonly id: string };
+
+/** Whether an alert tied to a record is still owed, and since when the record exists. */
+export type AlertStatus =
+  | { readonly status: 'owed'; readonly recordedAt: string }
+  | { readonly status: 'sent' | 'none' };
+
+/** When and until when a record is kept. */
+export interface RecordTiming {
+  /** When the processor wrote it; an owed alert older than a processor run was abandoned. */
+  readonly recordedAt: string;
+  /** Epoch seconds after which DynamoDB TTL may delete it. */
+  readonly expiresAt: number;
+}
+
+/** What the processor records for a quarantined payload. */
+export interface QuarantineRecord {
+  readonly source: string;
+  readonly receivedAt: string;
+  readonly errors: readonly { readonly path: string; readonly message: string }[];
+  /** Tokens already redacted. */
+  readonly payload: string;
+}
+
+/** What the processor records for a delivery-error notice. */
+export interface NoticeRecord {
+  readonly code: string;
+  readonly endpoint: string;
+  readonly message: string;
+  readonly receivedAt: string;
+}
+
+export interface IntegrationStore {
+  /**
+   * Records an event in the integration's history unless the same event (same integration,
+   * type and date) is there already. `owesAlert` marks the record as owing an alert.
+   */
+  recordEvent(
+    integrationId: string,
+    entry: HistoryEntry,
+    options: RecordTiming & { readonly owesAlert: boolean },
+  ): Promise<'recorded' | 'exists'>;
+
+  /**
+   * Writes the event into its step's register if the core's condition holds
+   * (`conditionFor(event)`). Returns the integration as stored after the write, or
+   * `undefined` when the condition refused it.
+   */
+  applyEvent(event: IntegrationEvent, at: Date): Promise<StoredIntegration | undefined>;
+
+  getIntegration(id: string): Promise<StoredIntegration | undefined>;
+
+  /** The integration and its history (any order); both empty when nothing is known. */
+  getIntegrationWithHistory(id: string): Promise<{
+    readonly integration?: StoredIntegration;
+    readonly history: readonly HistoryEntry[];
+  }>;
+
+  /** Records a quarantined payload or a notice once; later attempts find it `exists`. */
+  recordQuarantine(
+    ref: Extract<RecordRef, { kind: 'quarantine' }>,
+    record: QuarantineRecord,
+    timing: RecordTiming,
+  ): Promise<'recorded' | 'exists'>;
+  recordNotice(
+    ref: Extract<RecordRef, { kind: 'notice' }>,
+    record: NoticeRecord,
+    timing: RecordTiming,
+  ): Promise<'recorded' | 'exists'>;
+
+  alertStatus(ref: RecordRef): Promise<AlertStatus>;
+  markAlertSent(ref: RecordRef, at: Date): Promise<void>;
 }

@@ -47,6 +47,13 @@ export const compareKeys = (a: string, b: string): number => {
   return x.length - y.length;
 };
 
+/**
+ * The identity of an event regardless of how it was delivered: a redelivery and a resend under
+ * a new `messageId` share it. History items and alert records are keyed by it.
+ */
+export const eventIdentity = (event: { readonly date: string; readonly type: string }): string =>
+  `${event.date}#${event.type}`;
+
 /** The state an event of a step moves the integration to. The type decides, not `body.state`. */
 export const resultingState = (
   event: Pick<IntegrationEvent, 'step' | 'body'>,
@@ -91,13 +98,18 @@ export const toRegister = (event: IntegrationEvent): Register => ({
 });
 
 /** The event that decides the current state, and its step. */
-export interface Current {
+export interface Current<R extends { readonly key: string } = Register> {
   readonly step: LifecycleStep;
-  readonly register: Register;
+  readonly register: R;
 }
 
-const greatest = (registers: Registers, steps: readonly LifecycleStep[]): Current | undefined => {
-  let best: Current | undefined;
+type RegistersOf<R> = Partial<Readonly<Record<LifecycleStep, R>>>;
+
+const greatest = <R extends { readonly key: string }>(
+  registers: RegistersOf<R>,
+  steps: readonly LifecycleStep[],
+): Current<R> | undefined => {
+  let best: Current<R> | undefined;
   for (const step of steps) {
     const register = registers[step];
     if (register && (!best || compareKeys(register.key, best.register.key) > 0)) {
@@ -111,8 +123,9 @@ const ALL_STEPS: readonly LifecycleStep[] = ['created', 'accepted', 'rejected', 
 const AFTER_REJECTION: readonly LifecycleStep[] = ['rejected', 'errored'];
 
 /** Derives the current state from the registers; `undefined` when no event was applied. */
-export const currentOf = (registers: Registers): Current | undefined =>
-  greatest(registers, registers.rejected ? AFTER_REJECTION : ALL_STEPS);
+export const currentOf = <R extends { readonly key: string }>(
+  registers: RegistersOf<R>,
+): Current<R> | undefined => greatest(registers, registers.rejected ? AFTER_REJECTION : ALL_STEPS);
 
 /**
  * What a register write must satisfy. The store turns this into its condition expression:
@@ -126,14 +139,19 @@ export interface RegisterCondition {
   readonly beforeRejection: boolean;
 }
 
-export const conditionFor = (event: IntegrationEvent): RegisterCondition => ({
+export const conditionFor = (
+  event: Pick<IntegrationEvent, 'header' | 'step'>,
+): RegisterCondition => ({
   step: event.step,
   key: eventKey(event),
   beforeRejection: event.step === 'created' || event.step === 'accepted',
 });
 
+/** Only the ordering keys of the registers: all the write condition looks at. */
+export type RegisterKeys = Partial<Readonly<Record<LifecycleStep, { readonly key: string }>>>;
+
 /** Whether the condition holds for stored registers: the in-memory twin of the store's check. */
-export const conditionHolds = (condition: RegisterCondition, registers: Registers): boolean => {
+export const conditionHolds = (condition: RegisterCondition, registers: RegisterKeys): boolean => {
   const own = registers[condition.step];
   if (own && compareKeys(own.key, condition.key) >= 0) return false;
   const rejected = registers.rejected;
@@ -143,20 +161,25 @@ export const conditionHolds = (condition: RegisterCondition, registers: Register
   return true;
 };
 
-/** Why an event did not change the stored registers. */
+/** Why an event did not change the current state. */
 export type NotAppliedReason = 'duplicate' | 'stale' | 'anomaly';
 
-/** Classifies an event the store refused, from the registers as they are now. */
-export const whyNotApplied = (event: IntegrationEvent, registers: Registers): NotAppliedReason => {
-  const key = eventKey(event);
-  const own = registers[event.step];
-  if (own && own.key === key) return 'duplicate';
+/**
+ * What a register write did to the current state: `applied` when the event now decides it,
+ * `stale` when it was kept in its register but an event of another step is greater (a late
+ * `created` after `accepted`).
+ */
+export const effectOf = (key: string, registers: RegisterKeys): 'applied' | 'stale' =>
+  currentOf(registers)?.register.key === key ? 'applied' : 'stale';
+
+/** Classifies a write the store refused, from the registers as they are now. */
+export const whyNotApplied = (
+  condition: RegisterCondition,
+  registers: RegisterKeys,
+): NotAppliedReason => {
+  if (registers[condition.step]?.key === condition.key) return 'duplicate';
   const rejected = registers.rejected;
-  if (
-    (event.step === 'created' || event.step === 'accepted') &&
-    rejected &&
-    compareKeys(rejected.key, key) < 0
-  ) {
+  if (condition.beforeRejection && rejected && compareKeys(rejected.key, condition.key) < 0) {
     return 'anomaly';
   }
   return 'stale';

@@ -1,0 +1,307 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import * as v from 'valibot';
+import { INTEGRATION_STATES, type IntegrationEvent, LIFECYCLE_STEPS } from '../core/events.ts';
+import type {
+  AlertStatus,
+  HistoryEntry,
+  IntegrationStore,
+  NoticeRecord,
+  QuarantineRecord,
+  RecordRef,
+  RecordTiming,
+  StoredIntegration,
+} from '../core/ports.ts';
+import {
+  conditionFor,
+  eventIdentity,
+  type Register,
+  type Registers,
+  toRegister,
+} from '../core/state.ts';
+
+/**
+ * One table holds everything; an integration's item and its history share a partition so a
+ * single Query reads both.
+ *
+ * | item            | pk                  | sk                     |
+ * |-----------------|---------------------|------------------------|
+ * | integration     | `INTEGRATION#<id>`  | `STATE`                |
+ * | history event   | `INTEGRATION#<id>`  | `EVENT#<date>#<type>`  |
+ * | quarantine      | `QUARANTINE#<hash>` | `QUARANTINE`           |
+ * | delivery notice | `NOTICE#<hash>`     | `NOTICE`               |
+ */
+
+const STATE_SK = 'STATE';
+const EVENT_SK_PREFIX = 'EVENT#';
+/** Constant partition of the sparse `pending` index: the check reads it in one Query. */
+export const PENDING_SHARD = 'PENDING';
+
+const keyOf = (ref: RecordRef): { pk: string; sk: string } => {
+  switch (ref.kind) {
+    case 'event':
+      return { pk: `INTEGRATION#${ref.integrationId}`, sk: `${EVENT_SK_PREFIX}${ref.eventId}` };
+    case 'quarantine':
+      return { pk: `QUARANTINE#${ref.id}`, sk: 'QUARANTINE' };
+    case 'notice':
+      return { pk: `NOTICE#${ref.id}`, sk: 'NOTICE' };
+  }
+};
+
+const integrationKey = (id: string) => ({ pk: `INTEGRATION#${id}`, sk: STATE_SK });
+
+// Condition fragments, named after the core's rule they enforce (see `conditionFor`).
+const IS_NEW_ITEM = 'attribute_not_exists(pk)';
+const NEWER_THAN_OWN_STEP = '(attribute_not_exists(#step) OR #step.#key < :key)';
+const BEFORE_REJECTION = '(attribute_not_exists(#rejected) OR #rejected.#key > :key)';
+
+const RegisterSchema = v.object({
+  key: v.string(),
+  date: v.string(),
+  messageId: v.string(),
+  webhookId: v.string(),
+  organizationId: v.string(),
+  locationId: v.string(),
+  fulfillmentServiceId: v.string(),
+  scopes: v.array(v.string()),
+  state: v.picklist(INTEGRATION_STATES),
+});
+
+const IntegrationItemSchema = v.object({
+  pk: v.string(),
+  created: v.optional(RegisterSchema),
+  accepted: v.optional(RegisterSchema),
+  rejected: v.optional(RegisterSchema),
+  errored: v.optional(RegisterSchema),
+  accessToken: v.optional(v.string()),
+});
+
+const HistoryItemSchema = v.object({
+  type: v.string(),
+  date: v.string(),
+  messageId: v.string(),
+  webhookId: v.string(),
+  receivedAt: v.string(),
+  key: v.optional(v.string()),
+  state: v.optional(v.picklist(INTEGRATION_STATES)),
+});
+
+const AlertItemSchema = v.object({
+  alert: v.optional(v.picklist(['owed', 'sent'])),
+  recordedAt: v.optional(v.string()),
+});
+
+const toStored = (item: Record<string, unknown>): StoredIntegration => {
+  const parsed = v.parse(IntegrationItemSchema, item);
+  const registers: { -readonly [K in keyof Registers]: Register } = {};
+  for (const step of LIFECYCLE_STEPS) {
+    const register = parsed[step];
+    if (register) registers[step] = register;
+  }
+  return {
+    id: parsed.pk.slice('INTEGRATION#'.length),
+    registers,
+    hasAccessToken: parsed.accessToken !== undefined,
+  };
+};
+
+const toHistoryEntry = (item: Record<string, unknown>): HistoryEntry => {
+  const { key, state, ...rest } = v.parse(HistoryItemSchema, item);
+  return {
+    ...rest,
+    ...(key === undefined ? {} : { key }),
+    ...(state === undefined ? {} : { state }),
+  };
+};
+
+const isConditionFailure = (error: unknown): boolean =>
+  error instanceof ConditionalCheckFailedException ||
+  (error instanceof Error && error.name === 'ConditionalCheckFailedException');
+
+/** Runs a conditional write; `false` when the condition refused it, rethrows anything else. */
+const conditionally = async (write: () => Promise<unknown>): Promise<boolean> => {
+  try {
+    await write();
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+};
+
+export class DynamoIntegrationStore implements IntegrationStore {
+  readonly #client: DynamoDBDocumentClient;
+  readonly #tableName: string;
+
+  constructor(options: { client: DynamoDBDocumentClient; tableName: string }) {
+    this.#client = options.client;
+    this.#tableName = options.tableName;
+  }
+
+  async recordEvent(
+    integrationId: string,
+    entry: HistoryEntry,
+    { owesAlert, recordedAt, expiresAt }: RecordTiming & { owesAlert: boolean },
+  ): Promise<'recorded' | 'exists'> {
+    const key = keyOf({ kind: 'event', integrationId, eventId: eventIdentity(entry) });
+    return this.#putOnce({
+      ...key,
+      ...entry,
+      ...(owesAlert ? { alert: 'owed' } : {}),
+      recordedAt,
+      expiresAt,
+    });
+  }
+
+  async applyEvent(event: IntegrationEvent, at: Date): Promise<StoredIntegration | undefined> {
+    const condition = conditionFor(event);
+    const set = [
+      '#step = :register',
+      'organizationId = :organizationId',
+      'locationId = :locationId',
+      'fulfillmentServiceId = :fulfillmentServiceId',
+      'updatedAt = :now',
+    ];
+    const remove: string[] = [];
+    const values: Record<string, unknown> = {
+      ':register': toRegister(event),
+      ':key': condition.key,
+      ':organizationId': event.header.organizationId,
+      ':locationId': event.body.locationId,
+      ':fulfillmentServiceId': event.body.fulfillmentServiceId,
+      ':now': at.toISOString(),
+    };
+    if (event.step === 'created') {
+      // Enters the sparse index read by the stuck-PENDING check, which verifies the derived
+      // state before alerting and clears entries that moved on.
+      set.push('pendingShard = :shard', 'pendingSince = :date');
+      values[':shard'] = PENDING_SHARD;
+      values[':date'] = event.header.date;
+    }
+    if (event.step === 'accepted' && event.body.accessToken !== null) {
+      set.push('accessToken = :token');
+      values[':token'] = event.body.accessToken;
+    } else if (event.step === 'accepted' || event.step === 'rejected') {
+      // The greatest accepted event carries no token, or the attempt is over: hold none.
+      remove.push('accessToken');
+    }
+    const names: Record<string, string> = { '#step': event.step, '#key': 'key' };
+    let conditionExpression = NEWER_THAN_OWN_STEP;
+    if (condition.beforeRejection) {
+      conditionExpression += ` AND ${BEFORE_REJECTION}`;
+      names['#rejected'] = 'rejected';
+    }
+    let attributes: Record<string, unknown> | undefined;
+    const applied = await conditionally(async () => {
+      const result = await this.#client.send(
+        new UpdateCommand({
+          TableName: this.#tableName,
+          Key: integrationKey(event.body.id),
+          UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
+          ConditionExpression: conditionExpression,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      attributes = result.Attributes;
+    });
+    return applied && attributes ? toStored(attributes) : undefined;
+  }
+
+  async getIntegration(id: string): Promise<StoredIntegration | undefined> {
+    const result = await this.#client.send(
+      new GetCommand({ TableName: this.#tableName, Key: integrationKey(id), ConsistentRead: true }),
+    );
+    return result.Item ? toStored(result.Item) : undefined;
+  }
+
+  async getIntegrationWithHistory(
+    id: string,
+  ): Promise<{ integration?: StoredIntegration; history: HistoryEntry[] }> {
+    const { pk } = integrationKey(id);
+    const history: HistoryEntry[] = [];
+    let integration: StoredIntegration | undefined;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        if (item.sk === STATE_SK) integration = toStored(item);
+        else if (typeof item.sk === 'string' && item.sk.startsWith(EVENT_SK_PREFIX)) {
+          history.push(toHistoryEntry(item));
+        }
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return integration ? { integration, history } : { history };
+  }
+
+  recordQuarantine(
+    ref: Extract<RecordRef, { kind: 'quarantine' }>,
+    record: QuarantineRecord,
+    timing: RecordTiming,
+  ): Promise<'recorded' | 'exists'> {
+    return this.#putOnce({ ...keyOf(ref), ...record, alert: 'owed', ...timing });
+  }
+
+  recordNotice(
+    ref: Extract<RecordRef, { kind: 'notice' }>,
+    record: NoticeRecord,
+    timing: RecordTiming,
+  ): Promise<'recorded' | 'exists'> {
+    return this.#putOnce({ ...keyOf(ref), ...record, alert: 'owed', ...timing });
+  }
+
+  async alertStatus(ref: RecordRef): Promise<AlertStatus> {
+    const result = await this.#client.send(
+      new GetCommand({
+        TableName: this.#tableName,
+        Key: keyOf(ref),
+        ConsistentRead: true,
+        ProjectionExpression: 'alert, recordedAt',
+      }),
+    );
+    const item = result.Item ? v.parse(AlertItemSchema, result.Item) : undefined;
+    if (item?.alert === 'owed') return { status: 'owed', recordedAt: item.recordedAt ?? '' };
+    return { status: item?.alert ?? 'none' };
+  }
+
+  async markAlertSent(ref: RecordRef, at: Date): Promise<void> {
+    await this.#client.send(
+      new UpdateCommand({
+        TableName: this.#tableName,
+        Key: keyOf(ref),
+        UpdateExpression: 'SET alert = :sent, alertSentAt = :at',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':sent': 'sent', ':at': at.toISOString() },
+      }),
+    );
+  }
+
+  async #putOnce(item: Record<string, unknown>): Promise<'recorded' | 'exists'> {
+    const written = await conditionally(() =>
+      this.#client.send(
+        new PutCommand({
+          TableName: this.#tableName,
+          Item: item,
+          ConditionExpression: IS_NEW_ITEM,
+        }),
+      ),
+    );
+    return written ? 'recorded' : 'exists';
+  }
+}

@@ -1,0 +1,37 @@
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { alertSubject, alertText } from '../core/alert-content.ts';
+import type { Alert } from '../core/alerts.ts';
+import type { AlertPublisher } from '../core/ports.ts';
+
+/**
+ * Publishes alerts to the SNS topic with one body per protocol (`MessageStructure: 'json'`):
+ * email gets readable plain text, SQS subscribers (the Slack notifier) get the alert JSON.
+ * `severity`, `kind` and `organizationId` are message attributes so subscriptions can filter.
+ */
+export class SnsAlertPublisher implements AlertPublisher {
+  readonly #client: SNSClient;
+  readonly #topicArn: string;
+
+  constructor(options: { client: SNSClient; topicArn: string }) {
+    this.#client = options.client;
+    this.#topicArn = options.topicArn;
+  }
+
+  async publish(alert: Alert): Promise<void> {
+    const text = alertText(alert);
+    await this.#client.send(
+      new PublishCommand({
+        TopicArn: this.#topicArn,
+        Subject: alertSubject(alert),
+        MessageStructure: 'json',
+        Message: JSON.stringify({ default: text, email: text, sqs: JSON.stringify(alert) }),
+        MessageAttributes: {
+          severity: { DataType: 'String', StringValue: alert.severity },
+          kind: { DataType: 'String', StringValue: alert.kind },
+          organizationId: { DataType: 'String', StringValue: alert.organizationId ?? 'unknown' },
+          incidentKey: { DataType: 'String', StringValue: alert.incidentKey },
+        },
+      }),
+    );
+  }
+}

@@ -1,0 +1,28 @@
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { EventQueue } from '../core/ports.ts';
+import type { QueueMessage } from '../core/queue-message.ts';
+
+/** The event queue on SQS. `kind` also travels as a message attribute, for tracing. */
+export class SqsEventQueue implements EventQueue {
+  readonly #client: SQSClient;
+  readonly #queueUrl: string;
+
+  constructor(options: { client: SQSClient; queueUrl: string }) {
+    this.#client = options.client;
+    this.#queueUrl = options.queueUrl;
+  }
+
+  async send(message: QueueMessage): Promise<{ queueMessageId: string }> {
+    const result = await this.#client.send(
+      new SendMessageCommand({
+        QueueUrl: this.#queueUrl,
+        MessageBody: JSON.stringify(message),
+        MessageAttributes: { kind: { DataType: 'String', StringValue: message.kind } },
+      }),
+    );
+    if (!result.MessageId) {
+      throw new Error('SQS SendMessage returned no MessageId');
+    }
+    return { queueMessageId: result.MessageId };
+  }
+}

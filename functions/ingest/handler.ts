@@ -1,0 +1,18 @@
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { SqsEventQueue } from '../adapters/sqs-event-queue.ts';
+import { loadCredentialList, parseEnv, QueueEnvSchema } from '../config.ts';
+import { logger } from '../observability.ts';
+import { createIngestHandler } from './ingest.ts';
+
+// Read once per container; a missing secret fails the cold start (fail closed).
+const env = parseEnv(QueueEnvSchema, process.env, 'ingest');
+const [happycolisSecrets, webhookTokens] = await Promise.all([
+  loadCredentialList(process.env, 'HAPPYCOLIS_SECRETS'),
+  loadCredentialList(process.env, 'WEBHOOK_TOKENS'),
+]);
+
+export const handler = createIngestHandler({
+  config: { happycolisSecrets, webhookTokens },
+  queue: new SqsEventQueue({ client: new SQSClient({}), queueUrl: env.QUEUE_URL }),
+  logger,
+});

@@ -1,0 +1,15 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+
+/**
+ * One logger and one metrics buffer per container. Service name, namespace and level come
+ * from the Powertools environment variables (`POWERTOOLS_SERVICE_NAME`,
+ * `POWERTOOLS_METRICS_NAMESPACE`, `POWERTOOLS_LOG_LEVEL`). Nothing logged here may contain a
+ * webhook body: `accepted` events carry an `accessToken`.
+ */
+export const logger = new Logger({ serviceName: 'fulfillment-webhooks' });
+
+export const metrics = new Metrics({
+  namespace: 'FulfillmentWebhooks',
+  serviceName: 'fulfillment-webhooks',
+});

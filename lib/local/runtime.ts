@@ -1,0 +1,183 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient } from '../../functions/adapters/clients.ts';
+import { DynamoIntegrationStore } from '../../functions/adapters/dynamo-integration-store.ts';
+import { SnsAlertPublisher } from '../../functions/adapters/sns-alert-publisher.ts';
+import { SqsEventQueue } from '../../functions/adapters/sqs-event-queue.ts';
+import type { IntegrationStore } from '../../functions/core/ports.ts';
+import { createIngestHandler, ROUTES } from '../../functions/ingest/ingest.ts';
+import { createProcessorHandler } from '../../functions/processor/processor.ts';
+import { createQueryHandler } from '../../functions/query/query.ts';
+import { pipeline } from '../definitions.ts';
+import { type AlertConsumer, alertFanOut, printAlerts } from './alerts.ts';
+import { bootstrap, type LocalResources } from './bootstrap.ts';
+import { type Emulators, startEmulators } from './emulators.ts';
+import { type LocalHttpServer, startHttpServer } from './http-server.ts';
+import { type SqsPoller, startSqsPoller } from './sqs-poller.ts';
+
+export interface LocalRuntimeOptions {
+  /** HTTP port; `0` picks a free one. @default 3000 */
+  readonly port?: number;
+  /** @default '127.0.0.1' */
+  readonly host?: string;
+  /** DynamoDB data is kept under `<dataDir>/dynamodb`. */
+  readonly dataDir: string;
+  /** HappyColis client secrets; at least one (the ingest refuses to start without). */
+  readonly happycolisSecrets: readonly string[];
+  /** Bearer tokens for `/webhooks/delivery-errors`. */
+  readonly webhookTokens: readonly string[];
+  /** Use this endpoint (e.g. LocalStack) for every AWS API instead of embedded emulators. */
+  readonly endpoint?: string;
+  /** @default 'us-east-1' */
+  readonly region?: string;
+  /** Overrides the cloud's visibility timeout so tests can watch retries. */
+  readonly visibilityTimeoutSeconds?: number;
+  /**
+   * Who receives alerts delivered by the topic. Each gets SQS-shaped records, as the Slack
+   * notifier does in the cloud. @default a printer to `print`
+   */
+  readonly alertConsumers?: readonly AlertConsumer[];
+  /** Wraps the store the processor uses; tests inject faults the emulators cannot produce. */
+  readonly decorateProcessorStore?: (store: IntegrationStore) => IntegrationStore;
+  /** Logger handed to the handlers (Powertools, JSON lines). Silent when absent. */
+  readonly handlerLogger?: Logger;
+  /** Where the runtime's own lines go. @default console.log */
+  readonly print?: (line: string) => void;
+}
+
+export interface LocalRuntime {
+  /** Base URL of the local API, e.g. `http://127.0.0.1:3000`. */
+  readonly url: string;
+  readonly region: string;
+  readonly resources: LocalResources;
+  readonly endpoints: { readonly dynamodb: string; readonly messaging: string };
+  readonly clients: {
+    readonly dynamodb: DynamoDBClient;
+    readonly document: DynamoDBDocumentClient;
+    readonly sqs: SQSClient;
+    readonly sns: SNSClient;
+  };
+  /** Stops HTTP, lets batches in flight finish, stops the pollers and the emulators. */
+  stop(): Promise<void>;
+}
+
+/** Emulators accept any credentials; fixed ones keep the SDK from hunting for real ones. */
+const LOCAL_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+/** Concurrent processor batches, as parallel Lambda invocations would take them. */
+const PROCESSOR_CONCURRENCY = 2;
+
+/**
+ * Assembles the same handlers the cloud runs over emulated AWS APIs: HTTP → ingest → SQS →
+ * processor → DynamoDB, alerts → SNS → a local queue → stdout (and any other consumer).
+ */
+export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<LocalRuntime> => {
+  const print = options.print ?? ((line: string) => console.log(line));
+  const region = options.region ?? 'us-east-1';
+  const emulators: Emulators = await startEmulators({
+    dataDir: options.dataDir,
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+  });
+
+  const clientConfig = { region, credentials: LOCAL_CREDENTIALS };
+  const dynamodb = new DynamoDBClient({ ...clientConfig, endpoint: emulators.dynamodbEndpoint });
+  const document = createDocumentClient(dynamodb);
+  const sqs = new SQSClient({ ...clientConfig, endpoint: emulators.messagingEndpoint });
+  const sns = new SNSClient({ ...clientConfig, endpoint: emulators.messagingEndpoint });
+  const destroyClients = () => {
+    for (const client of [document, dynamodb, sqs, sns]) client.destroy();
+  };
+
+  const pollers: SqsPoller[] = [];
+  let http: LocalHttpServer | undefined;
+  const stopAll = async () => {
+    await http?.stop();
+    // Processor first: its last batches may still publish alerts for the alert poller.
+    for (const poller of pollers) await poller.stop();
+    destroyClients();
+    await emulators.stop();
+  };
+
+  try {
+    const resources = await bootstrap({
+      dynamodb,
+      sqs,
+      sns,
+      enableTtl: !emulators.embedded,
+      ...(options.visibilityTimeoutSeconds !== undefined
+        ? { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds }
+        : {}),
+    });
+    const logger = options.handlerLogger ? { logger: options.handlerLogger } : {};
+
+    const store = new DynamoIntegrationStore({ client: document, tableName: resources.tableName });
+    const ingest = createIngestHandler({
+      config: {
+        happycolisSecrets: options.happycolisSecrets,
+        webhookTokens: options.webhookTokens,
+      },
+      queue: new SqsEventQueue({ client: sqs, queueUrl: resources.queueUrl }),
+      ...logger,
+    });
+    const processor = createProcessorHandler({
+      store: options.decorateProcessorStore?.(store) ?? store,
+      alerts: new SnsAlertPublisher({ client: sns, topicArn: resources.topicArn }),
+      ...logger,
+    });
+    const query = createQueryHandler({ store, ...logger });
+
+    pollers.push(
+      startSqsPoller({
+        name: 'processor',
+        client: sqs,
+        queueUrl: resources.queueUrl,
+        queueArn: resources.queueArn,
+        region,
+        handler: processor,
+        batchSize: pipeline.batchSize,
+        concurrency: PROCESSOR_CONCURRENCY,
+        log: print,
+      }),
+      startSqsPoller({
+        name: 'alerts',
+        client: sqs,
+        queueUrl: resources.alertsQueueUrl,
+        queueArn: resources.alertsQueueArn,
+        region,
+        handler: alertFanOut(options.alertConsumers ?? [printAlerts(print)]),
+        batchSize: pipeline.batchSize,
+        log: print,
+      }),
+    );
+
+    http = await startHttpServer({
+      host: options.host ?? '127.0.0.1',
+      port: options.port ?? 3000,
+      log: print,
+      routes: [
+        { routeKey: `POST ${ROUTES.happycolis}`, handler: ingest },
+        { routeKey: `POST ${ROUTES.deliveryErrors}`, handler: ingest },
+        { routeKey: 'GET /integrations/{id}', handler: query },
+      ],
+    });
+
+    let stopped: Promise<void> | undefined;
+    return {
+      url: http.url,
+      region,
+      resources,
+      endpoints: { dynamodb: emulators.dynamodbEndpoint, messaging: emulators.messagingEndpoint },
+      clients: { dynamodb, document, sqs, sns },
+      stop: () => {
+        stopped ??= stopAll();
+        return stopped;
+      },
+    };
+  } catch (error) {
+    await stopAll().catch(() => {});
+    throw error;
+  }
+};

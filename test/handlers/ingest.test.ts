@@ -1,0 +1,219 @@
+import {
+  GetQueueAttributesCommand,
+  PurgeQueueCommand,
+  ReceiveMessageCommand,
+} from '@aws-sdk/client-sqs';
+import * as v from 'valibot';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SqsEventQueue } from '../../functions/adapters/sqs-event-queue.ts';
+import { type QueueMessage, QueueMessageSchema } from '../../functions/core/queue-message.ts';
+import { sign } from '../../functions/core/signature.ts';
+import { createIngestHandler, MissingSecretError } from '../../functions/ingest/ingest.ts';
+import { MAX_BODY_BYTES } from '../../lib/definitions.ts';
+import { startAws, type TestAws } from '../support/aws.ts';
+import { httpEvent } from '../support/http-events.ts';
+import { seedSample } from '../support/seeds.ts';
+
+const SECRET = 'test-secret';
+const TOKEN = 'test-token';
+const config = { happycolisSecrets: ['old-secret', SECRET], webhookTokens: [TOKEN] };
+
+let aws: TestAws;
+let handler: ReturnType<typeof createIngestHandler>;
+
+beforeAll(async () => {
+  aws = await startAws();
+  handler = createIngestHandler({
+    config,
+    queue: new SqsEventQueue({ client: aws.clients.sqs, queueUrl: aws.resources.queueUrl }),
+    clock: () => new Date('2024-06-12T00:00:00.000Z'),
+  });
+});
+afterAll(() => aws?.stop());
+beforeEach(() => aws.clients.sqs.send(new PurgeQueueCommand({ QueueUrl: aws.resources.queueUrl })));
+
+const queued = async (): Promise<QueueMessage[]> => {
+  const { Messages = [] } = await aws.clients.sqs.send(
+    new ReceiveMessageCommand({
+      QueueUrl: aws.resources.queueUrl,
+      MaxNumberOfMessages: 10,
+      WaitTimeSeconds: 0,
+    }),
+  );
+  return Messages.map((message) => v.parse(QueueMessageSchema, JSON.parse(message.Body ?? '')));
+};
+
+const queueDepth = async () => {
+  const { Attributes } = await aws.clients.sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: aws.resources.queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages'],
+    }),
+  );
+  return Number(Attributes?.ApproximateNumberOfMessages);
+};
+
+const postWebhook = (body: string, signature?: string) =>
+  handler(
+    httpEvent('POST', '/webhooks/happycolis', {
+      body,
+      headers: signature === undefined ? {} : { 'x-happycolis-webhook-signature': signature },
+    }),
+  );
+
+const parseBody = (result: Awaited<ReturnType<typeof handler>>) => JSON.parse(result.body ?? '');
+
+describe('POST /webhooks/happycolis', () => {
+  it('accepts a signed seed sample and queues it', async () => {
+    const body = seedSample('errored');
+    const result = await postWebhook(body, sign(SECRET, body));
+    expect(result.statusCode).toBe(200);
+    expect(parseBody(result)).toMatchObject({
+      status: 'accepted',
+      messageId: 'u2v3w4x5-y6z7-8901-abcd-234567890123',
+    });
+    const [message] = await queued();
+    expect(message).toMatchObject({ kind: 'webhook', receivedAt: '2024-06-12T00:00:00.000Z' });
+  });
+
+  it('accepts a signature made with a secret being rotated out', async () => {
+    const body = seedSample('created');
+    expect((await postWebhook(body, sign('old-secret', body))).statusCode).toBe(200);
+  });
+
+  it('accepts a signature over JSON.stringify({header, body}) of a re-formatted body', async () => {
+    const body = seedSample('rejected');
+    const { header, body: inner } = JSON.parse(body);
+    expect(
+      (await postWebhook(body, sign(SECRET, JSON.stringify({ header, body: inner })))).statusCode,
+    ).toBe(200);
+  });
+
+  it.each([
+    ['no signature', undefined, /missing x-happycolis-webhook-signature/],
+    ['a wrong signature', sign('wrong', 'x'), /matches no configured client secret/],
+  ])('answers 401 to %s and queues nothing', async (_name, signature, message) => {
+    const result = await postWebhook(seedSample('created'), signature);
+    expect(result.statusCode).toBe(401);
+    expect(parseBody(result).message).toMatch(message);
+    expect(await queueDepth()).toBe(0);
+  });
+
+  it('answers 413 to a body over 256 KiB', async () => {
+    const body = JSON.stringify({ padding: 'x'.repeat(MAX_BODY_BYTES) });
+    const result = await postWebhook(body, sign(SECRET, body));
+    expect(result.statusCode).toBe(413);
+    expect(parseBody(result).message).toContain(String(MAX_BODY_BYTES));
+    expect(await queueDepth()).toBe(0);
+  });
+
+  it('quarantines an authentic invalid payload, token redacted, and answers 200 with the reasons', async () => {
+    const sample = JSON.parse(seedSample('created'));
+    sample.header.type = 'location/fulfillment_service_integration/accepted';
+    sample.body.accessToken = 'tok_SECRET_123';
+    sample.body.scopes = null;
+    const body = JSON.stringify(sample);
+    const result = await postWebhook(body, sign(SECRET, body));
+    expect(result.statusCode).toBe(200);
+    expect(parseBody(result)).toEqual({
+      status: 'quarantined',
+      errors: [{ path: 'body.scopes', message: expect.stringContaining('Array') }],
+    });
+    const [message] = await queued();
+    expect(message?.kind).toBe('quarantine');
+    const payload =
+      message?.kind === 'quarantine' ? Buffer.from(message.payloadBase64, 'base64').toString() : '';
+    expect(payload).toContain('"accessToken":"[redacted]"');
+    expect(JSON.stringify(message)).not.toContain('tok_SECRET_123');
+  });
+
+  it('quarantines authentic bytes that are not JSON', async () => {
+    const body = 'not json';
+    const result = await postWebhook(body, sign(SECRET, body));
+    expect(parseBody(result)).toMatchObject({ status: 'quarantined' });
+    expect((await queued())[0]?.kind).toBe('quarantine');
+  });
+
+  it('decodes base64 bodies as API Gateway delivers them', async () => {
+    const body = seedSample('created');
+    const result = await handler(
+      httpEvent('POST', '/webhooks/happycolis', {
+        body: Buffer.from(body).toString('base64'),
+        isBase64Encoded: true,
+        headers: { 'x-happycolis-webhook-signature': sign(SECRET, body) },
+      }),
+    );
+    expect(result.statusCode).toBe(200);
+  });
+
+  it('answers 503, never 200, when the queue is unavailable', async () => {
+    const failing = createIngestHandler({
+      config,
+      queue: { send: () => Promise.reject(new Error('SQS is down')) },
+    });
+    const body = seedSample('created');
+    const result = await failing(
+      httpEvent('POST', '/webhooks/happycolis', {
+        body,
+        headers: { 'x-happycolis-webhook-signature': sign(SECRET, body) },
+      }),
+    );
+    expect(result.statusCode).toBe(503);
+    expect(result.body).not.toContain('SQS is down');
+  });
+});
+
+describe('POST /webhooks/delivery-errors', () => {
+  const notice = JSON.stringify({
+    code: 500,
+    endpoint: 'https://example.test/hook',
+    message: 'timeout',
+  });
+  const post = (authorization?: string, body = notice) =>
+    handler(
+      httpEvent('POST', '/webhooks/delivery-errors', {
+        body,
+        headers: authorization ? { authorization } : {},
+      }),
+    );
+
+  it('queues a notice with a valid bearer token', async () => {
+    const result = await post(`Bearer ${TOKEN}`);
+    expect(result.statusCode).toBe(200);
+    expect(parseBody(result)).toMatchObject({ status: 'accepted', messageId: expect.any(String) });
+    expect(await queued()).toEqual([
+      {
+        kind: 'delivery-error',
+        receivedAt: '2024-06-12T00:00:00.000Z',
+        notice: { code: '500', endpoint: 'https://example.test/hook', message: 'timeout' },
+      },
+    ]);
+  });
+
+  it('answers 401 without a valid token', async () => {
+    expect((await post()).statusCode).toBe(401);
+    expect((await post('Bearer nope')).statusCode).toBe(401);
+    expect(await queueDepth()).toBe(0);
+  });
+
+  it('quarantines an authentic notice that does not match the contract', async () => {
+    const result = await post(`Bearer ${TOKEN}`, '{"code":500}');
+    expect(parseBody(result)).toMatchObject({ status: 'quarantined' });
+  });
+});
+
+describe('routing and start-up', () => {
+  it('answers 404 for unknown paths and 405 for other methods', async () => {
+    expect((await handler(httpEvent('POST', '/elsewhere'))).statusCode).toBe(404);
+    expect((await handler(httpEvent('GET', '/webhooks/happycolis'))).statusCode).toBe(405);
+  });
+
+  it('refuses to start without a client secret', () => {
+    expect(() =>
+      createIngestHandler({
+        config: { happycolisSecrets: [], webhookTokens: [] },
+        queue: { send: () => Promise.resolve({ queueMessageId: 'x' }) },
+      }),
+    ).toThrow(MissingSecretError);
+  });
+});

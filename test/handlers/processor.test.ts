@@ -1,0 +1,259 @@
+import { PurgeQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import * as v from 'valibot';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DynamoIntegrationStore } from '../../functions/adapters/dynamo-integration-store.ts';
+import { SnsAlertPublisher } from '../../functions/adapters/sns-alert-publisher.ts';
+import { type Alert, AlertSchema } from '../../functions/core/alerts.ts';
+import type { AlertPublisher } from '../../functions/core/ports.ts';
+import type { QueueMessage } from '../../functions/core/queue-message.ts';
+import { createProcessorHandler } from '../../functions/processor/processor.ts';
+import { createQueryHandler } from '../../functions/query/query.ts';
+import { startAws, type TestAws } from '../support/aws.ts';
+import { envelope, lifecycleEvent } from '../support/events.ts';
+import { httpEvent, sqsEvent } from '../support/http-events.ts';
+
+let aws: TestAws;
+let store: DynamoIntegrationStore;
+let publisher: SnsAlertPublisher;
+let ids = 0;
+
+beforeAll(async () => {
+  aws = await startAws();
+  store = new DynamoIntegrationStore({
+    client: aws.clients.document,
+    tableName: aws.resources.tableName,
+  });
+  publisher = new SnsAlertPublisher({ client: aws.clients.sns, topicArn: aws.resources.topicArn });
+  query = createQueryHandler({ store });
+});
+afterAll(() => aws?.stop());
+beforeEach(() =>
+  aws.clients.sqs.send(new PurgeQueueCommand({ QueueUrl: aws.resources.alertsQueueUrl })),
+);
+
+/** The processor's clock; tests move it past the alert lease to play a later redelivery. */
+let now = new Date('2024-06-12T00:00:00.000Z');
+const later = (seconds: number) => {
+  now = new Date(now.getTime() + seconds * 1000);
+};
+const processorWith = (alerts: AlertPublisher = publisher) =>
+  createProcessorHandler({ store, alerts, clock: () => now });
+let query: ReturnType<typeof createQueryHandler>;
+
+const webhook = (
+  event: ReturnType<typeof lifecycleEvent>,
+  receivedAt = '2024-06-12T00:00:00.000Z',
+) =>
+  JSON.stringify({ kind: 'webhook', receivedAt, webhook: envelope(event) } satisfies QueueMessage);
+
+/** Alerts that reached the topic's SQS subscriber (the `sqs` member of the per-protocol body). */
+const alertsDelivered = async (): Promise<Alert[]> => {
+  const { Messages = [] } = await aws.clients.sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: aws.resources.alertsQueueUrl, MaxNumberOfMessages: 10 }),
+  );
+  return Messages.map((message) => {
+    const structure = v.parse(v.object({ sqs: v.string() }), JSON.parse(message.Body ?? ''));
+    return v.parse(AlertSchema, JSON.parse(structure.sqs));
+  });
+};
+
+const view = async (id: string) => {
+  const result = await query(httpEvent('GET', `/integrations/${id}`, { pathParameters: { id } }));
+  return {
+    status: result.statusCode,
+    body: JSON.parse(result.body ?? '{}'),
+    raw: result.body ?? '',
+  };
+};
+
+const lifecycle = () => {
+  const id = `integration-${++ids}`;
+  return {
+    id,
+    created: lifecycleEvent('created', {
+      id,
+      date: '2024-06-10T09:00:00.000Z',
+      messageId: 'm-created',
+    }),
+    accepted: lifecycleEvent('accepted', {
+      id,
+      date: '2024-06-10T10:00:00.000Z',
+      messageId: 'm-accepted',
+    }),
+    errored: lifecycleEvent('errored', {
+      id,
+      date: '2024-06-11T14:00:00.000Z',
+      messageId: 'm-errored',
+    }),
+  };
+};
+
+describe('processor', () => {
+  it('applies a batch, alerts once for the errored event, and the query shows it', async () => {
+    const { id, created, accepted, errored } = lifecycle();
+    const result = await processorWith()(
+      sqsEvent([webhook(errored), webhook(created), webhook(accepted)]),
+    );
+    expect(result.batchItemFailures).toEqual([]);
+    const { status, body, raw } = await view(id);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      id,
+      state: 'ERROR',
+      hasAccessToken: true,
+      lastEventAt: '2024-06-11T14:00:00.000Z',
+      lastEventType: 'location/fulfillment_service_integration/errored',
+      scopes: ['fulfillment:read', 'fulfillment:write', 'inventory:read'],
+    });
+    expect(body.history.map((line: { type: string }) => line.type.split('/').pop())).toEqual([
+      'errored',
+      'accepted',
+      'created',
+    ]);
+    expect(raw).not.toContain('tok_SECRET_123');
+    const alerts = await alertsDelivered();
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({
+      kind: 'integration-errored',
+      severity: 'critical',
+      incidentKey: `${id}|location/fulfillment_service_integration/errored|2024-06-11T14:00:00.000Z`,
+      integration: { id, state: 'ERROR' },
+    });
+    expect(JSON.stringify(alerts)).not.toContain('tok_SECRET_123');
+  });
+
+  it('treats redelivery and resend under a new messageId as nothing new', async () => {
+    const { id, created, errored } = lifecycle();
+    const processor = processorWith();
+    await processor(sqsEvent([webhook(created), webhook(errored)]));
+    expect(await alertsDelivered()).toHaveLength(1);
+    const resent = { ...errored, header: { ...errored.header, messageId: 'm-errored-resent' } };
+    const again = await processor(sqsEvent([webhook(errored), webhook(resent), webhook(created)]));
+    expect(again.batchItemFailures).toEqual([]);
+    expect(await alertsDelivered()).toHaveLength(0);
+    const { body } = await view(id);
+    expect(body.state).toBe('ERROR');
+    expect(body.history).toHaveLength(2);
+  });
+
+  it('labels a late older event stale in the history', async () => {
+    const { id, created, accepted } = lifecycle();
+    const processor = processorWith();
+    await processor(sqsEvent([webhook(accepted, '2024-06-12T00:00:00.000Z')]));
+    await processor(sqsEvent([webhook(created, '2024-06-12T00:00:01.000Z')]));
+    const { body } = await view(id);
+    expect(body.state).toBe('ACTIVE');
+    expect(body.history.map((line: { outcome: string }) => line.outcome)).toEqual([
+      'applied',
+      'stale',
+    ]);
+  });
+
+  it('still alerts on redelivery when the publish failed after the state write', async () => {
+    const { id, errored } = lifecycle();
+    let failures = 1;
+    const flaky: AlertPublisher = {
+      publish: (alert) =>
+        failures-- > 0 ? Promise.reject(new Error('SNS unavailable')) : publisher.publish(alert),
+    };
+    const processor = processorWith(flaky);
+    const first = await processor(sqsEvent([webhook(errored)]));
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: 'sqs-0' }]);
+    expect((await view(id)).body.state).toBe('ERROR');
+    expect(await alertsDelivered()).toHaveLength(0);
+    const tooSoon = await processor(sqsEvent([webhook(errored)]));
+    expect(tooSoon.batchItemFailures).toEqual([{ itemIdentifier: 'sqs-0' }]);
+    later(120);
+    const second = await processor(sqsEvent([webhook(errored)]));
+    expect(second.batchItemFailures).toEqual([]);
+    expect(await alertsDelivered()).toHaveLength(1);
+    await processor(sqsEvent([webhook(errored)]));
+    expect(await alertsDelivered()).toHaveLength(0);
+  });
+
+  it('fails only the record that cannot be processed', async () => {
+    const { id, created } = lifecycle();
+    const result = await processorWith()(
+      sqsEvent([
+        webhook(created),
+        'not json',
+        JSON.stringify({ kind: 'webhook', receivedAt: 'x' }),
+      ]),
+    );
+    expect(result.batchItemFailures).toEqual([
+      { itemIdentifier: 'sqs-1' },
+      { itemIdentifier: 'sqs-2' },
+    ]);
+    expect((await view(id)).body.state).toBe('PENDING');
+  });
+
+  it('records an unknown event type without applying it', async () => {
+    const { id, created } = lifecycle();
+    const unknown = {
+      ...created,
+      header: { ...created.header, type: 'location/fulfillment_service_integration/paused' },
+    };
+    await processorWith()(sqsEvent([webhook(created), webhook(unknown)]));
+    const { body } = await view(id);
+    expect(body.state).toBe('PENDING');
+    expect(
+      body.history.find((line: { outcome: string }) => line.outcome === 'ignored'),
+    ).toMatchObject({
+      type: 'location/fulfillment_service_integration/paused',
+    });
+  });
+
+  it('records a quarantined payload and alerts once', async () => {
+    const message = JSON.stringify({
+      kind: 'quarantine',
+      receivedAt: '2024-06-12T00:00:00.000Z',
+      source: 'happycolis',
+      errors: [{ path: 'body.scopes', message: 'Invalid type' }],
+      payloadBase64: Buffer.from(`{"quarantine":${++ids}}`).toString('base64'),
+    } satisfies QueueMessage);
+    await processorWith()(sqsEvent([message]));
+    await processorWith()(sqsEvent([message]));
+    const alerts = await alertsDelivered();
+    expect(alerts.map((alert) => [alert.kind, alert.severity])).toEqual([
+      ['quarantined', 'warning'],
+    ]);
+  });
+
+  it('alerts once per delivery-error notice and hour', async () => {
+    const notice = (receivedAt: string) =>
+      JSON.stringify({
+        kind: 'delivery-error',
+        receivedAt,
+        notice: { code: '500', endpoint: `https://example.test/${++ids}`, message: 'timeout' },
+      } satisfies QueueMessage);
+    const first = notice('2024-06-12T00:10:00.000Z');
+    const result = await processorWith()(sqsEvent([first, first]));
+    // The concurrent duplicate defers to the first writer and comes back later.
+    expect(result.batchItemFailures).toHaveLength(1);
+    later(120);
+    expect((await processorWith()(sqsEvent([first]))).batchItemFailures).toEqual([]);
+    const alerts = await alertsDelivered();
+    expect(alerts.map((alert) => alert.kind)).toEqual(['delivery-error']);
+  });
+});
+
+describe('query', () => {
+  it('answers 404 for an unknown id', async () => {
+    const { status, body } = await view('no-such-integration');
+    expect(status).toBe(404);
+    expect(body.message).toContain('no-such-integration');
+  });
+
+  it('answers 500 without details when the store fails', async () => {
+    const failing = createQueryHandler({
+      store: Object.assign(Object.create(store), {
+        getIntegrationWithHistory: () => Promise.reject(new Error('secret detail')),
+      }),
+    });
+    const result = await failing(
+      httpEvent('GET', '/integrations/x', { pathParameters: { id: 'x' } }),
+    );
+    expect(result.statusCode).toBe(500);
+    expect(result.body).not.toContain('secret detail');
+  });
+});
