@@ -1,0 +1,241 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
+import {
+  type Grant,
+  type IGrantable,
+  PolicyStatement,
+  ServicePrincipal,
+} from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { SubscriptionFilter, Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription, SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { SEVERITIES, type Severity } from '../../functions/core/alerts.ts';
+import { names } from '../definitions.ts';
+import type { IntegrationTable } from './integration-table.ts';
+import {
+  acknowledgeKeyActionWildcards,
+  type FunctionDefaults,
+  grantSecretValue,
+  handlerEntry,
+  LambdaFunction,
+} from './lambda-function.ts';
+
+/** One Slack post per invocation; the queue's visibility timeout derives from it. */
+const SLACK_NOTIFIER_TIMEOUT = Duration.seconds(10);
+
+export interface AlertingProps {
+  readonly table: IntegrationTable;
+  readonly functionDefaults: FunctionDefaults;
+  /**
+   * Address subscribed to the alerts topic (AWS sends it a confirmation link first).
+   * @default - no email subscription
+   */
+  readonly alertEmail?: string;
+  /**
+   * Alert severities the email address receives.
+   * @default every severity (`critical`, `warning`)
+   */
+  readonly alertEmailSeverities?: readonly Severity[];
+  /**
+   * Name of the Secrets Manager secret holding the Slack incoming-webhook URL.
+   * @default - no Slack path
+   */
+  readonly slackWebhookSecret?: { readonly name: string; readonly secret: ISecret };
+  /**
+   * An integration still PENDING after this long raises an alert.
+   * @default 24 hours
+   */
+  readonly pendingTimeoutHours?: number;
+  /**
+   * How often the stuck-PENDING check runs.
+   * @default 15 minutes
+   */
+  readonly pendingCheckInterval?: Duration;
+  /**
+   * Physical name of the topic.
+   * @default names.topic from lib/definitions.ts
+   */
+  readonly topicName?: string;
+}
+
+/**
+ * Where alerts go: the SNS alerts topic (KMS-encrypted, TLS only), its email subscription, the
+ * Slack path (topic → queue → notifier, retried and dead-lettered), and the scheduled
+ * stuck-PENDING check that publishes to it.
+ */
+export class Alerting extends Construct {
+  readonly topic: Topic;
+  readonly topicKey: Key;
+  readonly pendingCheck: LambdaFunction;
+  readonly schedule: Rule;
+  /** Present when a Slack webhook secret is configured. */
+  readonly slack?: {
+    readonly queue: Queue;
+    readonly deadLetterQueue: Queue;
+    readonly notifier: LambdaFunction;
+  };
+
+  constructor(scope: Construct, id: string, props: AlertingProps) {
+    super(scope, id);
+
+    this.topicKey = new Key(this, 'TopicKey', {
+      description: 'Encrypts the integration-alerts topic',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    });
+    // CloudWatch alarms publish to the topic as the CloudWatch service, which must be able to
+    // use the topic's key or every alarm notification is dropped.
+    this.topicKey.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+      }),
+    );
+
+    this.topic = new Topic(this, 'Topic', {
+      topicName: props.topicName ?? names.topic,
+      displayName: 'Fulfillment integration alerts',
+      masterKey: this.topicKey,
+      enforceSSL: true,
+    });
+
+    if (props.alertEmail) {
+      this.topic.addSubscription(
+        new EmailSubscription(props.alertEmail, {
+          filterPolicy: emailFilterPolicy(props.alertEmailSeverities ?? SEVERITIES),
+        }),
+      );
+    }
+
+    if (props.slackWebhookSecret) {
+      this.slack = this.#slackPath(props, props.slackWebhookSecret);
+    }
+
+    const pendingTimeoutHours = props.pendingTimeoutHours ?? 24;
+    this.pendingCheck = new LambdaFunction(this, 'PendingCheck', {
+      ...props.functionDefaults,
+      entry: handlerEntry('pending-check'),
+      description: `Alerts on integrations PENDING for more than ${pendingTimeoutHours} h`,
+      // One Query page of the sparse index plus a publish per stuck integration; a minute
+      // leaves room for a backlog after an outage, and the next run is 15 minutes away.
+      timeout: Duration.seconds(60),
+      memorySize: 256,
+      environment: {
+        TABLE_NAME: props.table.table.tableName,
+        TOPIC_ARN: this.topic.topicArn,
+        PENDING_TIMEOUT_HOURS: String(pendingTimeoutHours),
+      },
+    });
+    props.table.grantPendingIndexQuery(this.pendingCheck.function);
+    props.table.grantItemActions(this.pendingCheck.function, 'GetItem', 'UpdateItem');
+    this.grantPublish(this.pendingCheck.function);
+
+    this.schedule = new Rule(this, 'PendingCheckSchedule', {
+      description: 'Runs the stuck-PENDING check',
+      schedule: Schedule.rate(props.pendingCheckInterval ?? Duration.minutes(15)),
+      // A missed run is made up by the next one; two retries cover a throttled invoke.
+      targets: [
+        new LambdaTarget(this.pendingCheck.function, {
+          retryAttempts: 2,
+          maxEventAge: Duration.minutes(10),
+        }),
+      ],
+    });
+  }
+
+  /** `sns:Publish` on the alerts topic, with the key use that publishing to it requires. */
+  grantPublish(grantee: IGrantable): Grant {
+    const grant = this.topic.grantPublish(grantee);
+    acknowledgeKeyActionWildcards(
+      grantee,
+      ['kms:GenerateDataKey*'],
+      'Publishing to a KMS-encrypted topic needs kms:GenerateDataKey* and kms:Decrypt on its ' +
+        'key (SNS documentation; Topic.grantPublish).',
+    );
+    return grant;
+  }
+
+  #slackPath(
+    props: AlertingProps,
+    webhook: { readonly name: string; readonly secret: ISecret },
+  ): NonNullable<Alerting['slack']> {
+    // Alerts never carry an access token, so SQS-managed encryption is enough here, and the
+    // topic needs no key grant to deliver into the queue.
+    const deadLetterQueue = new Queue(this, 'SlackDeadLetterQueue', {
+      queueName: 'slack-deliveries-dlq',
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    const queue = new Queue(this, 'SlackQueue', {
+      queueName: 'slack-deliveries',
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // AWS asks for ≥ 6× the consumer's timeout, so a retried batch never overlaps itself.
+      visibilityTimeout: Duration.seconds(6 * SLACK_NOTIFIER_TIMEOUT.toSeconds()),
+      retentionPeriod: Duration.days(4),
+      // A failed post is retried (each retry after one visibility timeout) and then parked.
+      deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: 5 },
+    });
+
+    this.topic.addSubscription(
+      new SqsSubscription(queue, {
+        rawMessageDelivery: true,
+        // Only the application's alerts (they all carry `severity`). CloudWatch alarm
+        // notifications carry no attributes; they reach email, and the notifier only
+        // understands the alert schema.
+        filterPolicy: { severity: SubscriptionFilter.stringFilter({ allowlist: [...SEVERITIES] }) },
+      }),
+    );
+
+    const notifier = new LambdaFunction(this, 'SlackNotifier', {
+      ...props.functionDefaults,
+      entry: handlerEntry('slack-notifier'),
+      description: 'Posts alerts to Slack',
+      // One HTTPS POST to Slack per invocation; 10 s rides out a slow Slack without holding
+      // the single reserved slot for long.
+      timeout: SLACK_NOTIFIER_TIMEOUT,
+      memorySize: 256,
+      // Slack allows about one message per second per webhook: post one at a time.
+      reservedConcurrentExecutions: 1,
+      environment: {
+        SLACK_WEBHOOK_SECRET_ID: webhook.name,
+        TABLE_NAME: props.table.table.tableName,
+      },
+    });
+    notifier.function.addEventSource(
+      new SqsEventSource(queue, { batchSize: 1, reportBatchItemFailures: true }),
+    );
+    grantSecretValue(notifier.function, webhook.secret);
+    props.table.grantItemActions(notifier.function, 'GetItem', 'PutItem', 'UpdateItem');
+
+    return { queue, deadLetterQueue, notifier };
+  }
+}
+
+/**
+ * Email gets every alert unless a subset of severities is chosen. CloudWatch alarm
+ * notifications carry no message attributes, and SNS never matches an attribute filter (not
+ * even `exists: false`) against a message without attributes, so with no filter alarms reach
+ * email; with a subset they do not.
+ */
+export const emailFilterPolicy = (
+  severities: readonly Severity[],
+): Record<string, SubscriptionFilter> | undefined => {
+  const wanted = new Set(severities);
+  if (SEVERITIES.every((severity) => wanted.has(severity))) return undefined;
+  return {
+    severity: new SubscriptionFilter([
+      ...SEVERITIES.filter((s) => wanted.has(s)),
+      { exists: false },
+    ]),
+  };
+};

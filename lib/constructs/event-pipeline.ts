@@ -1,0 +1,121 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { names, PROCESSOR_TIMEOUT_SECONDS, pipeline } from '../definitions.ts';
+import type { Alerting } from './alerting.ts';
+import type { IntegrationTable } from './integration-table.ts';
+import { type FunctionDefaults, handlerEntry, LambdaFunction } from './lambda-function.ts';
+
+export interface EventPipelineProps {
+  readonly table: IntegrationTable;
+  readonly alerting: Alerting;
+  readonly functionDefaults: FunctionDefaults;
+  /**
+   * Physical names of the queue and its dead-letter queue.
+   * @default names.queue and names.deadLetterQueue from lib/definitions.ts
+   */
+  readonly queueNames?: { readonly queue: string; readonly deadLetterQueue: string };
+}
+
+/**
+ * The hop between acknowledging a webhook and applying it: the event queue, its dead-letter
+ * queue, the processor, and the event source mapping between them, all sized from `pipeline`
+ * in lib/definitions.ts (the local runtime reads the same values).
+ *
+ * The queues use a customer-managed key rather than SQS-managed encryption: messages carry the
+ * webhook as received, and an `accepted` webhook carries the service's `accessToken`, so the
+ * queues get the same key-level control and CloudTrail audit as the table that stores it.
+ */
+export class EventPipeline extends Construct {
+  readonly queue: Queue;
+  readonly deadLetterQueue: Queue;
+  readonly key: Key;
+  readonly processor: LambdaFunction;
+
+  constructor(scope: Construct, id: string, props: EventPipelineProps) {
+    super(scope, id);
+    const queueNames = props.queueNames ?? {
+      queue: names.queue,
+      deadLetterQueue: names.deadLetterQueue,
+    };
+
+    this.key = new Key(this, 'Key', {
+      description: 'Encrypts the integration-events queues (webhooks may carry access tokens)',
+      enableKeyRotation: true,
+      // Queued messages do not outlive the queues, which a stack deletion removes.
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    });
+
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      queueName: queueNames.deadLetterQueue,
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: this.key,
+      enforceSSL: true,
+      retentionPeriod: Duration.seconds(pipeline.dlqRetentionSeconds),
+      maxMessageSizeBytes: pipeline.maxMessageBytes,
+    });
+
+    this.queue = new Queue(this, 'Queue', {
+      queueName: queueNames.queue,
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: this.key,
+      // One data key serves many messages for this long, so KMS is called about once per
+      // five minutes per producer and consumer instead of once per message.
+      dataKeyReuse: Duration.minutes(5),
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(pipeline.visibilityTimeoutSeconds),
+      retentionPeriod: Duration.seconds(pipeline.retentionSeconds),
+      maxMessageSizeBytes: pipeline.maxMessageBytes,
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: pipeline.maxReceiveCount },
+    });
+
+    this.processor = new LambdaFunction(this, 'Processor', {
+      ...props.functionDefaults,
+      entry: handlerEntry('processor'),
+      description: 'Applies queued integration webhooks to the table and publishes alerts',
+      // Shared with lib/definitions.ts: the visibility timeout is 6× this value.
+      timeout: Duration.seconds(PROCESSOR_TIMEOUT_SECONDS),
+      // Up to 10 records, each two concurrent conditional writes and maybe a publish: I/O
+      // bound. 256 MB keeps a cold start (SDK clients, valibot schemas) well under a second.
+      memorySize: 256,
+      environment: {
+        TABLE_NAME: props.table.table.tableName,
+        TOPIC_ARN: props.alerting.topic.topicArn,
+      },
+    });
+    props.table.grantItemActions(
+      this.processor.function,
+      'GetItem',
+      'PutItem',
+      'UpdateItem',
+      'Query',
+    );
+    props.alerting.grantPublish(this.processor.function);
+
+    this.processor.function.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: pipeline.batchSize,
+        maxBatchingWindow: Duration.seconds(pipeline.maxBatchingWindowSeconds),
+        maxConcurrency: pipeline.maxConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
+  }
+
+  /**
+   * `sqs:SendMessage` on the event queue and nothing else on it, plus what SQS needs from a
+   * producer on the queue's key (`GenerateDataKey` for a new data key, `Decrypt` to reuse one).
+   */
+  grantSend(grantee: IGrantable): void {
+    Grant.addToPrincipal({
+      grantee,
+      actions: ['sqs:SendMessage'],
+      resourceArns: [this.queue.queueArn],
+    });
+    this.key.grant(grantee, 'kms:GenerateDataKey', 'kms:Decrypt');
+  }
+}

@@ -1,0 +1,182 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import {
+  HttpApi,
+  HttpMethod,
+  HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { EventPipeline } from './event-pipeline.ts';
+import type { IntegrationTable } from './integration-table.ts';
+import {
+  type FunctionDefaults,
+  grantSecretValue,
+  handlerEntry,
+  LambdaFunction,
+} from './lambda-function.ts';
+
+/** The routes, also used to build the stack outputs. */
+export const ROUTES = {
+  happycolis: '/webhooks/happycolis',
+  deliveryErrors: '/webhooks/delivery-errors',
+  integration: '/integrations/{id}',
+} as const;
+
+/** A secret referenced by name: the name goes to the function, the ARN into its policy. */
+export interface NamedSecret {
+  readonly name: string;
+  readonly secret: ISecret;
+}
+
+export interface IngestApiProps {
+  readonly pipeline: EventPipeline;
+  readonly table: IntegrationTable;
+  readonly functionDefaults: FunctionDefaults;
+  /** HappyColis client secrets: the HMAC keys of `x-happycolis-webhook-signature`. */
+  readonly happycolisSecret: NamedSecret;
+  /** Bearer tokens accepted on the delivery-errors route. */
+  readonly deliveryErrorTokensSecret: NamedSecret;
+  /**
+   * Steady-state requests per second of the default stage.
+   * @default 50
+   */
+  readonly throttleRateLimit?: number;
+  /**
+   * Burst of requests of the default stage.
+   * @default 100
+   */
+  readonly throttleBurstLimit?: number;
+  /**
+   * Retention of the access log group.
+   * @default the function log retention
+   */
+  readonly accessLogRetention?: RetentionDays;
+}
+
+/**
+ * The HTTP API: two webhook routes into the ingest function, and an IAM-authorised read route
+ * into the query function. The webhook routes carry no API-level authorizer on purpose: the
+ * senders cannot sign AWS requests, so the ingest function authenticates every request itself
+ * (HMAC signature for HappyColis, bearer token for delivery errors) and answers 401 otherwise.
+ */
+export class IngestApi extends Construct {
+  readonly api: HttpApi;
+  readonly stage: HttpStage;
+  readonly accessLogGroup: LogGroup;
+  readonly ingest: LambdaFunction;
+  readonly query: LambdaFunction;
+
+  constructor(scope: Construct, id: string, props: IngestApiProps) {
+    super(scope, id);
+
+    this.ingest = new LambdaFunction(this, 'Ingest', {
+      ...props.functionDefaults,
+      entry: handlerEntry('ingest'),
+      description: 'Authenticates webhooks and enqueues them',
+      // Senders want an answer within 10 s; failing at 8 s still answers (5xx) in time, and
+      // the normal path (HMAC, validation, one SendMessage) takes milliseconds.
+      timeout: Duration.seconds(8),
+      // HMAC and JSON parsing of bodies up to 256 KiB are CPU work on the sender's clock;
+      // 256 MB gives twice the CPU of 128 MB for cold starts and large bodies.
+      memorySize: 256,
+      environment: {
+        QUEUE_URL: props.pipeline.queue.queueUrl,
+        HAPPYCOLIS_SECRETS_SECRET_ID: props.happycolisSecret.name,
+        WEBHOOK_TOKENS_SECRET_ID: props.deliveryErrorTokensSecret.name,
+      },
+    });
+    props.pipeline.grantSend(this.ingest.function);
+    grantSecretValue(
+      this.ingest.function,
+      props.happycolisSecret.secret,
+      props.deliveryErrorTokensSecret.secret,
+    );
+
+    this.query = new LambdaFunction(this, 'Query', {
+      ...props.functionDefaults,
+      entry: handlerEntry('query'),
+      description: 'Read-only views of integrations (never returns a token)',
+      // A GetItem or one Query page; an operator is waiting at the other end.
+      timeout: Duration.seconds(10),
+      memorySize: 256,
+      environment: { TABLE_NAME: props.table.table.tableName },
+    });
+    props.table.grantItemActions(this.query.function, 'GetItem', 'Query');
+
+    this.api = new HttpApi(this, 'Api', {
+      description: 'Fulfillment-integration webhooks',
+      createDefaultStage: false,
+    });
+
+    this.accessLogGroup = new LogGroup(this, 'AccessLogs', {
+      retention: props.accessLogRetention ?? props.functionDefaults.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.stage = new HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: {
+        rateLimit: props.throttleRateLimit ?? 50,
+        burstLimit: props.throttleBurstLimit ?? 100,
+      },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.accessLogGroup),
+        // No headers and no body: they carry signatures and tokens.
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            requestTime: '$context.requestTime',
+            ip: '$context.identity.sourceIp',
+            userAgent: '$context.identity.userAgent',
+            caller: '$context.identity.userArn',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            protocol: '$context.protocol',
+            responseLength: '$context.responseLength',
+            latencyMs: '$context.responseLatency',
+            integrationLatencyMs: '$context.integrationLatency',
+            integrationError: '$context.integrationErrorMessage',
+            authorizerError: '$context.authorizer.error',
+          }),
+        ),
+      },
+    });
+
+    const ingestIntegration = new HttpLambdaIntegration('IngestIntegration', this.ingest.function);
+    for (const path of [ROUTES.happycolis, ROUTES.deliveryErrors]) {
+      for (const route of this.api.addRoutes({
+        path,
+        methods: [HttpMethod.POST],
+        integration: ingestIntegration,
+      })) {
+        Validations.of(route).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason:
+            'Webhook senders (HappyColis, the fulfillment platform) cannot sign AWS requests or ' +
+            'obtain JWTs. The ingest function authenticates every request itself before ' +
+            'anything is enqueued: HMAC-SHA256 signature (x-happycolis-webhook-signature) on ' +
+            'the HappyColis route, a Bearer token on the delivery-errors route; anything else ' +
+            'gets 401. Stage throttling bounds unauthenticated load.',
+        });
+      }
+    }
+    this.api.addRoutes({
+      path: ROUTES.integration,
+      methods: [HttpMethod.GET],
+      integration: new HttpLambdaIntegration('QueryIntegration', this.query.function),
+      authorizer: new HttpIamAuthorizer(),
+    });
+  }
+
+  /** The stage's base URL, ending in `/`. */
+  get url(): string {
+    return this.stage.url;
+  }
+}

@@ -1,0 +1,116 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import {
+  AttributeType,
+  BillingMode,
+  ProjectionType,
+  Table,
+  TableEncryption,
+} from 'aws-cdk-lib/aws-dynamodb';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+import { names, table as tableDefinition } from '../definitions.ts';
+import { acknowledgeKeyActionWildcards } from './lambda-function.ts';
+
+/** The DynamoDB item actions a function may be granted. */
+export type ItemAction = 'GetItem' | 'Query' | 'PutItem' | 'UpdateItem';
+const WRITE_ACTIONS: ReadonlySet<ItemAction> = new Set(['PutItem', 'UpdateItem']);
+const KEY_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'];
+const KEY_WRITE_ACTIONS = ['kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'];
+
+export interface IntegrationTableProps {
+  /**
+   * Physical table name.
+   * @default names.table from lib/definitions.ts
+   */
+  readonly tableName?: string;
+  /**
+   * What a stack deletion does to the table and its key.
+   * @default RemovalPolicy.RETAIN - a `cdk destroy` never loses integration data
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The one DynamoDB table: integrations, their history, dedupe records and quarantine, keyed
+ * `pk`/`sk`, with the sparse `pending` index. Encrypted with a customer-managed key because
+ * integration items hold the service's `accessToken`: the key policy and CloudTrail then say
+ * who can read it, and disabling the key cuts every reader off at once.
+ *
+ * Access is granted per access pattern, never as "read/write everything".
+ */
+export class IntegrationTable extends Construct {
+  readonly table: Table;
+  readonly key: Key;
+
+  constructor(scope: Construct, id: string, props: IntegrationTableProps = {}) {
+    super(scope, id);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+
+    this.key = new Key(this, 'Key', {
+      description: 'Encrypts the fulfillment-integrations table (it holds access tokens)',
+      enableKeyRotation: true,
+      removalPolicy,
+      pendingWindow: Duration.days(30),
+    });
+
+    this.table = new Table(this, 'Table', {
+      tableName: props.tableName ?? names.table,
+      partitionKey: { name: tableDefinition.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: tableDefinition.sortKey, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.key,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      timeToLiveAttribute: tableDefinition.ttlAttribute,
+      deletionProtection: true,
+      removalPolicy,
+    });
+
+    this.table.addGlobalSecondaryIndex({
+      indexName: tableDefinition.pendingIndex.name,
+      partitionKey: { name: tableDefinition.pendingIndex.partitionKey, type: AttributeType.STRING },
+      sortKey: { name: tableDefinition.pendingIndex.sortKey, type: AttributeType.STRING },
+      projectionType: ProjectionType.ALL,
+    });
+  }
+
+  /** ARN of the `pending` index, the only index anyone may query. */
+  get pendingIndexArn(): string {
+    return `${this.table.tableArn}/index/${tableDefinition.pendingIndex.name}`;
+  }
+
+  /**
+   * Item-level actions on the base table, named one by one: `Scan`, `DeleteItem`, batch and
+   * transaction calls are never granted because the design never uses them. On the key,
+   * readers get what CDK's `grantReadData` gives (`Decrypt`, `DescribeKey`), writers also what
+   * `grantWriteData` gives (`Encrypt`, `ReEncrypt*`, `GenerateDataKey*`).
+   */
+  grantItemActions(grantee: IGrantable, ...actions: ItemAction[]): void {
+    Grant.addToPrincipal({
+      grantee,
+      actions: actions.map((action) => `dynamodb:${action}`),
+      resourceArns: [this.table.tableArn],
+    });
+    const writes = actions.some((action) => WRITE_ACTIONS.has(action));
+    this.key.grant(grantee, ...KEY_READ_ACTIONS, ...(writes ? KEY_WRITE_ACTIONS : []));
+    if (writes) {
+      acknowledgeKeyActionWildcards(
+        grantee,
+        ['kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+        'Writing to a table encrypted with a customer-managed key needs the key actions CDK ' +
+          "grants for it (Table.grantWriteData's set).",
+      );
+    }
+  }
+
+  /** `Query` on the `pending` index only (the stuck-PENDING check). */
+  grantPendingIndexQuery(grantee: IGrantable): void {
+    Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:Query'],
+      resourceArns: [this.pendingIndexArn],
+    });
+    this.key.grant(grantee, ...KEY_READ_ACTIONS);
+  }
+}

@@ -1,0 +1,153 @@
+import * as v from 'valibot';
+import { SEVERITIES } from '../functions/core/alerts.ts';
+
+/**
+ * Deployment settings, read from CDK context (`cdk.json` or `-c key=value`) and validated once.
+ * Values given on the command line arrive as strings, so numbers and lists accept both forms.
+ * A malformed value stops synthesis with `context "<key>" must be <what>, got <value>`.
+ */
+
+/** CloudWatch Logs accepts only these retention periods (days). */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+] as const;
+
+export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const SETTING_DEFAULTS = {
+  alertEmailSeverities: 'critical,warning',
+  happycolisSecretName: 'fulfillment-webhooks/happycolis-client-secrets',
+  deliveryErrorTokensSecretName: 'fulfillment-webhooks/delivery-error-tokens',
+  pendingTimeoutHours: 24,
+  logRetentionDays: 30,
+  logLevel: 'INFO',
+  throttleRateLimit: 50,
+  throttleBurstLimit: 100,
+  clientErrorAlarmThreshold: 50,
+} as const;
+
+export class SettingsError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'SettingsError';
+  }
+}
+
+// Every issue message below is "what the key must be"; parseSettings adds key and value.
+
+/** A number given as a number (cdk.json) or as a numeric string (`-c key=24`). */
+const numberFrom = (what: string) =>
+  v.pipe(
+    v.union([v.number(), v.pipe(v.string(), v.trim(), v.nonEmpty(), v.toNumber(what))], what),
+    v.number(what),
+    v.finite(what),
+  );
+
+const positiveNumber = (what = 'a positive number') => v.pipe(numberFrom(what), v.gtValue(0, what));
+
+const positiveInteger = (what = 'a positive integer') =>
+  v.pipe(numberFrom(what), v.integer(what), v.gtValue(0, what));
+
+const secretName = (what = 'a non-empty Secrets Manager secret name') =>
+  v.pipe(v.string(what), v.trim(), v.nonEmpty(what));
+
+/** A list given as an array (cdk.json) or a comma-separated string (`-c key=a,b`). */
+const listOf = <const T extends readonly string[]>(options: T, what: string) =>
+  v.pipe(
+    v.union([v.array(v.string(what), what), v.string(what)], what),
+    v.transform((value) =>
+      (typeof value === 'string' ? value.split(',') : value)
+        .map((item) => item.trim())
+        .filter((item) => item.length > 0),
+    ),
+    v.array(v.picklist(options, what), what),
+    v.nonEmpty(what),
+    v.transform((list) => [...new Set(list)]),
+  );
+
+const oneOf = <const T extends readonly (string | number)[]>(options: T) =>
+  `one of ${options.join(', ')}`;
+
+const SettingsSchema = v.object({
+  /** Where alerts are emailed; no email subscription when absent. */
+  alertEmail: v.optional(
+    v.pipe(v.string('an email address'), v.trim(), v.email('an email address')),
+  ),
+  /** Severities that reach the email address. */
+  alertEmailSeverities: v.optional(
+    listOf(SEVERITIES, `a non-empty comma-separated list of ${SEVERITIES.join(', ')}`),
+    SETTING_DEFAULTS.alertEmailSeverities,
+  ),
+  /** Secrets Manager name of the Slack incoming-webhook URL; no Slack path when absent. */
+  slackWebhookSecretName: v.optional(secretName()),
+  /** Secrets Manager name of the HappyColis client secrets (HMAC keys). */
+  happycolisSecretName: v.optional(secretName(), SETTING_DEFAULTS.happycolisSecretName),
+  /** Secrets Manager name of the bearer tokens accepted on the delivery-errors route. */
+  deliveryErrorTokensSecretName: v.optional(
+    secretName(),
+    SETTING_DEFAULTS.deliveryErrorTokensSecretName,
+  ),
+  /** An integration still PENDING after this many hours raises an alert. */
+  pendingTimeoutHours: v.optional(positiveNumber(), SETTING_DEFAULTS.pendingTimeoutHours),
+  /** Retention of every log group the stack creates. */
+  logRetentionDays: v.optional(
+    v.pipe(
+      numberFrom(oneOf(LOG_RETENTION_DAYS)),
+      v.picklist(LOG_RETENTION_DAYS, oneOf(LOG_RETENTION_DAYS)),
+    ),
+    SETTING_DEFAULTS.logRetentionDays,
+  ),
+  /** Level of the functions' Powertools logger. */
+  logLevel: v.optional(
+    v.pipe(
+      v.string(oneOf(LOG_LEVELS)),
+      v.trim(),
+      v.toUpperCase(),
+      v.picklist(LOG_LEVELS, oneOf(LOG_LEVELS)),
+    ),
+    SETTING_DEFAULTS.logLevel,
+  ),
+  /** Steady-state requests per second the HTTP API accepts before answering 429. */
+  throttleRateLimit: v.optional(positiveInteger(), SETTING_DEFAULTS.throttleRateLimit),
+  /** Requests the HTTP API accepts in a burst above the steady rate. */
+  throttleBurstLimit: v.optional(positiveInteger(), SETTING_DEFAULTS.throttleBurstLimit),
+  /** 4xx answers in 5 minutes that count as a spike (bad signatures, a misconfigured sender). */
+  clientErrorAlarmThreshold: v.optional(
+    positiveInteger(),
+    SETTING_DEFAULTS.clientErrorAlarmThreshold,
+  ),
+});
+
+export type Settings = v.InferOutput<typeof SettingsSchema>;
+
+/** The context keys this app reads; any other context belongs to the CDK itself. */
+export const SETTING_KEYS = Object.keys(SettingsSchema.entries) as (keyof Settings)[];
+
+const shown = (value: unknown): string => JSON.stringify(value) ?? String(value);
+
+/**
+ * Validates raw context values (as `node.tryGetContext` returns them). An empty string counts
+ * as "not given", so `-c alertEmail=` switches an option off instead of failing.
+ *
+ * @throws SettingsError naming every malformed key, one per line.
+ */
+export const parseSettings = (context: Readonly<Record<string, unknown>>): Settings => {
+  const given: Record<string, unknown> = {};
+  for (const key of SETTING_KEYS) {
+    const value = context[key];
+    if (value !== undefined && value !== null && value !== '') given[key] = value;
+  }
+  const result = v.safeParse(SettingsSchema, given);
+  if (result.success) return result.output;
+  const messages = result.issues.map((issue) => {
+    const key = String(issue.path?.[0]?.key);
+    return `context "${key}" must be ${issue.message}, got ${shown(given[key])}`;
+  });
+  throw new SettingsError([...new Set(messages)].join('\n'));
+};
+
+/** Reads and validates the settings from a construct tree's context (usually the App). */
+export const settingsFromContext = (tryGetContext: (key: string) => unknown): Settings =>
+  parseSettings(Object.fromEntries(SETTING_KEYS.map((key) => [key, tryGetContext(key)])));

@@ -1,0 +1,113 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { Alerting } from './constructs/alerting.ts';
+import { EventPipeline } from './constructs/event-pipeline.ts';
+import { IngestApi, ROUTES } from './constructs/ingest-api.ts';
+import { IntegrationTable } from './constructs/integration-table.ts';
+import type { FunctionDefaults } from './constructs/lambda-function.ts';
+import { Monitoring } from './constructs/monitoring.ts';
+import type { Settings } from './settings.ts';
+
+export interface FulfillmentWebhooksStackProps extends StackProps {
+  /** Validated deployment settings (see lib/settings.ts). */
+  readonly settings: Settings;
+}
+
+/**
+ * The whole receiver: table, alerting, event pipeline, HTTP API and alarms. It composes the
+ * constructs and owns nothing else but the secret references and the outputs.
+ */
+export class FulfillmentWebhooksStack extends Stack {
+  readonly table: IntegrationTable;
+  readonly alerting: Alerting;
+  readonly pipeline: EventPipeline;
+  readonly api: IngestApi;
+  readonly monitoring: Monitoring;
+
+  constructor(scope: Construct, id: string, props: FulfillmentWebhooksStackProps) {
+    super(scope, id, props);
+    const { settings } = props;
+
+    const functionDefaults: FunctionDefaults = {
+      // The settings schema only admits values CloudWatch Logs accepts, which are the
+      // enum's values.
+      logRetention: settings.logRetentionDays as RetentionDays,
+      logLevel: settings.logLevel,
+    };
+
+    // Created by the operator before the first deploy (docs/deploy.md); the template holds
+    // only their names, never a value.
+    const namedSecret = (id: string, name: string) => ({
+      name,
+      secret: Secret.fromSecretNameV2(this, id, name),
+    });
+
+    this.table = new IntegrationTable(this, 'Integrations');
+
+    this.alerting = new Alerting(this, 'Alerting', {
+      table: this.table,
+      functionDefaults,
+      alertEmail: settings.alertEmail,
+      alertEmailSeverities: settings.alertEmailSeverities,
+      slackWebhookSecret: settings.slackWebhookSecretName
+        ? namedSecret('SlackWebhookSecret', settings.slackWebhookSecretName)
+        : undefined,
+      pendingTimeoutHours: settings.pendingTimeoutHours,
+    });
+
+    this.pipeline = new EventPipeline(this, 'Pipeline', {
+      table: this.table,
+      alerting: this.alerting,
+      functionDefaults,
+    });
+
+    this.api = new IngestApi(this, 'Api', {
+      pipeline: this.pipeline,
+      table: this.table,
+      functionDefaults,
+      happycolisSecret: namedSecret('HappyColisSecret', settings.happycolisSecretName),
+      deliveryErrorTokensSecret: namedSecret(
+        'DeliveryErrorTokensSecret',
+        settings.deliveryErrorTokensSecretName,
+      ),
+      throttleRateLimit: settings.throttleRateLimit,
+      throttleBurstLimit: settings.throttleBurstLimit,
+    });
+
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      topic: this.alerting.topic,
+      pipeline: this.pipeline,
+      api: this.api,
+      alerting: this.alerting,
+      clientErrorThreshold: settings.clientErrorAlarmThreshold,
+    });
+
+    const url = (path: string) => `${this.api.url}${path.replace(/^\//, '')}`;
+    new CfnOutput(this, 'HappyColisWebhookUrl', {
+      description: 'Webhook subscription URL to register in HappyColis',
+      value: url(ROUTES.happycolis),
+    });
+    new CfnOutput(this, 'DeliveryErrorsWebhookUrl', {
+      description: 'Error endpoint to register with the fulfillment platform (Bearer token)',
+      value: url(ROUTES.deliveryErrors),
+    });
+    new CfnOutput(this, 'QueryUrl', {
+      description: 'GET with SigV4 (IAM); replace {id} with an integration id',
+      value: url(ROUTES.integration),
+    });
+    new CfnOutput(this, 'AlertsTopicArn', {
+      description: 'SNS topic of alerts and alarms; subscribe more endpoints here',
+      value: this.alerting.topic.topicArn,
+    });
+    new CfnOutput(this, 'TableName', {
+      description: 'DynamoDB table of integrations (retained on stack deletion)',
+      value: this.table.table.tableName,
+    });
+    new CfnOutput(this, 'DeadLetterQueueUrl', {
+      description: 'Events that failed processing 5 times; redrive after fixing the cause',
+      value: this.pipeline.deadLetterQueue.queueUrl,
+    });
+  }
+}

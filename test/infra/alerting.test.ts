@@ -1,0 +1,206 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { names } from '../../lib/definitions.ts';
+import {
+  allowedActions,
+  arnOf,
+  FULL_OPTIONS,
+  propertiesOf,
+  refOf,
+  type SynthesizedStack,
+  synthStack,
+} from './support.ts';
+
+describe('Alerting', () => {
+  let full: SynthesizedStack;
+  let bare: SynthesizedStack;
+  let criticalOnly: SynthesizedStack;
+
+  beforeAll(() => {
+    full = synthStack({ ...FULL_OPTIONS, pendingTimeoutHours: '6' });
+    bare = synthStack();
+    criticalOnly = synthStack({
+      alertEmail: 'oncall@example.com',
+      alertEmailSeverities: 'critical',
+    });
+  });
+
+  const subscriptions = (synth: SynthesizedStack, protocol: string) =>
+    Object.values(
+      synth.template.findResources('AWS::SNS::Subscription', {
+        Properties: { Protocol: protocol },
+      }),
+    ).map((resource) => resource.Properties as Record<string, unknown>);
+
+  describe('topic', () => {
+    it('is named from the definitions, encrypted with its own key', () => {
+      expect(propertiesOf(full.template, full.stack.alerting.topic)).toMatchObject({
+        TopicName: names.topic,
+        KmsMasterKeyId: arnOf(full.stack.alerting.topicKey),
+      });
+      expect(propertiesOf(full.template, full.stack.alerting.topicKey)).toMatchObject({
+        EnableKeyRotation: true,
+      });
+    });
+
+    it('refuses publishing without TLS', () => {
+      full.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        Topics: [refOf(full.stack.alerting.topic)],
+        PolicyDocument: {
+          Statement: [
+            {
+              Effect: 'Deny',
+              Action: 'sns:Publish',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            },
+          ],
+        },
+      });
+    });
+
+    it('lets CloudWatch alarms use its key, so alarm notifications are delivered', () => {
+      const policy = propertiesOf(full.template, full.stack.alerting.topicKey).KeyPolicy as {
+        Statement: { Principal?: { Service?: string }; Action: string[] }[];
+      };
+      const cloudwatch = policy.Statement.find(
+        (s) => s.Principal?.Service === 'cloudwatch.amazonaws.com',
+      );
+      expect(cloudwatch?.Action).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
+    });
+  });
+
+  describe('email', () => {
+    it('subscribes the address to every alert and alarm by default', () => {
+      const [email, ...others] = subscriptions(full, 'email');
+      expect(others).toEqual([]);
+      expect(email).toMatchObject({
+        Endpoint: 'oncall@example.com',
+        TopicArn: refOf(full.stack.alerting.topic),
+      });
+      expect(email?.FilterPolicy).toBeUndefined();
+    });
+
+    it('filters on severity when only some severities are wanted', () => {
+      const [email] = subscriptions(criticalOnly, 'email');
+      expect(email?.FilterPolicy).toEqual({ severity: ['critical', { exists: false }] });
+    });
+
+    it('is absent without an address', () => {
+      expect(subscriptions(bare, 'email')).toEqual([]);
+    });
+  });
+
+  describe('Slack path', () => {
+    const slack = () => {
+      const path = full.stack.alerting.slack;
+      if (!path) throw new Error('the Slack path is missing');
+      return path;
+    };
+
+    it('delivers alerts raw into the slack-deliveries queue', () => {
+      const [sqs, ...others] = subscriptions(full, 'sqs');
+      expect(others).toEqual([]);
+      expect(sqs).toMatchObject({
+        Endpoint: arnOf(slack().queue),
+        RawMessageDelivery: true,
+        FilterPolicy: { severity: ['critical', 'warning'] },
+      });
+    });
+
+    it('encrypts and TLS-guards the queue, and parks a post after 5 failed attempts', () => {
+      expect(propertiesOf(full.template, slack().queue)).toMatchObject({
+        QueueName: 'slack-deliveries',
+        SqsManagedSseEnabled: true,
+        RedrivePolicy: { deadLetterTargetArn: arnOf(slack().deadLetterQueue), maxReceiveCount: 5 },
+      });
+      expect(propertiesOf(full.template, slack().deadLetterQueue)).toMatchObject({
+        SqsManagedSseEnabled: true,
+      });
+      full.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [refOf(slack().queue)],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+    });
+
+    it('posts one alert at a time with retries reported per message', () => {
+      expect(propertiesOf(full.template, slack().notifier.function)).toMatchObject({
+        ReservedConcurrentExecutions: 1,
+      });
+      full.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: arnOf(slack().queue),
+        BatchSize: 1,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+    });
+
+    it('keeps the visibility timeout at least 6 times the notifier timeout', () => {
+      const timeout = propertiesOf(full.template, slack().notifier.function).Timeout as number;
+      const visibility = propertiesOf(full.template, slack().queue).VisibilityTimeout as number;
+      expect(visibility).toBeGreaterThanOrEqual(6 * timeout);
+    });
+
+    it('reads only the Slack webhook secret and writes only dedupe items', () => {
+      const actions = allowedActions(full.template, slack().notifier);
+      expect(JSON.stringify(actions.get('secretsmanager:GetSecretValue'))).toContain(
+        `:secret:${FULL_OPTIONS.slackWebhookSecretName}-??????`,
+      );
+      expect(actions.get('secretsmanager:GetSecretValue')).toHaveLength(1);
+      expect([...actions.keys()].filter((a) => a.startsWith('dynamodb:')).sort()).toEqual([
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+      ]);
+      expect(propertiesOf(full.template, slack().notifier.function)).toMatchObject({
+        Environment: {
+          Variables: {
+            SLACK_WEBHOOK_SECRET_ID: FULL_OPTIONS.slackWebhookSecretName,
+            TABLE_NAME: refOf(full.stack.table.table),
+          },
+        },
+      });
+    });
+
+    it('is absent without a Slack secret', () => {
+      expect(bare.stack.alerting.slack).toBeUndefined();
+      expect(subscriptions(bare, 'sqs')).toEqual([]);
+      expect(JSON.stringify(bare.template.toJSON())).not.toContain('slack-deliveries');
+    });
+  });
+
+  describe('stuck-PENDING check', () => {
+    it('runs every 15 minutes', () => {
+      full.template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(15 minutes)',
+        State: 'ENABLED',
+        Targets: [{ Arn: arnOf(full.stack.alerting.pendingCheck.function) }],
+      });
+    });
+
+    it('takes its timeout from context, 24 hours by default', () => {
+      const hours = (synth: SynthesizedStack) =>
+        (
+          propertiesOf(synth.template, synth.stack.alerting.pendingCheck.function) as {
+            Environment: { Variables: Record<string, unknown> };
+          }
+        ).Environment.Variables.PENDING_TIMEOUT_HOURS;
+      expect(hours(full)).toBe('6');
+      expect(hours(bare)).toBe('24');
+    });
+
+    it('queries the pending index, updates items and publishes, nothing else', () => {
+      const actions = allowedActions(full.template, full.stack.alerting.pendingCheck);
+      expect(JSON.stringify(actions.get('dynamodb:Query'))).toContain('/index/pending');
+      expect(actions.get('dynamodb:GetItem')).toEqual([arnOf(full.stack.table.table)]);
+      expect(actions.get('dynamodb:UpdateItem')).toEqual([arnOf(full.stack.table.table)]);
+      expect(actions.get('dynamodb:PutItem')).toBeUndefined();
+      expect(actions.get('sns:Publish')).toEqual([refOf(full.stack.alerting.topic)]);
+    });
+  });
+});

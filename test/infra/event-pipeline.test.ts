@@ -1,0 +1,122 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { names, PROCESSOR_TIMEOUT_SECONDS, pipeline } from '../../lib/definitions.ts';
+import {
+  allowedActions,
+  arnOf,
+  logicalId,
+  propertiesOf,
+  refOf,
+  type SynthesizedStack,
+  synthStack,
+} from './support.ts';
+
+describe('EventPipeline', () => {
+  let synth: SynthesizedStack;
+  const queueProps = () => propertiesOf(synth.template, synth.stack.pipeline.queue);
+  const dlqProps = () => propertiesOf(synth.template, synth.stack.pipeline.deadLetterQueue);
+  const processorProps = () =>
+    propertiesOf(synth.template, synth.stack.pipeline.processor.function);
+
+  beforeAll(() => {
+    synth = synthStack();
+  });
+
+  it('builds the queue from the shared definitions', () => {
+    expect(queueProps()).toMatchObject({
+      QueueName: names.queue,
+      VisibilityTimeout: pipeline.visibilityTimeoutSeconds,
+      MessageRetentionPeriod: pipeline.retentionSeconds,
+      MaximumMessageSize: pipeline.maxMessageBytes,
+      RedrivePolicy: {
+        deadLetterTargetArn: arnOf(synth.stack.pipeline.deadLetterQueue),
+        maxReceiveCount: pipeline.maxReceiveCount,
+      },
+    });
+  });
+
+  it('keeps the visibility timeout at least 6 times the processor timeout', () => {
+    const timeout = processorProps().Timeout as number;
+    expect(timeout).toBe(PROCESSOR_TIMEOUT_SECONDS);
+    expect(queueProps().VisibilityTimeout as number).toBeGreaterThanOrEqual(6 * timeout);
+  });
+
+  it('keeps dead letters longer than the source queue keeps messages', () => {
+    expect(dlqProps()).toMatchObject({
+      QueueName: names.deadLetterQueue,
+      MessageRetentionPeriod: pipeline.dlqRetentionSeconds,
+    });
+    expect(dlqProps().MessageRetentionPeriod as number).toBeGreaterThan(
+      queueProps().MessageRetentionPeriod as number,
+    );
+  });
+
+  it('encrypts both queues with the pipeline key', () => {
+    const key = arnOf(synth.stack.pipeline.key);
+    expect(queueProps().KmsMasterKeyId).toEqual(key);
+    expect(dlqProps().KmsMasterKeyId).toEqual(key);
+  });
+
+  it('refuses non-TLS access to both queues', () => {
+    for (const queue of [synth.stack.pipeline.queue, synth.stack.pipeline.deadLetterQueue]) {
+      synth.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [refOf(queue)],
+        PolicyDocument: {
+          Statement: [
+            {
+              Effect: 'Deny',
+              Action: 'sqs:*',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            },
+          ],
+        },
+      });
+    }
+  });
+
+  it('feeds the processor in batches with partial failures reported', () => {
+    synth.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: arnOf(synth.stack.pipeline.queue),
+      FunctionName: refOf(synth.stack.pipeline.processor.function),
+      BatchSize: pipeline.batchSize,
+      MaximumBatchingWindowInSeconds: pipeline.maxBatchingWindowSeconds,
+      ScalingConfig: { MaximumConcurrency: pipeline.maxConcurrency },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('tells the processor its table and topic', () => {
+    expect(processorProps()).toMatchObject({
+      Environment: {
+        Variables: {
+          TABLE_NAME: refOf(synth.stack.table.table),
+          TOPIC_ARN: refOf(synth.stack.alerting.topic),
+        },
+      },
+    });
+  });
+
+  it('lets the processor write items and publish alerts, and nothing broader', () => {
+    const actions = allowedActions(synth.template, synth.stack.pipeline.processor);
+    const dynamo = [...actions.keys()].filter((a) => a.startsWith('dynamodb:')).sort();
+    expect(dynamo).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+    ]);
+    for (const action of dynamo) {
+      expect(actions.get(action)).toEqual([arnOf(synth.stack.table.table)]);
+    }
+    expect(actions.get('sns:Publish')).toEqual([refOf(synth.stack.alerting.topic)]);
+    expect(actions.get('sqs:SendMessage')).toBeUndefined();
+    expect([...actions.keys()].filter((a) => a.includes('*') && !a.startsWith('kms:'))).toEqual([]);
+  });
+
+  it('lets producers send to the queue and use its key for that only', () => {
+    const ingest = allowedActions(synth.template, synth.stack.api.ingest);
+    expect(ingest.get('sqs:SendMessage')).toEqual([arnOf(synth.stack.pipeline.queue)]);
+    expect(ingest.get('kms:GenerateDataKey')).toEqual([arnOf(synth.stack.pipeline.key)]);
+    expect(ingest.get('kms:Decrypt')).toEqual([arnOf(synth.stack.pipeline.key)]);
+    expect(logicalId(synth.stack.pipeline.queue)).toMatch(/^PipelineQueue/);
+  });
+});

@@ -1,0 +1,122 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { IntegrationTable } from '../../lib/constructs/integration-table.ts';
+import { table as definition, names } from '../../lib/definitions.ts';
+import { arnOf, bareStack, logicalId } from './support.ts';
+
+describe('IntegrationTable', () => {
+  let template: Template;
+  let subject: IntegrationTable;
+  let reader: Role;
+  let writer: Role;
+  let pendingReader: Role;
+
+  beforeAll(() => {
+    const stack = bareStack();
+    subject = new IntegrationTable(stack, 'Integrations');
+    const role = (id: string) =>
+      new Role(stack, id, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+    reader = role('Reader');
+    writer = role('Writer');
+    pendingReader = role('PendingReader');
+    subject.grantItemActions(reader, 'GetItem', 'Query');
+    subject.grantItemActions(writer, 'GetItem', 'PutItem', 'UpdateItem');
+    subject.grantPendingIndexQuery(pendingReader);
+    template = Template.fromStack(stack);
+  });
+
+  const tableResource = () =>
+    template.toJSON().Resources[logicalId(subject.table)] as {
+      Properties: Record<string, unknown>;
+      DeletionPolicy: string;
+      UpdateReplacePolicy: string;
+    };
+
+  const statementsOf = (role: Role) =>
+    Object.entries(template.findResources('AWS::IAM::Policy'))
+      .filter(([, policy]) => JSON.stringify(policy.Properties.Roles).includes(logicalId(role)))
+      .flatMap(
+        ([, policy]) => policy.Properties.PolicyDocument.Statement as Record<string, unknown>[],
+      );
+
+  it('keys items by pk/sk strings, billed on demand, named from the definitions', () => {
+    expect(tableResource().Properties).toMatchObject({
+      TableName: names.table,
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: definition.partitionKey, KeyType: 'HASH' },
+        { AttributeName: definition.sortKey, KeyType: 'RANGE' },
+      ],
+    });
+  });
+
+  it('expires items on the expiresAt attribute and keeps point-in-time recovery', () => {
+    expect(tableResource().Properties).toMatchObject({
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+  });
+
+  it('survives a stack deletion: deletion protection and a retain policy', () => {
+    const resource = tableResource();
+    expect(resource.Properties.DeletionProtectionEnabled).toBe(true);
+    expect(resource.DeletionPolicy).toBe('Retain');
+    expect(resource.UpdateReplacePolicy).toBe('Retain');
+    const key = template.toJSON().Resources[logicalId(subject.key)];
+    expect(key.DeletionPolicy).toBe('Retain');
+  });
+
+  it('encrypts with its own customer-managed key, rotated yearly', () => {
+    expect(tableResource().Properties.SSESpecification).toEqual({
+      SSEEnabled: true,
+      SSEType: 'KMS',
+      KMSMasterKeyId: arnOf(subject.key),
+    });
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('has the sparse pending index on pendingShard/pendingSince with every attribute', () => {
+    expect(tableResource().Properties.GlobalSecondaryIndexes).toEqual([
+      {
+        IndexName: 'pending',
+        KeySchema: [
+          { AttributeName: 'pendingShard', KeyType: 'HASH' },
+          { AttributeName: 'pendingSince', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ]);
+  });
+
+  it('grants readers GetItem and Query on the table, decrypt on the key, nothing else', () => {
+    expect(statementsOf(reader)).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:Query'],
+        Resource: arnOf(subject.table),
+      },
+      { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:DescribeKey'], Resource: arnOf(subject.key) },
+    ]);
+  });
+
+  it('grants writers exactly the item actions asked for, never Scan, Delete or batches', () => {
+    const actions = statementsOf(writer).flatMap((s) => [s.Action].flat()) as string[];
+    expect(actions.filter((a) => a.startsWith('dynamodb:')).sort()).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    ]);
+    expect(actions).toContain('kms:GenerateDataKey*');
+  });
+
+  it('grants the pending check Query on the pending index only', () => {
+    expect(statementsOf(pendingReader)[0]).toEqual({
+      Effect: 'Allow',
+      Action: 'dynamodb:Query',
+      Resource: {
+        'Fn::Join': ['', [arnOf(subject.table), '/index/pending']],
+      },
+    });
+  });
+});

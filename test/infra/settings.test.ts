@@ -1,0 +1,97 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parseSettings, SETTING_DEFAULTS, SettingsError } from '../../lib/settings.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+describe('settings from context', () => {
+  it('falls back to the documented defaults', () => {
+    expect(parseSettings({})).toEqual({
+      alertEmailSeverities: ['critical', 'warning'],
+      happycolisSecretName: SETTING_DEFAULTS.happycolisSecretName,
+      deliveryErrorTokensSecretName: SETTING_DEFAULTS.deliveryErrorTokensSecretName,
+      pendingTimeoutHours: 24,
+      logRetentionDays: 30,
+      logLevel: 'INFO',
+      throttleRateLimit: 50,
+      throttleBurstLimit: 100,
+      clientErrorAlarmThreshold: 50,
+    });
+  });
+
+  it('accepts command-line strings for numbers and lists', () => {
+    expect(
+      parseSettings({
+        pendingTimeoutHours: '1.5',
+        logRetentionDays: '90',
+        throttleRateLimit: '10',
+        alertEmailSeverities: ' critical ',
+        logLevel: 'debug',
+        alertEmail: 'ops@example.com',
+      }),
+    ).toMatchObject({
+      pendingTimeoutHours: 1.5,
+      logRetentionDays: 90,
+      throttleRateLimit: 10,
+      alertEmailSeverities: ['critical'],
+      logLevel: 'DEBUG',
+      alertEmail: 'ops@example.com',
+    });
+  });
+
+  it('treats an empty value as not given', () => {
+    expect(parseSettings({ alertEmail: '', slackWebhookSecretName: '' })).not.toHaveProperty(
+      'alertEmail',
+    );
+  });
+
+  it.each([
+    [{ alertEmail: 'x' }, 'context "alertEmail" must be an email address, got "x"'],
+    [
+      { pendingTimeoutHours: '0' },
+      'context "pendingTimeoutHours" must be a positive number, got "0"',
+    ],
+    [
+      { pendingTimeoutHours: 'soon' },
+      'context "pendingTimeoutHours" must be a positive number, got "soon"',
+    ],
+    [
+      { alertEmailSeverities: 'critical,info' },
+      'context "alertEmailSeverities" must be a non-empty comma-separated list of critical, warning, got "critical,info"',
+    ],
+    [
+      { throttleBurstLimit: 2.5 },
+      'context "throttleBurstLimit" must be a positive integer, got 2.5',
+    ],
+    [{ logRetentionDays: 31 }, 'context "logRetentionDays" must be one of 1, 3, 5, 7, 14, 30'],
+    [
+      { logLevel: 'loud' },
+      'context "logLevel" must be one of DEBUG, INFO, WARN, ERROR, got "loud"',
+    ],
+    [
+      { happycolisSecretName: '   ' },
+      'context "happycolisSecretName" must be a non-empty Secrets Manager secret name, got "   "',
+    ],
+  ])('rejects %j with a message naming the key', (context, message) => {
+    expect(() => parseSettings(context)).toThrow(SettingsError);
+    expect(() => parseSettings(context)).toThrow(message);
+  });
+
+  it('reports every malformed key at once', () => {
+    expect(() => parseSettings({ alertEmail: 'x', throttleRateLimit: -1 })).toThrow(
+      /alertEmail.*\n.*throttleRateLimit/,
+    );
+  });
+
+  it('stops the app with the message alone, no stack trace', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'lib/app.ts'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify({ alertEmail: 'x' }) },
+      timeout: 60_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim()).toBe('Error: context "alertEmail" must be an email address, got "x"');
+  });
+});

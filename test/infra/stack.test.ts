@@ -1,0 +1,68 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { FULL_OPTIONS, refOf, type SynthesizedStack, synthStack } from './support.ts';
+
+describe('FulfillmentWebhooksStack', () => {
+  let full: SynthesizedStack;
+
+  beforeAll(() => {
+    full = synthStack(FULL_OPTIONS);
+  });
+
+  const output = (name: string) =>
+    (full.template.toJSON().Outputs as Record<string, { Value: unknown }>)[name]?.Value;
+
+  const stageUrl = (path: string) => ({
+    'Fn::Join': [
+      '',
+      [
+        'https://',
+        refOf(full.stack.api.api),
+        `.execute-api.eu-west-3.`,
+        { Ref: 'AWS::URLSuffix' },
+        `/${path}`,
+      ],
+    ],
+  });
+
+  it('outputs the two webhook URLs and the query URL with its {id} placeholder', () => {
+    expect(output('HappyColisWebhookUrl')).toEqual(stageUrl('webhooks/happycolis'));
+    expect(output('DeliveryErrorsWebhookUrl')).toEqual(stageUrl('webhooks/delivery-errors'));
+    expect(output('QueryUrl')).toEqual(stageUrl('integrations/{id}'));
+  });
+
+  it('outputs the topic ARN, the table name and the dead-letter queue URL', () => {
+    expect(output('AlertsTopicArn')).toEqual(refOf(full.stack.alerting.topic));
+    expect(output('TableName')).toEqual(refOf(full.stack.table.table));
+    expect(output('DeadLetterQueueUrl')).toEqual(refOf(full.stack.pipeline.deadLetterQueue));
+  });
+
+  it('holds no secret value, only secret names', () => {
+    const text = JSON.stringify(full.template.toJSON());
+    expect(text).not.toContain('SecretString');
+    expect(text).not.toContain('GenerateSecretString');
+    expect(text).not.toContain('tok_SECRET_123');
+    expect(text).not.toMatch(/hooks\.slack\.com/);
+    full.template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    expect(text).toContain('fulfillment-webhooks/happycolis-client-secrets');
+  });
+
+  it('deploys five functions, all on the shared construct settings', () => {
+    const functions = Object.values(full.template.findResources('AWS::Lambda::Function'));
+    expect(functions).toHaveLength(5);
+    for (const fn of functions) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+      });
+    }
+  });
+
+  it('creates no log-retention custom resource (every log group is explicit)', () => {
+    const types = Object.values(full.template.toJSON().Resources).map(
+      (resource) => (resource as { Type: string }).Type,
+    );
+    expect(types).not.toContain('Custom::LogRetention');
+    expect(types.filter((type) => type === 'AWS::Logs::LogGroup')).toHaveLength(6);
+  });
+});
