@@ -100,7 +100,9 @@ const webhookRequests = (count: number): LoadRequest[] =>
 
 const expectAccepted = (answer: Answer, index: number) => {
   if (answer.status !== 200 || !answer.body.includes('"status":"accepted"')) {
-    throw new LoadError(`request ${index}: expected 200 accepted, got ${answer.status} ${answer.body}`);
+    throw new LoadError(
+      `request ${index}: expected 200 accepted, got ${answer.status} ${answer.body}`,
+    );
   }
 };
 

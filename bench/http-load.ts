@@ -77,7 +77,7 @@ export interface LoadOptions {
 export const runLoad = async (
   options: LoadOptions,
 ): Promise<{ latenciesMs: Float64Array; elapsedMs: number }> => {
-  const { client, requests } = options;
+  const { requests } = options;
   const latenciesMs = new Float64Array(requests.length);
   let next = 0;
   let done = 0;
