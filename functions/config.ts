@@ -14,8 +14,7 @@ export const parseList = (value: string | undefined): string[] =>
     .map((item) => item.trim())
     .filter((item) => item.length > 0);
 
-const Required = (name: string) =>
-  v.pipe(v.string(`${name} is not set`), v.nonEmpty(`${name} is empty`));
+const Required = v.pipe(v.string('must be a string'), v.nonEmpty('is empty'));
 
 /** Parses `env` with `schema`, failing with every problem listed by variable name. */
 export const parseEnv = <S extends v.GenericSchema>(
@@ -25,7 +24,12 @@ export const parseEnv = <S extends v.GenericSchema>(
 ): v.InferOutput<S> => {
   const result = v.safeParse(schema, env);
   if (result.success) return result.output;
-  const problems = result.issues.map((issue) => issue.message).join('; ');
+  const problems = result.issues
+    .map((issue) => {
+      const name = v.getDotPath(issue) ?? '(environment)';
+      return issue.input === undefined ? `${name} is not set` : `${name}: ${issue.message}`;
+    })
+    .join('; ');
   throw new ConfigError(`${what} configuration is invalid: ${problems}`);
 };
 
@@ -73,6 +77,6 @@ export const loadCredentialList = async (
   return parseList(env[name]);
 };
 
-export const TableEnvSchema = v.object({ TABLE_NAME: Required('TABLE_NAME') });
-export const QueueEnvSchema = v.object({ QUEUE_URL: Required('QUEUE_URL') });
-export const TopicEnvSchema = v.object({ TOPIC_ARN: Required('TOPIC_ARN') });
+export const TableEnvSchema = v.object({ TABLE_NAME: Required });
+export const QueueEnvSchema = v.object({ QUEUE_URL: Required });
+export const TopicEnvSchema = v.object({ TOPIC_ARN: Required });

@@ -59,7 +59,7 @@ const integrationKey = (id: string) => ({ pk: `INTEGRATION#${id}`, sk: STATE_SK 
 // Condition fragments, named after the core's rule they enforce (see `conditionFor`).
 const IS_NEW_ITEM = 'attribute_not_exists(pk)';
 const NEWER_THAN_OWN_STEP = '(attribute_not_exists(#step) OR #step.#key < :key)';
-const BEFORE_REJECTION = '(attribute_not_exists(#rejected) OR #rejected.#key > :key)';
+const NOT_REJECTED = 'attribute_not_exists(#rejected)';
 
 const RegisterSchema = v.object({
   key: v.string(),
@@ -194,7 +194,7 @@ export class DynamoIntegrationStore implements IntegrationStore {
     const names: Record<string, string> = { '#step': event.step, '#key': 'key' };
     let conditionExpression = NEWER_THAN_OWN_STEP;
     if (condition.beforeRejection) {
-      conditionExpression += ` AND ${BEFORE_REJECTION}`;
+      conditionExpression += ` AND ${NOT_REJECTED}`;
       names['#rejected'] = 'rejected';
     }
     let attributes: Record<string, unknown> | undefined;

@@ -129,9 +129,12 @@ export const currentOf = <R extends { readonly key: string }>(
 
 /**
  * What a register write must satisfy. The store turns this into its condition expression:
- * - `newerThanOwnStep`: the stored register of the same step is absent or has a smaller key;
- * - `beforeRejection`: for `created`/`accepted`, no `rejected` with a smaller key is stored
- *   (a rejection ends the attempt: a later `accepted` is an anomaly, not a transition).
+ * - newer than its own step: the stored register of the same step is absent or smaller;
+ * - `beforeRejection`: for `created`/`accepted`, no `rejected` is stored. Once rejected,
+ *   those steps no longer count for the state, so their registers freeze; this also keeps a
+ *   late `accepted` from writing a token back onto a rejected integration, whatever the
+ *   order. A refused one is `stale` if older than the rejection, an `anomaly` if later
+ *   (HappyColis requires a new integration after a rejection).
  */
 export interface RegisterCondition {
   readonly step: LifecycleStep;
@@ -154,11 +157,7 @@ export type RegisterKeys = Partial<Readonly<Record<LifecycleStep, { readonly key
 export const conditionHolds = (condition: RegisterCondition, registers: RegisterKeys): boolean => {
   const own = registers[condition.step];
   if (own && compareKeys(own.key, condition.key) >= 0) return false;
-  const rejected = registers.rejected;
-  if (condition.beforeRejection && rejected && compareKeys(rejected.key, condition.key) < 0) {
-    return false;
-  }
-  return true;
+  return !(condition.beforeRejection && registers.rejected);
 };
 
 /** Why an event did not change the current state. */

@@ -7,7 +7,11 @@ import { parseEnv, TableEnvSchema, TopicEnvSchema } from '../config.ts';
 import { logger, metrics } from '../observability.ts';
 import { createProcessorHandler } from './processor.ts';
 
-const env = parseEnv(v.intersect([TableEnvSchema, TopicEnvSchema]), process.env, 'processor');
+const env = parseEnv(
+  v.object({ ...TableEnvSchema.entries, ...TopicEnvSchema.entries }),
+  process.env,
+  'processor',
+);
 
 export const handler = createProcessorHandler({
   store: new DynamoIntegrationStore({ client: createDocumentClient(), tableName: env.TABLE_NAME }),

@@ -82,7 +82,11 @@ export const startEmulators = async (options: EmulatorOptions): Promise<Emulator
     messagingEndpoint,
     embedded: true,
     stop: async () => {
-      await Promise.allSettled([fauxqs.close(), close(dynamo)]);
+      // Both are stopped even if one fails; a failure still surfaces, since a LevelDB left
+      // open keeps its lock and the next start on the same DATA_DIR would fail.
+      const results = await Promise.allSettled([fauxqs.close(), close(dynamo)]);
+      const failure = results.find((result) => result.status === 'rejected');
+      if (failure) throw failure.reason;
     },
   };
 };

@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../functions/adapters/clients.ts';
 import { DynamoIntegrationStore } from '../../functions/adapters/dynamo-integration-store.ts';
@@ -46,6 +46,11 @@ export interface LocalRuntimeOptions {
   readonly handlerLogger?: Logger;
   /** Where the runtime's own lines go. @default console.log */
   readonly print?: (line: string) => void;
+  /**
+   * On stop, how long to keep processing what is already queued before shutting the
+   * in-memory emulator down (its queues don't survive it). @default 0
+   */
+  readonly drainTimeoutMs?: number;
 }
 
 export interface LocalRuntime {
@@ -63,6 +68,43 @@ export interface LocalRuntime {
   /** Stops HTTP, lets batches in flight finish, stops the pollers and the emulators. */
   stop(): Promise<void>;
 }
+
+const queueDepth = async (sqs: SQSClient, queueUrl: string): Promise<number> => {
+  const { Attributes = {} } = await sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
+  );
+  return (
+    Number(Attributes.ApproximateNumberOfMessages ?? 0) +
+    Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0)
+  );
+};
+
+/**
+ * Lets the pollers work through what was acknowledged but not yet applied, within a bound:
+ * fauxqs keeps queues in memory, so whatever is still queued when it stops is gone.
+ */
+const drainQueue = async (options: {
+  sqs: SQSClient;
+  queueUrl: string;
+  timeoutMs: number;
+  print: (line: string) => void;
+}): Promise<void> => {
+  if (options.timeoutMs <= 0) return;
+  const deadline = Date.now() + options.timeoutMs;
+  let left = await queueDepth(options.sqs, options.queueUrl);
+  while (left > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    left = await queueDepth(options.sqs, options.queueUrl);
+  }
+  if (left > 0) {
+    options.print(
+      `${left} queued message(s) not processed before shutdown (the local queue is in memory)`,
+    );
+  }
+};
 
 /** Emulators accept any credentials; fixed ones keep the SDK from hunting for real ones. */
 const LOCAL_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
@@ -93,8 +135,10 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
 
   const pollers: SqsPoller[] = [];
   let http: LocalHttpServer | undefined;
+  let drain = async () => {};
   const stopAll = async () => {
     await http?.stop();
+    await drain();
     // Processor first: its last batches may still publish alerts for the alert poller.
     for (const poller of pollers) await poller.stop();
     destroyClients();
@@ -163,6 +207,14 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
         { routeKey: 'GET /integrations/{id}', handler: query },
       ],
     });
+
+    drain = () =>
+      drainQueue({
+        sqs,
+        queueUrl: resources.queueUrl,
+        timeoutMs: emulators.embedded ? (options.drainTimeoutMs ?? 0) : 0,
+        print,
+      });
 
     let stopped: Promise<void> | undefined;
     return {

@@ -84,15 +84,28 @@ describe('applyEvent', () => {
     expect(stored && currentOf(stored.registers)?.register.state).toBe('INACTIVE');
   });
 
-  it('refuses an accepted event later than a rejection', async () => {
+  it('freezes created and accepted once rejected, later or older alike', async () => {
     const id = freshId();
     await store.applyEvent(lifecycleEvent('rejected', { id, date: at(9) }), now);
+    const later = await store.applyEvent(lifecycleEvent('accepted', { id, date: at(10) }), now);
+    const older = await store.applyEvent(lifecycleEvent('accepted', { id, date: at(8) }), now);
+    expect([later, older]).toEqual([undefined, undefined]);
     expect(
-      await store.applyEvent(lifecycleEvent('accepted', { id, date: at(10) }), now),
-    ).toBeUndefined();
-    expect(
-      await store.applyEvent(lifecycleEvent('accepted', { id, date: at(8) }), now),
+      await store.applyEvent(lifecycleEvent('errored', { id, date: at(10) }), now),
     ).toBeDefined();
+  });
+
+  it.each([
+    ['accepted then rejected', ['accepted', 'rejected']],
+    ['rejected then an older accepted', ['rejected', 'accepted']],
+  ] as const)('holds no token after %s', async (_name, steps) => {
+    const id = freshId();
+    const dates = { accepted: at(10), rejected: at(11) };
+    for (const step of steps) {
+      await store.applyEvent(lifecycleEvent(step, { id, date: dates[step] }), now);
+    }
+    expect((await store.getIntegration(id))?.hasAccessToken).toBe(false);
+    expect((await rawItem(id))?.accessToken).toBeUndefined();
   });
 });
 

@@ -1,0 +1,88 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { type LocalConfig, LocalConfigError, loadLocalConfig } from './config.ts';
+import { type LocalRuntime, startLocalRuntime } from './runtime.ts';
+
+/** `npm start`: the whole pipeline on this machine, configured from the environment. */
+
+const SAMPLE_INTEGRATION_ID = 'r9s0t1u2-v3w4-5678-xyza-901234567890';
+
+const banner = (config: LocalConfig, runtime: LocalRuntime): string => {
+  const { url } = runtime;
+  const storage = config.endpoint
+    ? `everything at ${config.endpoint}`
+    : `DynamoDB in ${config.dataDir} (dynalite, kept across restarts); queues and topic in memory (fauxqs)`;
+  return [
+    `Local webhook receiver listening on ${url}`,
+    `  POST ${url}/webhooks/happycolis       HappyColis webhooks (HMAC-signed)`,
+    `  POST ${url}/webhooks/delivery-errors  delivery-error notices (Bearer token)`,
+    `  GET  ${url}/integrations/{id}         integration state and history`,
+    `  GET  ${url}/health`,
+    `  storage: ${storage}`,
+    '  alerts are printed below as they arrive',
+    '',
+    'Try:',
+    '  npm run send -- created          # then accepted, rejected, errored',
+    `  curl -s ${url}/integrations/${SAMPLE_INTEGRATION_ID}`,
+    '  npm run send -- delivery-error',
+    'Ctrl-C stops (batches being processed finish first).',
+  ].join('\n');
+};
+
+const main = async (): Promise<void> => {
+  let config: LocalConfig;
+  try {
+    config = loadLocalConfig(process.env);
+  } catch (error) {
+    if (error instanceof LocalConfigError) {
+      console.error(`Cannot start: ${error.message}`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  for (const warning of config.warnings) console.log(`WARNING: ${warning}`);
+
+  const runtime = await startLocalRuntime({
+    port: config.port,
+    dataDir: config.dataDir,
+    happycolisSecrets: config.happycolisSecrets,
+    webhookTokens: config.webhookTokens,
+    ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+    ...(config.region ? { region: config.region } : {}),
+    // Process what was already acknowledged before the in-memory queue goes away.
+    drainTimeoutMs: 10_000,
+    handlerLogger: new Logger({
+      serviceName: 'fulfillment-webhooks-local',
+      logLevel: config.handlerLogLevel,
+    }),
+  });
+  console.log(banner(config, runtime));
+
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      console.log(`${signal} again: exiting without waiting`);
+      process.exit(1);
+    }
+    stopping = true;
+    console.log(`${signal}: stopping (processing what is already queued, 10 s at most)…`);
+    runtime.stop().then(
+      () => {
+        console.log('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        console.error(`stop failed: ${error instanceof Error ? error.message : String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+};
+
+main().catch((error: unknown) => {
+  console.error(
+    `Cannot start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+  );
+  process.exit(1);
+});

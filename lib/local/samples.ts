@@ -1,0 +1,52 @@
+import { readFile } from 'node:fs/promises';
+import * as v from 'valibot';
+
+/**
+ * The documented HappyColis samples (`test/fixtures/`, copied verbatim from the docs; the
+ * `accepted` one built from the documented contract), for `npm run send` and the e2e tests.
+ */
+
+export const SAMPLE_EVENTS = ['created', 'accepted', 'rejected', 'errored'] as const;
+export type SampleEvent = (typeof SAMPLE_EVENTS)[number];
+
+export const isSampleEvent = (name: string): name is SampleEvent =>
+  (SAMPLE_EVENTS as readonly string[]).includes(name);
+
+/** Changes to a sample; each replaces one field of the envelope. */
+export interface SampleOverrides {
+  /** `body.id`: another integration. */
+  readonly id?: string | undefined;
+  /** `header.date`: another event time. */
+  readonly date?: string | undefined;
+  /** `header.messageId`: the same event resent as another delivery. */
+  readonly messageId?: string | undefined;
+}
+
+const Envelope = v.object({
+  header: v.looseObject({}),
+  body: v.looseObject({}),
+});
+
+/** The sample's bytes exactly as documented. */
+export const sampleText = (event: SampleEvent): Promise<string> =>
+  readFile(new URL(`../../test/fixtures/${event}.json`, import.meta.url), 'utf8');
+
+/**
+ * The body to send: the documented bytes when nothing is overridden, else the edited
+ * envelope serialised as HappyColis signs it, `JSON.stringify({header, body})`.
+ */
+export const sampleBody = async (
+  event: SampleEvent,
+  overrides: SampleOverrides = {},
+): Promise<string> => {
+  const text = await sampleText(event);
+  if (!overrides.id && !overrides.date && !overrides.messageId) return text;
+  const parsed = v.parse(Envelope, JSON.parse(text));
+  const header = {
+    ...parsed.header,
+    ...(overrides.messageId ? { messageId: overrides.messageId } : {}),
+    ...(overrides.date ? { date: overrides.date } : {}),
+  };
+  const body = { ...parsed.body, ...(overrides.id ? { id: overrides.id } : {}) };
+  return JSON.stringify({ header, body });
+};

@@ -1,0 +1,111 @@
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IntegrationStore } from '../../functions/core/ports.ts';
+import { pipeline } from '../../lib/definitions.ts';
+import { sampleBody } from '../../lib/local/samples.ts';
+import {
+  getIntegration,
+  postWebhook,
+  queueDepth,
+  startTestRuntime,
+  type TestRuntime,
+  VISIBILITY_TIMEOUT_SECONDS,
+  viewOf,
+  waitFor,
+  waitForView,
+} from './support.ts';
+
+/**
+ * Faults the emulators cannot produce (a DynamoDB outage for one integration) are injected by
+ * wrapping the processor's store; everything else is the real pipeline.
+ */
+const RETRIED_ID = 'flaky-integration-0001';
+const POISON_ID = 'poison-integration-0001';
+/** How many of its first `applyEvent` calls fail, per integration. */
+const FAULTS = new Map<string, number>([
+  [RETRIED_ID, 2],
+  [POISON_ID, Number.POSITIVE_INFINITY],
+]);
+const attempts = new Map<string, number>();
+
+const withInjectedFaults = (store: IntegrationStore): IntegrationStore =>
+  new Proxy(store, {
+    get(target, property) {
+      if (property === 'applyEvent') {
+        const applyEvent: IntegrationStore['applyEvent'] = async (event, at) => {
+          const id = event.body.id;
+          const attempt = (attempts.get(id) ?? 0) + 1;
+          attempts.set(id, attempt);
+          if (attempt <= (FAULTS.get(id) ?? 0)) {
+            throw new Error(`injected fault: attempt ${attempt} for ${id}`);
+          }
+          return target.applyEvent(event, at);
+        };
+        return applyEvent;
+      }
+      const value: unknown = Reflect.get(target, property, target);
+      // The adapter keeps its client in private fields: call its methods on itself.
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+
+let test: TestRuntime;
+
+beforeAll(async () => {
+  test = await startTestRuntime({ decorateProcessorStore: withInjectedFaults });
+});
+
+afterAll(async () => {
+  await test?.stop();
+});
+
+describe('failed records, over the real queue', () => {
+  it('retries a record whose processing failed, after the visibility timeout', async () => {
+    const started = Date.now();
+    const posted = await postWebhook(test.url, await sampleBody('created', { id: RETRIED_ID }));
+    expect(posted.status).toBe(200);
+
+    const view = await waitForView(
+      test.url,
+      RETRIED_ID,
+      'PENDING after two failed attempts',
+      (candidate) => candidate.state === 'PENDING',
+      20_000,
+    );
+    const elapsed = Date.now() - started;
+
+    expect(view.history).toHaveLength(1);
+    expect(attempts.get(RETRIED_ID)).toBe(3);
+    // Two failures, each waiting out a visibility timeout before SQS hands the record back.
+    expect(elapsed).toBeGreaterThanOrEqual(2 * VISIBILITY_TIMEOUT_SECONDS * 1000 - 250);
+    expect(test.lines.some((line) => line.includes('left for retry'))).toBe(true);
+  });
+
+  it('moves a record that always fails to the DLQ after maxReceiveCount receives', async () => {
+    const { resources, clients } = test.runtime;
+    const posted = await postWebhook(test.url, await sampleBody('created', { id: POISON_ID }));
+    expect(posted.status).toBe(200);
+
+    await waitFor(
+      'the poison record in the DLQ',
+      async () =>
+        (await queueDepth(test.runtime, resources.deadLetterQueueUrl)) === 1 ? true : undefined,
+      { timeoutMs: (pipeline.maxReceiveCount + 3) * VISIBILITY_TIMEOUT_SECONDS * 1000 },
+    );
+
+    expect(attempts.get(POISON_ID)).toBe(pipeline.maxReceiveCount);
+    expect(await queueDepth(test.runtime, resources.queueUrl)).toBe(0);
+    const { Messages = [] } = await clients.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: resources.deadLetterQueueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+      }),
+    );
+    expect(Messages).toHaveLength(1);
+    expect(Messages[0]?.Body).toContain(POISON_ID);
+    // The history write succeeded, the state write never did: no state was ever applied.
+    const view = viewOf(await getIntegration(test.url, POISON_ID));
+    expect(view.state).toBeNull();
+  });
+});

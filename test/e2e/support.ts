@@ -1,0 +1,225 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import * as v from 'valibot';
+import { type Alert, AlertSchema } from '../../functions/core/alerts.ts';
+import { SIGNATURE_HEADER, sign } from '../../functions/core/signature.ts';
+import type { AlertConsumer } from '../../lib/local/alerts.ts';
+import {
+  type LocalRuntime,
+  type LocalRuntimeOptions,
+  startLocalRuntime,
+} from '../../lib/local/runtime.ts';
+
+/** Helpers for end-to-end tests: a runtime per file, HTTP calls, bounded waiting. */
+
+// The SDK's notice that future releases need Node 22 says nothing about these tests.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+export const SECRET = 'e2e-happycolis-secret';
+export const TOKEN = 'e2e-delivery-token';
+/** The integration every documented sample is about. */
+export const SAMPLE_ID = 'r9s0t1u2-v3w4-5678-xyza-901234567890';
+/** Short, so a failed record comes back within seconds. */
+export const VISIBILITY_TIMEOUT_SECONDS = 2;
+
+export interface TestRuntime {
+  readonly runtime: LocalRuntime;
+  readonly url: string;
+  readonly dataDir: string;
+  /** Every alert the topic delivered, in arrival order, validated against the schema. */
+  readonly alerts: Alert[];
+  /** The runtime's own output lines. */
+  readonly lines: string[];
+  stop(): Promise<void>;
+}
+
+export const createDataDir = () => mkdtemp(join(tmpdir(), 'webhooks-e2e-'));
+
+/** Starts a runtime on a free port; alerts and output are collected instead of printed. */
+export const startTestRuntime = async (
+  overrides: Partial<LocalRuntimeOptions> & { readonly keepDataDir?: boolean } = {},
+): Promise<TestRuntime> => {
+  const { keepDataDir, ...options } = overrides;
+  const dataDir = options.dataDir ?? (await createDataDir());
+  const alerts: Alert[] = [];
+  const lines: string[] = [];
+  const collect: AlertConsumer = async (event) => {
+    for (const record of event.Records) alerts.push(v.parse(AlertSchema, JSON.parse(record.body)));
+  };
+  const runtime = await startLocalRuntime({
+    port: 0,
+    dataDir,
+    happycolisSecrets: [SECRET],
+    webhookTokens: [TOKEN],
+    visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
+    alertConsumers: [collect],
+    print: (line) => lines.push(line),
+    ...options,
+  });
+  return {
+    runtime,
+    url: runtime.url,
+    dataDir,
+    alerts,
+    lines,
+    stop: async () => {
+      await runtime.stop();
+      if (!keepDataDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+};
+
+export interface HttpAnswer {
+  readonly status: number;
+  readonly text: string;
+  /** The body as JSON, or `undefined` when it is not JSON. */
+  readonly json: unknown;
+}
+
+const answer = async (response: Response): Promise<HttpAnswer> => {
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, text, json };
+};
+
+export const request = async (
+  url: string,
+  init: RequestInit & { readonly path: string },
+): Promise<HttpAnswer> => answer(await fetch(`${url}${init.path}`, init));
+
+/** Posts a webhook body signed with `secret` (or with the given `signature`, or none). */
+export const postWebhook = (
+  url: string,
+  body: string,
+  options: { readonly secret?: string; readonly signature?: string | null } = {},
+): Promise<HttpAnswer> => {
+  const signature =
+    options.signature === undefined ? sign(options.secret ?? SECRET, body) : options.signature;
+  return request(url, {
+    path: '/webhooks/happycolis',
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(signature === null ? {} : { [SIGNATURE_HEADER]: signature }),
+    },
+    body,
+  });
+};
+
+export const getIntegration = (url: string, id: string): Promise<HttpAnswer> =>
+  request(url, { path: `/integrations/${encodeURIComponent(id)}`, method: 'GET' });
+
+/** The view of `GET /integrations/{id}`, checked field by field. */
+export const IntegrationViewSchema = v.strictObject({
+  id: v.string(),
+  organizationId: v.nullable(v.string()),
+  locationId: v.nullable(v.string()),
+  fulfillmentServiceId: v.nullable(v.string()),
+  state: v.nullable(v.picklist(['PENDING', 'ACTIVE', 'INACTIVE', 'ERROR'])),
+  scopes: v.array(v.string()),
+  hasAccessToken: v.boolean(),
+  lastEventAt: v.nullable(v.string()),
+  lastEventType: v.nullable(v.string()),
+  history: v.array(
+    v.strictObject({
+      type: v.string(),
+      date: v.string(),
+      messageId: v.string(),
+      outcome: v.string(),
+    }),
+  ),
+});
+export type IntegrationView = v.InferOutput<typeof IntegrationViewSchema>;
+
+export const viewOf = (response: HttpAnswer): IntegrationView =>
+  v.parse(IntegrationViewSchema, response.json);
+
+/**
+ * Polls `probe` until it returns something other than `undefined`, or fails after
+ * `timeoutMs` with `what` and the last error seen.
+ */
+export const waitFor = async <T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  { timeoutMs = 15_000, intervalMs = 100 } = {},
+): Promise<T> => {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: lastError });
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+};
+
+/** Waits until the integration's view satisfies `predicate`, and returns it. */
+export const waitForView = (
+  url: string,
+  id: string,
+  what: string,
+  predicate: (view: IntegrationView) => boolean,
+  timeoutMs?: number,
+): Promise<IntegrationView> =>
+  waitFor(
+    `${id}: ${what}`,
+    async () => {
+      const response = await getIntegration(url, id);
+      if (response.status !== 200) return undefined;
+      const view = viewOf(response);
+      return predicate(view) ? view : undefined;
+    },
+    timeoutMs === undefined ? {} : { timeoutMs },
+  );
+
+/** Visible + in-flight + delayed messages of a queue, as SQS reports them. */
+export const queueDepth = async (runtime: LocalRuntime, queueUrl: string): Promise<number> => {
+  const { Attributes = {} } = await runtime.clients.sqs.send(
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: [
+        'ApproximateNumberOfMessages',
+        'ApproximateNumberOfMessagesNotVisible',
+        'ApproximateNumberOfMessagesDelayed',
+      ],
+    }),
+  );
+  return (
+    Number(Attributes.ApproximateNumberOfMessages ?? 0) +
+    Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
+    Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0)
+  );
+};
+
+/**
+ * Waits until the event queue and the alerts queue have both been empty for a while: every
+ * accepted message was processed and every alert it caused was delivered.
+ */
+export const waitUntilIdle = async (test: TestRuntime, quietMs = 300): Promise<void> => {
+  const { resources } = test.runtime;
+  let quietSince: number | undefined;
+  await waitFor('the pipeline to go idle', async () => {
+    const depth =
+      (await queueDepth(test.runtime, resources.queueUrl)) +
+      (await queueDepth(test.runtime, resources.alertsQueueUrl));
+    if (depth > 0) {
+      quietSince = undefined;
+      return undefined;
+    }
+    quietSince ??= Date.now();
+    return Date.now() - quietSince >= quietMs ? true : undefined;
+  });
+};
