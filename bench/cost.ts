@@ -44,6 +44,8 @@ export interface CostResult {
   readonly perEvent: {
     readonly writeRequests: number;
     readonly writeUnits: number;
+    /** The part of `writeUnits` spent on the `pending` GSI (projection ALL). */
+    readonly indexWriteUnits: number;
     readonly readUnits: number;
     readonly baselineWriteRequests: number;
     readonly baselineWriteUnits: number;
@@ -51,6 +53,10 @@ export interface CostResult {
     readonly snsPublishes: number;
     readonly sqsRequests: number;
   };
+  /** Per event, each kind of DynamoDB call: requests and capacity units (as charged). */
+  readonly dynamodbCalls: Readonly<
+    Record<string, { readonly requests: number; readonly units: number }>
+  >;
   readonly assumptions: {
     readonly memoryMb: number;
     readonly ingestMs: number;
@@ -134,12 +140,23 @@ export const computeCost = (inputs: CostInputs): CostResult => {
   let ourWriteUnits = 0;
   let ourReadUnits = 0;
   let ourWriteRequests = 0;
+  let ourIndexUnits = 0;
+  const dynamodbCalls: Record<string, { requests: number; units: number }> = {};
   for (const [key, s] of Object.entries(counts)) {
     if (isDynamoWrite(key)) {
       ourWriteUnits += writeUnits(s);
       ourWriteRequests += s.requests;
+      ourIndexUnits += s.indexedWriteUnits;
+      dynamodbCalls[key] = {
+        requests: round(s.requests / events),
+        units: round(writeUnits(s) / events),
+      };
     } else if (isDynamoRead(key)) {
       ourReadUnits += s.capacityUnits;
+      dynamodbCalls[key] = {
+        requests: round(s.requests / events),
+        units: round(s.capacityUnits / events),
+      };
     }
   }
 
@@ -203,6 +220,7 @@ export const computeCost = (inputs: CostInputs): CostResult => {
     perEvent: {
       writeRequests: round(ourWriteRequests / events),
       writeUnits: round(ourWriteUnits / events),
+      indexWriteUnits: round(ourIndexUnits / events),
       readUnits: round(ourReadUnits / events),
       baselineWriteRequests: round(baselineWriteRequests / events),
       baselineWriteUnits: round(baselineWriteUnits / events),
@@ -210,6 +228,7 @@ export const computeCost = (inputs: CostInputs): CostResult => {
       snsPublishes: round(publishes / events),
       sqsRequests: round(sqsRequestsPerEvent),
     },
+    dynamodbCalls,
     assumptions: {
       memoryMb: LAMBDA_MEMORY_MB,
       ingestMs: inputs.ingestMs,

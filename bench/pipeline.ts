@@ -58,6 +58,18 @@ export interface PipelineResult {
     readonly eventsPerSec: number;
     readonly elapsedMs: number;
     readonly postMs: number;
+    /** From the last post until nothing waited in the queue. */
+    readonly drainMs: number;
+    /** Polling GET /integrations/{id} until all 1,000 matched. */
+    readonly verifyMs: number;
+    /**
+     * Event-loop utilisation of this process while posting and while draining: the bench
+     * client, HTTP server, ingest, emulators, proxy and processor share one JS thread, so a
+     * value near 1 means that thread, not the pipeline's configuration, is the limit.
+     */
+    readonly eventLoopUtilization: { readonly posting: number; readonly draining: number };
+    /** CPU time of this process over the run ÷ wall time (2 would be both cores busy). */
+    readonly coresBusy: number;
     readonly baselineUpdatesPerSec: number;
     readonly ratio: number;
     readonly alertsDelivered: number;
@@ -305,6 +317,8 @@ export const measurePipeline = async (options: {
     const before = proxy.snapshot();
     const client = createClient(runtime.url, concurrency);
     const started = performance.now();
+    const cpuBefore = process.cpuUsage();
+    const eluStart = performance.eventLoopUtilization();
     try {
       await runLoad({
         client,
@@ -324,6 +338,7 @@ export const measurePipeline = async (options: {
         onProgress: (done) => progress.update(`posted ${done}/${workload.posts.length}`),
       });
       const postMs = performance.now() - started;
+      const eluPosted = performance.eventLoopUtilization();
 
       // Nothing left waiting in the queue first (one cheap call per poll), then the real check
       // over HTTP, integration by integration. A record retried later (see below) does not
@@ -337,6 +352,8 @@ export const measurePipeline = async (options: {
         progress.update(`processing (${Math.round(performance.now() - started)} ms)`);
         await sleep(POLL_INTERVAL_MS);
       }
+      const drainMs = performance.now() - started - postMs;
+      const eluDrained = performance.eventLoopUtilization(eluPosted);
       // Counted here: the verification reads below are the bench's, not the pipeline's.
       const counts = diffCounts(proxy.snapshot(), before);
       let pending = [...workload.integrationIds];
@@ -373,6 +390,9 @@ export const measurePipeline = async (options: {
         if (pending.length > 0) await sleep(POLL_INTERVAL_MS);
       }
       const elapsedMs = performance.now() - started;
+      const cpu = process.cpuUsage(cpuBefore);
+      const coresBusy = (cpu.user + cpu.system) / 1000 / elapsedMs;
+      const eluPosting = performance.eventLoopUtilization(eluPosted, eluStart);
 
       // Every distinct errored event alerts once; give the alert poller a moment to deliver.
       const alertDeadline = performance.now() + 15_000;
@@ -418,6 +438,13 @@ export const measurePipeline = async (options: {
           eventsPerSec: round(eventsPerSec, 1),
           elapsedMs: Math.round(elapsedMs),
           postMs: Math.round(postMs),
+          drainMs: Math.round(drainMs),
+          verifyMs: Math.round(elapsedMs - postMs - drainMs),
+          eventLoopUtilization: {
+            posting: round(eluPosting.utilization),
+            draining: round(eluDrained.utilization),
+          },
+          coresBusy: round(coresBusy, 2),
           baselineUpdatesPerSec: round(baselineUpdatesPerSec, 1),
           ratio: ratio(eventsPerSec, baselineUpdatesPerSec),
           alertsDelivered: alertsDelivered - alertsBefore,
