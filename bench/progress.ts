@@ -25,7 +25,8 @@ export const createProgress = (stream: NodeJS.WriteStream = process.stdout): Pro
   const elapsed = () => `${((performance.now() - phaseStarted) / 1000).toFixed(1)}s`;
   const rewrite = (text: string) => {
     // Cut to the terminal width so a long line never wraps and leaves debris behind.
-    const width = stream.columns ?? 120;
+    // A pseudo-terminal without a size reports 0 columns.
+    const width = stream.columns || 120;
     stream.write(`\r\x1b[2K${text.length > width ? `${text.slice(0, width - 1)}…` : text}`);
   };
 
@@ -49,13 +50,13 @@ export const createProgress = (stream: NodeJS.WriteStream = process.stdout): Pro
     },
     end(summary) {
       const line = `✓ ${phase} [${elapsed()}] ${summary}`;
-      if (tty) rewrite(`${line}\n`);
-      else stream.write(`${line}\n`);
+      if (tty) rewrite(line);
+      stream.write(tty ? '\n' : `${line}\n`);
       phase = '';
     },
     note(line) {
-      if (tty && phase) rewrite(`${line}\n`);
-      else stream.write(`${line}\n`);
+      if (tty && phase) rewrite(line);
+      stream.write(tty && phase ? '\n' : `${line}\n`);
     },
   };
 };
