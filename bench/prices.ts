@@ -1,0 +1,52 @@
+/**
+ * Every price the cost model uses, in one place: AWS us-east-1 on-demand list prices in USD,
+ * as published on the services' pricing pages and assumed current on {@link PRICES_AS_OF}.
+ * The bench machine has no internet access, so nothing here is fetched; update the table
+ * (and the date) by hand. Free tiers are ignored: they do not scale with traffic.
+ */
+export const PRICES_AS_OF = '2025-06-01';
+
+export const PRICES = {
+  /** API Gateway HTTP API, first 300 M requests a month; each 512 KB of a request is one. */
+  httpApiPerMillionRequests: 1.0,
+  httpApiRequestChunkBytes: 512 * 1024,
+  /** Lambda, per invocation. */
+  lambdaPerMillionRequests: 0.2,
+  /** Lambda duration on arm64 (the stack's architecture), first 7.5 B GB-s a month. */
+  lambdaArmPerGbSecond: 0.0000133334,
+  /** Lambda bills duration rounded up to the millisecond. */
+  lambdaBillingGranularityMs: 1,
+  /** SQS standard queue; every 64 KB of a request's payload counts as one request. */
+  sqsPerMillionRequests: 0.4,
+  sqsRequestChunkBytes: 64 * 1024,
+  /** DynamoDB on-demand, Standard table class (the 2024-11-01 price cut). */
+  dynamodbPerMillionWriteUnits: 0.625,
+  dynamodbPerMillionReadUnits: 0.125,
+  /** SNS standard topic publishes; every 64 KB of payload counts as one. */
+  snsPerMillionPublishes: 0.5,
+  snsPublishChunkBytes: 64 * 1024,
+  /**
+   * SNS email deliveries. Reported beside the total, not in it: how many alerts a million
+   * webhooks cause depends on how often integrations fail, not on this design.
+   */
+  snsPerEmailDelivery: 2.0 / 100_000,
+} as const;
+
+/**
+ * The documented comparison design: Powertools idempotency (a conditional put of an
+ * `INPROGRESS` record, then an update to `COMPLETED`) around one `TransactWriteItems` of the
+ * two items (history + integration). Transactional writes cost twice the WRUs of the item.
+ */
+export const POWERTOOLS_TRANSACTION_BASELINE = {
+  /** Write requests per fresh event: 2 idempotency writes + 1 transaction. */
+  writeRequestsPerEvent: 3,
+  /** WRUs of one idempotency record write (a small item, well under 1 KB). */
+  idempotencyWriteUnits: 1,
+  /** Multiplier DynamoDB applies to each item of a transaction. */
+  transactionUnitFactor: 2,
+  /**
+   * A duplicate fails the idempotency put and then reads the stored record (consistent
+   * GetItem of a small item): 1 write request, 1 RRU, no transaction.
+   */
+  duplicateReadUnits: 1,
+} as const;

@@ -1,0 +1,134 @@
+/** The readable table printed at the end of a run (and pasted into docs/performance.md). */
+
+interface Level {
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly ratioP50: number;
+  readonly ratioP99: number;
+  readonly baseline: { readonly p50Ms: number; readonly p99Ms: number };
+}
+
+interface Kind {
+  readonly writesPerEvent: number;
+  readonly readsPerEvent: number;
+  readonly writesRatio: number;
+}
+
+interface Bundle {
+  readonly bytes: number;
+  readonly ratio: number;
+  readonly importMs: number;
+  readonly importRatio: number;
+}
+
+/** The parts of `results.json` the table shows. */
+export interface ReportInput {
+  readonly ack: Readonly<Record<string, unknown>> & { readonly n: number };
+  readonly ingest: {
+    readonly cpuUsPerRequest: number;
+    readonly parts: { readonly verifyUs: number; readonly parseValidateUs: number };
+  };
+  readonly process: {
+    readonly baselineWritesPerEvent: number;
+    readonly byKind: Readonly<Record<string, Kind>>;
+    readonly mix: Kind;
+    readonly eventsPerSec: number;
+    readonly baselineUpdatesPerSec: number;
+    readonly ratio: number;
+  };
+  readonly bundle: Readonly<Record<string, unknown>> & {
+    readonly baseline: { readonly bytes: number; readonly importMs: number };
+  };
+  readonly cost: {
+    readonly usdPerMillion: number;
+    readonly baselineUsdPerMillion: number;
+    readonly ratio: number;
+    readonly pricesAsOf: string;
+  };
+}
+
+const isLevel = (value: unknown): value is Level =>
+  typeof value === 'object' && value !== null && 'ratioP50' in value;
+const isBundle = (value: unknown): value is Bundle =>
+  typeof value === 'object' && value !== null && 'importRatio' in value;
+
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+
+export const renderTable = (results: ReportInput): string => {
+  const rows: [string, string, string, string][] = [];
+  for (const [level, value] of Object.entries(results.ack)) {
+    if (!/^c\d+$/.test(level) || !isLevel(value)) continue;
+    const concurrency = level.slice(1);
+    rows.push(
+      [
+        `ack p50, concurrency ${concurrency} (N=${results.ack.n})`,
+        `${value.p50Ms} ms`,
+        `${value.baseline.p50Ms} ms`,
+        `${value.ratioP50}`,
+      ],
+      [
+        `ack p99, concurrency ${concurrency}`,
+        `${value.p99Ms} ms`,
+        `${value.baseline.p99Ms} ms`,
+        `${value.ratioP99}`,
+      ],
+    );
+  }
+  const { ingest } = results;
+  rows.push([
+    'ingest CPU per request (no SQS call)',
+    `${ingest.cpuUsPerRequest} µs`,
+    `verify ${ingest.parts.verifyUs} µs + parse/validate ${ingest.parts.parseValidateUs} µs`,
+    '—',
+  ]);
+  const { process } = results;
+  for (const [kind, figures] of [...Object.entries(process.byKind), ['10k mix', process.mix]] as [
+    string,
+    Kind,
+  ][]) {
+    rows.push([
+      `DynamoDB writes per event, ${kind}`,
+      `${figures.writesPerEvent} (+${figures.readsPerEvent} reads)`,
+      `${process.baselineWritesPerEvent} (Powertools + transaction)`,
+      `${figures.writesRatio}`,
+    ]);
+  }
+  rows.push([
+    'end-to-end events/s (10k events, 1k integrations)',
+    `${process.eventsPerSec}`,
+    `${process.baselineUpdatesPerSec} UpdateItem/s`,
+    `${process.ratio}`,
+  ]);
+  const base = results.bundle.baseline;
+  for (const [name, value] of Object.entries(results.bundle)) {
+    if (!isBundle(value)) continue;
+    rows.push(
+      [`bundle ${name}`, kib(value.bytes), `${kib(base.bytes)} (SQS-only)`, `${value.ratio}`],
+      [
+        `import ${name} (cold-start proxy)`,
+        `${value.importMs} ms`,
+        `${base.importMs} ms`,
+        `${value.importRatio}`,
+      ],
+    );
+  }
+  const { cost } = results;
+  rows.push([
+    `cost per million webhooks (prices ${cost.pricesAsOf})`,
+    `$${cost.usdPerMillion.toFixed(2)}`,
+    `$${cost.baselineUsdPerMillion.toFixed(2)} (Powertools + transaction)`,
+    `${cost.ratio}`,
+  ]);
+
+  const header: [string, string, string, string] = ['metric', 'this design', 'baseline', 'ratio'];
+  const widths = header.map((title, i) =>
+    Math.max(title.length, ...rows.map((row) => (row[i] as string).length)),
+  );
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((cell, i) => cell.padEnd(widths[i] as number)).join(' | ')} |`;
+  return [
+    line(header),
+    `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`,
+    ...rows.map(line),
+  ].join('\n');
+};
