@@ -26,7 +26,11 @@ import {
 } from './lambda-function.ts';
 
 /** One Slack post per invocation; the queue's visibility timeout derives from it. */
-const SLACK_NOTIFIER_TIMEOUT = Duration.seconds(10);
+/**
+ * One record per invocation, but a Slack `429` is waited out in place (up to three tries,
+ * `Retry-After` capped at 10 s) and posts are spaced a second apart: a minute covers that.
+ */
+const SLACK_NOTIFIER_TIMEOUT = Duration.seconds(60);
 
 export interface AlertingProps {
   readonly table: IntegrationTable;
@@ -135,7 +139,15 @@ export class Alerting extends Construct {
       },
     });
     props.table.grantPendingIndexQuery(this.pendingCheck.function);
-    props.table.grantItemActions(this.pendingCheck.function, 'GetItem', 'UpdateItem');
+    // Reads the integration and its history (Query on the table), records the alert it owes
+    // (PutItem) and clears index entries that moved on (UpdateItem).
+    props.table.grantItemActions(
+      this.pendingCheck.function,
+      'GetItem',
+      'Query',
+      'PutItem',
+      'UpdateItem',
+    );
     this.grantPublish(this.pendingCheck.function);
 
     this.schedule = new Rule(this, 'PendingCheckSchedule', {
@@ -183,16 +195,16 @@ export class Alerting extends Construct {
       visibilityTimeout: Duration.seconds(6 * SLACK_NOTIFIER_TIMEOUT.toSeconds()),
       retentionPeriod: Duration.days(4),
       // A failed post is retried (each retry after one visibility timeout) and then parked.
-      deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: 5 },
+      // Ten receives: with one reserved instance, a burst of alerts can throttle deliveries,
+      // and each throttled delivery counts as a receive without any post being attempted.
+      deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: 10 },
     });
 
     this.topic.addSubscription(
       new SqsSubscription(queue, {
+        // Everything: the application's alerts and CloudWatch alarm notifications (DLQ not
+        // empty…), which the notifier renders too.
         rawMessageDelivery: true,
-        // Only the application's alerts (they all carry `severity`). CloudWatch alarm
-        // notifications carry no attributes; they reach email, and the notifier only
-        // understands the alert schema.
-        filterPolicy: { severity: SubscriptionFilter.stringFilter({ allowlist: [...SEVERITIES] }) },
       }),
     );
 
@@ -200,8 +212,6 @@ export class Alerting extends Construct {
       ...props.functionDefaults,
       entry: handlerEntry('slack-notifier'),
       description: 'Posts alerts to Slack',
-      // One HTTPS POST to Slack per invocation; 10 s rides out a slow Slack without holding
-      // the single reserved slot for long.
       timeout: SLACK_NOTIFIER_TIMEOUT,
       memorySize: 256,
       // Slack allows about one message per second per webhook: post one at a time.
@@ -215,7 +225,7 @@ export class Alerting extends Construct {
       new SqsEventSource(queue, { batchSize: 1, reportBatchItemFailures: true }),
     );
     grantSecretValue(notifier.function, webhook.secret);
-    props.table.grantItemActions(notifier.function, 'GetItem', 'PutItem', 'UpdateItem');
+    props.table.grantItemActions(notifier.function, 'GetItem', 'PutItem');
 
     return { queue, deadLetterQueue, notifier };
   }

@@ -71,7 +71,7 @@ export class IntegrationTable extends Construct {
       indexName: tableDefinition.pendingIndex.name,
       partitionKey: { name: tableDefinition.pendingIndex.partitionKey, type: AttributeType.STRING },
       sortKey: { name: tableDefinition.pendingIndex.sortKey, type: AttributeType.STRING },
-      projectionType: ProjectionType.ALL,
+      projectionType: ProjectionType[tableDefinition.pendingIndex.projection],
     });
   }
 

@@ -90,8 +90,7 @@ const ensureTable = async (options: BootstrapOptions): Promise<string> => {
                 { AttributeName: pendingIndex.partitionKey, KeyType: 'HASH' },
                 { AttributeName: pendingIndex.sortKey, KeyType: 'RANGE' },
               ],
-              // CDK's default for a GSI, so queries see the same attributes in both places.
-              Projection: { ProjectionType: 'ALL' },
+              Projection: { ProjectionType: pendingIndex.projection },
             },
           ],
         }),

@@ -84,7 +84,7 @@ describe('IntegrationTable', () => {
           { AttributeName: 'pendingShard', KeyType: 'HASH' },
           { AttributeName: 'pendingSince', KeyType: 'RANGE' },
         ],
-        Projection: { ProjectionType: 'ALL' },
+        Projection: { ProjectionType: 'KEYS_ONLY' },
       },
     ]);
   });
