@@ -1,4 +1,4 @@
-/** The readable table printed at the end of a run (and pasted into docs/performance.md). */
+/** The readable table printed at the end of a run (and pasted into the README's Performance section). */
 
 interface Level {
   readonly p50Ms: number;

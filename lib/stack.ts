@@ -37,7 +37,7 @@ export class FulfillmentWebhooksStack extends Stack {
       logLevel: settings.logLevel,
     };
 
-    // Created by the operator before the first deploy (docs/deploy.md); the template holds
+    // Created by the operator before the first deploy (README, "Deploy to AWS"); the template holds
     // only their names, never a value.
     const namedSecret = (id: string, name: string) => ({
       name,
