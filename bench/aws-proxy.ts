@@ -7,6 +7,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { table } from '../lib/definitions.ts';
 
 /**
  * A counting proxy in front of the emulators, at their HTTP layer: the local runtime is given
@@ -224,16 +225,22 @@ export const startAwsProxy = async (options: {
         ? consumed.reduce((sum, item) => sum + (item.CapacityUnits ?? 0), 0)
         : (consumed?.CapacityUnits ?? 0);
       stats.capacityUnits += units;
-      const attributes = answer.Attributes as AttributeMap | undefined;
-      if (DYNAMODB_WRITE_OPERATIONS.has(operation) && attributes?.pendingShard) {
+      // The `pending` index projects keys only: DynamoDB writes to it only when a write sets
+      // its keys (the `created` register write), one small index item, 1 WRU.
+      if (DYNAMODB_WRITE_OPERATIONS.has(operation) && setsPendingKeys(parseJson(body))) {
         stats.indexedWrites++;
-        stats.indexedWriteUnits += units;
+        stats.indexedWriteUnits += 1;
       }
     } else if (String(answer?.__type ?? '').endsWith('ConditionalCheckFailedException')) {
       stats.conditionFailed++;
     }
     reply(response, result);
   };
+
+  const setsPendingKeys = (payload: Record<string, unknown> | undefined): boolean =>
+    typeof payload?.UpdateExpression === 'string'
+      ? payload.UpdateExpression.includes(table.pendingIndex.sortKey)
+      : Boolean((payload?.Item as AttributeMap | undefined)?.[table.pendingIndex.sortKey]);
 
   const handleMessaging = async (
     incoming: IncomingMessage,

@@ -86,8 +86,8 @@ const unitsPerSuccess = (s: CallStats): number => {
 /**
  * Write units a set of calls consumed. dynalite reports units for successful writes only; a
  * refused conditional write is still charged by DynamoDB (the item's size, at least 1 WRU),
- * so it is charged like a successful write of the same kind. The `pending` GSI projects all
- * attributes, so a write to an item in it is written to the index as well.
+ * so it is charged like a successful write of the same kind. The `pending` GSI projects keys
+ * only, so only writes that set its keys (the `created` register) also write the index.
  */
 const writeUnits = (s: CallStats): number =>
   s.capacityUnits + s.conditionFailed * unitsPerSuccess(s) + s.indexedWriteUnits;
