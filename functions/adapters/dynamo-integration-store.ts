@@ -1,8 +1,6 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
-  PutCommand,
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -25,6 +23,8 @@ import {
   type Registers,
   toRegister,
 } from '../core/state.ts';
+import { conditionally } from './conditional-write.ts';
+import { markAlertSent, putOnce, readAlertStatus } from './owed-alerts.ts';
 
 /**
  * One table holds everything; an integration's item and its history share a partition so a
@@ -57,7 +57,6 @@ const keyOf = (ref: RecordRef): { pk: string; sk: string } => {
 const integrationKey = (id: string) => ({ pk: `INTEGRATION#${id}`, sk: STATE_SK });
 
 // Condition fragments, named after the core's rule they enforce (see `conditionFor`).
-const IS_NEW_ITEM = 'attribute_not_exists(pk)';
 const NEWER_THAN_OWN_STEP = '(attribute_not_exists(#step) OR #step.#key < :key)';
 const NOT_REJECTED = 'attribute_not_exists(#rejected)';
 
@@ -92,11 +91,6 @@ const HistoryItemSchema = v.object({
   state: v.optional(v.picklist(INTEGRATION_STATES)),
 });
 
-const AlertItemSchema = v.object({
-  alert: v.optional(v.picklist(['owed', 'sent'])),
-  recordedAt: v.optional(v.string()),
-});
-
 const toStored = (item: Record<string, unknown>): StoredIntegration => {
   const parsed = v.parse(IntegrationItemSchema, item);
   const registers: { -readonly [K in keyof Registers]: Register } = {};
@@ -120,21 +114,6 @@ const toHistoryEntry = (item: Record<string, unknown>): HistoryEntry => {
   };
 };
 
-const isConditionFailure = (error: unknown): boolean =>
-  error instanceof ConditionalCheckFailedException ||
-  (error instanceof Error && error.name === 'ConditionalCheckFailedException');
-
-/** Runs a conditional write; `false` when the condition refused it, rethrows anything else. */
-const conditionally = async (write: () => Promise<unknown>): Promise<boolean> => {
-  try {
-    await write();
-    return true;
-  } catch (error) {
-    if (isConditionFailure(error)) return false;
-    throw error;
-  }
-};
-
 export class DynamoIntegrationStore implements IntegrationStore {
   readonly #client: DynamoDBDocumentClient;
   readonly #tableName: string;
@@ -150,7 +129,7 @@ export class DynamoIntegrationStore implements IntegrationStore {
     { owesAlert, recordedAt, expiresAt }: RecordTiming & { owesAlert: boolean },
   ): Promise<'recorded' | 'exists'> {
     const key = keyOf({ kind: 'event', integrationId, eventId: eventIdentity(entry) });
-    return this.#putOnce({
+    return putOnce(this.#client, this.#tableName, {
       ...key,
       ...entry,
       ...(owesAlert ? { alert: 'owed' } : {}),
@@ -255,7 +234,12 @@ export class DynamoIntegrationStore implements IntegrationStore {
     record: QuarantineRecord,
     timing: RecordTiming,
   ): Promise<'recorded' | 'exists'> {
-    return this.#putOnce({ ...keyOf(ref), ...record, alert: 'owed', ...timing });
+    return putOnce(this.#client, this.#tableName, {
+      ...keyOf(ref),
+      ...record,
+      alert: 'owed',
+      ...timing,
+    });
   }
 
   recordNotice(
@@ -263,45 +247,19 @@ export class DynamoIntegrationStore implements IntegrationStore {
     record: NoticeRecord,
     timing: RecordTiming,
   ): Promise<'recorded' | 'exists'> {
-    return this.#putOnce({ ...keyOf(ref), ...record, alert: 'owed', ...timing });
+    return putOnce(this.#client, this.#tableName, {
+      ...keyOf(ref),
+      ...record,
+      alert: 'owed',
+      ...timing,
+    });
   }
 
-  async alertStatus(ref: RecordRef): Promise<AlertStatus> {
-    const result = await this.#client.send(
-      new GetCommand({
-        TableName: this.#tableName,
-        Key: keyOf(ref),
-        ConsistentRead: true,
-        ProjectionExpression: 'alert, recordedAt',
-      }),
-    );
-    const item = result.Item ? v.parse(AlertItemSchema, result.Item) : undefined;
-    if (item?.alert === 'owed') return { status: 'owed', recordedAt: item.recordedAt ?? '' };
-    return { status: item?.alert ?? 'none' };
+  alertStatus(ref: RecordRef): Promise<AlertStatus> {
+    return readAlertStatus(this.#client, this.#tableName, keyOf(ref));
   }
 
-  async markAlertSent(ref: RecordRef, at: Date): Promise<void> {
-    await this.#client.send(
-      new UpdateCommand({
-        TableName: this.#tableName,
-        Key: keyOf(ref),
-        UpdateExpression: 'SET alert = :sent, alertSentAt = :at',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':sent': 'sent', ':at': at.toISOString() },
-      }),
-    );
-  }
-
-  async #putOnce(item: Record<string, unknown>): Promise<'recorded' | 'exists'> {
-    const written = await conditionally(() =>
-      this.#client.send(
-        new PutCommand({
-          TableName: this.#tableName,
-          Item: item,
-          ConditionExpression: IS_NEW_ITEM,
-        }),
-      ),
-    );
-    return written ? 'recorded' : 'exists';
+  markAlertSent(ref: RecordRef, at: Date): Promise<void> {
+    return markAlertSent(this.#client, this.#tableName, keyOf(ref), at);
   }
 }

@@ -1,10 +1,4 @@
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
 import { table } from '../../lib/definitions.ts';
 import type {
@@ -16,6 +10,7 @@ import type {
 } from '../core/ports.ts';
 import { conditionally } from './conditional-write.ts';
 import { PENDING_SHARD } from './dynamo-integration-store.ts';
+import { markAlertSent, putOnce, readAlertStatus } from './owed-alerts.ts';
 
 /**
  * The stuck-PENDING check's view of the integrations table. It reads the sparse `pending`
@@ -39,10 +34,6 @@ const stuckKey = (ref: StuckPendingRef) => ({
 const IndexItemSchema = v.object({
   pk: v.pipe(v.string(), v.startsWith(INTEGRATION_PREFIX)),
   pendingSince: v.string(),
-});
-const AlertItemSchema = v.object({
-  alert: v.optional(v.picklist(['owed', 'sent'])),
-  recordedAt: v.optional(v.string()),
 });
 
 export class DynamoPendingStore implements PendingStore {
@@ -103,52 +94,25 @@ export class DynamoPendingStore implements PendingStore {
     return cleared ? 'cleared' : 'changed';
   }
 
-  async recordStuckAlert(
+  recordStuckAlert(
     ref: StuckPendingRef,
     { recordedAt, expiresAt }: RecordTiming,
   ): Promise<'recorded' | 'exists'> {
-    const written = await conditionally(() =>
-      this.#client.send(
-        new PutCommand({
-          TableName: this.#tableName,
-          Item: {
-            ...stuckKey(ref),
-            integrationId: ref.integrationId,
-            createdEventId: ref.createdEventId,
-            alert: 'owed',
-            recordedAt,
-            expiresAt,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      ),
-    );
-    return written ? 'recorded' : 'exists';
+    return putOnce(this.#client, this.#tableName, {
+      ...stuckKey(ref),
+      integrationId: ref.integrationId,
+      createdEventId: ref.createdEventId,
+      alert: 'owed',
+      recordedAt,
+      expiresAt,
+    });
   }
 
-  async stuckAlertStatus(ref: StuckPendingRef): Promise<AlertStatus> {
-    const result = await this.#client.send(
-      new GetCommand({
-        TableName: this.#tableName,
-        Key: stuckKey(ref),
-        ConsistentRead: true,
-        ProjectionExpression: 'alert, recordedAt',
-      }),
-    );
-    const item = result.Item ? v.parse(AlertItemSchema, result.Item) : undefined;
-    if (item?.alert === 'owed') return { status: 'owed', recordedAt: item.recordedAt ?? '' };
-    return { status: item?.alert ?? 'none' };
+  stuckAlertStatus(ref: StuckPendingRef): Promise<AlertStatus> {
+    return readAlertStatus(this.#client, this.#tableName, stuckKey(ref));
   }
 
-  async markStuckAlertSent(ref: StuckPendingRef, at: Date): Promise<void> {
-    await this.#client.send(
-      new UpdateCommand({
-        TableName: this.#tableName,
-        Key: stuckKey(ref),
-        UpdateExpression: 'SET alert = :sent, alertSentAt = :at',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':sent': 'sent', ':at': at.toISOString() },
-      }),
-    );
+  markStuckAlertSent(ref: StuckPendingRef, at: Date): Promise<void> {
+    return markAlertSent(this.#client, this.#tableName, stuckKey(ref), at);
   }
 }

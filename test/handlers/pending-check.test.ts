@@ -14,7 +14,7 @@ import {
   RUN_LEASE_MS,
 } from '../../functions/pending-check/pending-check.ts';
 import { table } from '../../lib/definitions.ts';
-import { type AlertEmulators, startAlertEmulators } from '../support/alert-emulators.ts';
+import { type TestAws as AlertEmulators, startAws as startAlertEmulators } from '../support/aws.ts';
 import { lifecycleEvent } from '../support/events.ts';
 
 const NOW = new Date('2024-06-11T10:00:00.000Z');
@@ -33,7 +33,7 @@ const recorder: AlertPublisher = {
 
 beforeEach(async () => {
   aws = await startAlertEmulators();
-  const options = { client: aws.document, tableName: aws.resources.tableName };
+  const options = { client: aws.clients.document, tableName: aws.resources.tableName };
   store = new DynamoIntegrationStore(options);
   pending = new DynamoPendingStore(options);
   published = [];
@@ -69,7 +69,7 @@ const check = (alerts: AlertPublisher = recorder, now = NOW) =>
 
 /** The integrations the sparse `pending` index holds now. */
 const indexed = async (): Promise<string[]> => {
-  const { Items = [] } = await aws.document.send(
+  const { Items = [] } = await aws.clients.document.send(
     new QueryCommand({
       TableName: aws.resources.tableName,
       IndexName: table.pendingIndex.name,

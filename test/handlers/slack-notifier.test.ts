@@ -8,7 +8,7 @@ import {
   createSlackNotifier,
   type SlackNotifierDeps,
 } from '../../functions/slack-notifier/slack-notifier.ts';
-import { type AlertEmulators, startAlertEmulators } from '../support/alert-emulators.ts';
+import { type TestAws as AlertEmulators, startAws as startAlertEmulators } from '../support/aws.ts';
 import { type SlackStandIn, startSlackStandIn } from '../support/slack-stand-in.ts';
 
 let aws: AlertEmulators;
@@ -18,7 +18,7 @@ let ledger: DynamoSlackPostLedger;
 beforeAll(async () => {
   [aws, slack] = await Promise.all([startAlertEmulators(), startSlackStandIn()]);
   ledger = new DynamoSlackPostLedger({
-    client: aws.document,
+    client: aws.clients.document,
     tableName: aws.resources.tableName,
     retentionDays: 90,
   });
