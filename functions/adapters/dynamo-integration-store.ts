@@ -234,17 +234,20 @@ export class DynamoIntegrationStore implements IntegrationStore {
     record: QuarantineRecord,
     timing: RecordTiming,
   ): Promise<'recorded' | 'exists'> {
-    return putOnce(this.#client, this.#tableName, {
-      ...keyOf(ref),
-      ...record,
-      alert: 'owed',
-      ...timing,
-    });
+    return this.#recordOwingAlert(ref, record, timing);
   }
 
   recordNotice(
     ref: Extract<RecordRef, { kind: 'notice' }>,
     record: NoticeRecord,
+    timing: RecordTiming,
+  ): Promise<'recorded' | 'exists'> {
+    return this.#recordOwingAlert(ref, record, timing);
+  }
+
+  #recordOwingAlert(
+    ref: RecordRef,
+    record: object,
     timing: RecordTiming,
   ): Promise<'recorded' | 'exists'> {
     return putOnce(this.#client, this.#tableName, {
