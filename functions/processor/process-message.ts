@@ -133,18 +133,17 @@ const applyLifecycleEvent = async (
     store.applyEvent(event, now),
   ]);
 
+  // What the event did. A refused update on an event seen for the first time costs one read,
+  // to tell an older event (stale) from one after a rejection (anomaly).
   let kind: 'applied' | 'stale' | 'duplicate' | 'anomaly';
   let integration = stored;
   if (stored) {
     kind = effectOf(eventKey(event), stored.registers);
+  } else if (recorded === 'exists') {
+    kind = 'duplicate';
   } else {
-    integration = await (recorded === 'exists'
-      ? Promise.resolve(undefined)
-      : store.getIntegration(integrationId));
-    kind =
-      recorded === 'exists'
-        ? 'duplicate'
-        : whyNotApplied(conditionFor(event), integration?.registers ?? {});
+    integration = await store.getIntegration(integrationId);
+    kind = whyNotApplied(conditionFor(event), integration?.registers ?? {});
   }
 
   const ref: RecordRef = {
