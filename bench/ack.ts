@@ -1,8 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { text } from 'node:stream/consumers';
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { IntegrationStore } from '../functions/core/ports.ts';
 import { ROUTES } from '../functions/ingest/ingest.ts';
@@ -47,21 +48,13 @@ const gated = (store: IntegrationStore, gate: Promise<void>): IntegrationStore =
     },
   });
 
-const readBody = (request: IncomingMessage): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
-
 /** The floor: receive, `SendMessage` the raw body, answer 200. Nothing else. */
 const startBaselineServer = async (
   sqs: SQSClient,
   queueUrl: string,
 ): Promise<{ url: string; stop: () => Promise<void> }> => {
   const server: Server = createServer((request, response) => {
-    readBody(request)
+    text(request)
       .then((body) => sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body })))
       .then((sent) => {
         response.writeHead(200, { 'content-type': 'application/json' });

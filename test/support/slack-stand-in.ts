@@ -1,5 +1,6 @@
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { text } from 'node:stream/consumers';
 
 /** One request Slack's stand-in received, with when it arrived. */
 export interface ReceivedPost {
@@ -26,14 +27,6 @@ export interface SlackStandIn {
   close(): Promise<void>;
 }
 
-const readBody = (request: IncomingMessage): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
-
 /**
  * A local HTTP server answering like a Slack incoming webhook (`200 ok`), on 127.0.0.1 and an
  * ephemeral port, that can be told to answer 429 or 500 for the next requests.
@@ -42,7 +35,7 @@ export const startSlackStandIn = async (): Promise<SlackStandIn> => {
   const requests: ReceivedPost[] = [];
   const scripted: ScriptedResponse[] = [];
   const server = createServer(async (request, response) => {
-    const raw = await readBody(request);
+    const raw = await text(request);
     const next = scripted.shift() ?? { status: 200, body: 'ok' };
     requests.push({ at: Date.now(), raw, body: JSON.parse(raw), status: next.status });
     response.writeHead(next.status, { 'content-type': 'text/plain', ...next.headers });
