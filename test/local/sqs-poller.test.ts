@@ -1,3 +1,4 @@
+import { FullBatchFailureError } from '@aws-lambda-powertools/batch';
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
@@ -78,7 +79,9 @@ describe('SQS poller, when the handler throws', () => {
           at: Date.now(),
         });
       }
-      if (throws-- > 0) throw new Error('All records failed processing.');
+      if (throws-- > 0) {
+        throw new FullBatchFailureError([new Error('injected: the store is down')]);
+      }
       return { batchItemFailures: [] };
     };
     let poller: SqsPoller | undefined;
@@ -105,7 +108,11 @@ describe('SQS poller, when the handler throws', () => {
       const [first, second] = seen as [(typeof seen)[0], (typeof seen)[0]];
       expect(second.at - first.at).toBeGreaterThanOrEqual(VISIBILITY_TIMEOUT_SECONDS * 1000 - 250);
       expect(
-        lines.some((line) => line.includes('handler threw, all 1 record(s) will be retried')),
+        lines.some(
+          (line) =>
+            line.includes('handler threw, all 1 record(s) will be retried') &&
+            line.includes('[injected: the store is down]'),
+        ),
       ).toBe(true);
       await until('the queue to empty', async () => (await depth(queueUrl)) === 0);
 
