@@ -99,7 +99,7 @@ describe.concurrent('failed records, over the real queue', () => {
       'the poison record in the DLQ',
       async () =>
         (await queueDepth(test.runtime, resources.deadLetterQueueUrl)) === 1 ? true : undefined,
-      { timeoutMs: (pipeline.maxReceiveCount + 3) * VISIBILITY_TIMEOUT_SECONDS * 1000 },
+      { timeoutMs: (pipeline.maxReceiveCount * VISIBILITY_TIMEOUT_SECONDS + 15) * 1000 },
     );
 
     expect(attempts.get(POISON_ID)).toBe(pipeline.maxReceiveCount);
