@@ -35,6 +35,14 @@ describe('twin specifics', () => {
     expect(store.accessTokenOf('i')).toBeUndefined();
   });
 
+  it('keeps copies of what it is given', async () => {
+    const { store } = createTwins();
+    const event = lifecycleEvent('created', { id: 'i' });
+    await store.applyEvent(event, NOW);
+    (event.body.scopes as string[]).push('tampered');
+    expect((await store.getIntegration('i'))?.registers.created?.scopes).not.toContain('tampered');
+  });
+
   it('fails the next calls armed, only those matching, then works again', async () => {
     const { store } = createTwins();
     store.faults.failNext('applyEvent', { times: 2, when: (event) => event.body.id === 'bad' });

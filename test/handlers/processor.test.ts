@@ -1,4 +1,5 @@
 import { FullBatchFailureError } from '@aws-lambda-powertools/batch';
+import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Alert } from '../../functions/core/alerts.ts';
@@ -178,7 +179,10 @@ describe('processor', () => {
     });
   });
 
-  it('counts outcomes and failures, and publishes the metrics even when the batch throws', async () => {
+  it('counts and logs outcomes and failures, and publishes the metrics even when the batch throws', async () => {
+    const logger = new Logger({ serviceName: 'processor-test', logLevel: 'SILENT' });
+    const info = vi.spyOn(logger, 'info');
+    const error = vi.spyOn(logger, 'error');
     const metrics = new Metrics({ namespace: 'Test', serviceName: 'processor-test' });
     const added = vi.spyOn(metrics, 'addMetric');
     const published = vi.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => metrics);
@@ -187,9 +191,18 @@ describe('processor', () => {
       store: twins.store,
       alerts: twins.alerts,
       clock: () => now,
+      logger,
       metrics,
     });
     await processor(sqsEvent([webhook(created), 'not json']));
+    expect(info).toHaveBeenCalledWith('record processed', {
+      sqsMessageId: 'sqs-0',
+      outcome: expect.objectContaining({ kind: 'applied' }),
+    });
+    expect(error).toHaveBeenCalledWith(
+      'record failed; SQS will redeliver it',
+      expect.objectContaining({ sqsMessageId: 'sqs-1', error: expect.any(Error) }),
+    );
     expect(added.mock.calls.map(([name]) => name).sort()).toEqual([
       'EventsApplied',
       'RecordsFailed',
