@@ -44,6 +44,8 @@ export interface ProcessorDeps {
   readonly store: IntegrationStore;
   readonly alerts: AlertPublisher;
   readonly clock: () => Date;
+  /** How long an owed alert is left to its writer; tests shorten it. @default ALERT_LEASE_MS */
+  readonly alertLeaseMs?: number;
 }
 
 /** A queue message that does not validate any more: it fails, is retried, then dead-lettered. */
@@ -239,13 +241,13 @@ const recordNotice = async (
 const alertOnce = async (
   ref: RecordRef,
   recorded: 'recorded' | 'exists',
-  { store, alerts, clock }: ProcessorDeps,
+  { store, alerts, clock, alertLeaseMs = ALERT_LEASE_MS }: ProcessorDeps,
   build: () => Promise<Alert>,
 ): Promise<boolean> => {
   if (recorded === 'exists') {
     const status = await store.alertStatus(ref);
     if (status.status !== 'owed') return false;
-    if (clock().getTime() - Date.parse(status.recordedAt) < ALERT_LEASE_MS) {
+    if (clock().getTime() - Date.parse(status.recordedAt) < alertLeaseMs) {
       throw new AlertInFlightError(
         ref.kind === 'event' ? `${ref.integrationId} ${ref.eventId}` : ref.id,
       );

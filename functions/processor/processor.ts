@@ -1,6 +1,7 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as v from 'valibot';
 import { QueueMessageSchema } from '../core/queue-message.ts';
 import {
@@ -36,11 +37,16 @@ const parseRecord = (record: SQSRecord) => {
   return message.output;
 };
 
+/** The processor's Lambda handler: an SQS batch in, a partial batch response out. */
+export type ProcessorHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
+
 /**
- * The processor: an SQS batch with `ReportBatchItemFailures`. Records are applied
- * independently and concurrently (the store's conditions make that safe); a record that
- * fails is reported alone, so SQS redelivers just that one and, after `maxReceiveCount`,
- * moves it to the DLQ. Nothing is caught and dropped.
+ * The processor: an SQS batch with `ReportBatchItemFailures`, run by Powertools batch.
+ * Records are applied independently and concurrently (the store's conditions make that safe);
+ * a record that fails is reported alone, so SQS redelivers just that one and, after
+ * `maxReceiveCount`, moves it to the DLQ. When every record of a batch failed, the handler
+ * throws `FullBatchFailureError`, so Lambda's `Errors` metric and its alarms see the outage.
+ * Nothing is caught and dropped.
  */
 export const createProcessorHandler = (
   deps: Omit<ProcessorDeps, 'clock'> & {
@@ -48,40 +54,42 @@ export const createProcessorHandler = (
     logger?: Logger;
     metrics?: Metrics;
   },
-) => {
-  const processorDeps: ProcessorDeps = {
-    store: deps.store,
-    alerts: deps.alerts,
-    clock: deps.clock ?? (() => new Date()),
-  };
-  const { logger, metrics } = deps;
+): ProcessorHandler => {
+  const { clock, logger, metrics, ...rest } = deps;
+  const processorDeps: ProcessorDeps = { ...rest, clock: clock ?? (() => new Date()) };
 
-  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
-    const results = await Promise.allSettled(
-      event.Records.map(async (record) => {
-        const outcome = await processMessage(parseRecord(record), processorDeps);
-        metrics?.addMetric(METRIC_BY_OUTCOME[outcome.kind], MetricUnit.Count, 1);
-        if ('alerted' in outcome && outcome.alerted) {
-          metrics?.addMetric('AlertsPublished', MetricUnit.Count, 1);
-        }
-        logger?.info('record processed', { sqsMessageId: record.messageId, outcome });
-        return outcome;
-      }),
-    );
-    const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
-    results.forEach((result, index) => {
-      if (result.status === 'fulfilled') return;
-      const record = event.Records[index];
-      if (!record) return;
-      batchItemFailures.push({ itemIdentifier: record.messageId });
+  const processRecord = async (record: SQSRecord): Promise<Outcome> => {
+    try {
+      const outcome = await processMessage(parseRecord(record), processorDeps);
+      metrics?.addMetric(METRIC_BY_OUTCOME[outcome.kind], MetricUnit.Count, 1);
+      if ('alerted' in outcome && outcome.alerted) {
+        metrics?.addMetric('AlertsPublished', MetricUnit.Count, 1);
+      }
+      logger?.info('record processed', { sqsMessageId: record.messageId, outcome });
+      return outcome;
+    } catch (error) {
+      // Counted and logged here, where the record is known; rethrown so it is reported.
       metrics?.addMetric('RecordsFailed', MetricUnit.Count, 1);
       logger?.error('record failed; SQS will redeliver it', {
         sqsMessageId: record.messageId,
         receiveCount: record.attributes.ApproximateReceiveCount,
-        error: result.reason,
+        error,
       });
-    });
-    metrics?.publishStoredMetrics();
-    return { batchItemFailures };
+      throw error;
+    }
+  };
+
+  return async (event, context) => {
+    // One processor per invocation: it keeps the batch's state, and the local runtime runs
+    // several batches through one handler at once (Lambda runs one per container).
+    const processor = new BatchProcessor(EventType.SQS);
+    try {
+      return await processPartialResponse(event, processRecord, processor, {
+        processInParallel: true,
+        ...(context ? { context } : {}),
+      });
+    } finally {
+      metrics?.publishStoredMetrics();
+    }
   };
 };

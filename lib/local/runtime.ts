@@ -44,6 +44,8 @@ export interface LocalRuntimeOptions {
   readonly alertConsumers?: readonly AlertConsumer[];
   /** Wraps the store the processor uses; tests inject faults the emulators cannot produce. */
   readonly decorateProcessorStore?: (store: IntegrationStore) => IntegrationStore;
+  /** Shortens the processor's alert lease, so tests can use a short visibility timeout. */
+  readonly processorAlertLeaseMs?: number;
   /** Logger handed to the handlers (Powertools, JSON lines). Silent when absent. */
   readonly handlerLogger?: Logger;
   /** Also posts every alert to this Slack incoming webhook, through the slack-notifier handler. */
@@ -177,6 +179,9 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     const processor = createProcessorHandler({
       store: options.decorateProcessorStore?.(store) ?? store,
       alerts: new SnsAlertPublisher({ client: sns, topicArn: resources.topicArn }),
+      ...(options.processorAlertLeaseMs === undefined
+        ? {}
+        : { alertLeaseMs: options.processorAlertLeaseMs }),
       ...logger,
     });
     const query = createQueryHandler({ store, ...logger });

@@ -120,6 +120,23 @@ export const succeededRecords = (
   return records.filter((record) => !failed.has(record.messageId));
 };
 
+const messageOf = (error: unknown): string =>
+  error instanceof Error ? error.message : String(error);
+
+/**
+ * What a handler's throw says, with the errors of the records when it carries them, as
+ * Powertools batch's `FullBatchFailureError` does (its own message points to them).
+ */
+export const describeThrow = (error: unknown): string => {
+  const records =
+    error instanceof Error && 'recordErrors' in error && Array.isArray(error.recordErrors)
+      ? error.recordErrors
+      : [];
+  return records.length === 0
+    ? messageOf(error)
+    : `${messageOf(error)} ${records.map((record) => `[${messageOf(record)}]`).join(' ')}`;
+};
+
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     const timer = setTimeout(resolve, ms);
@@ -147,9 +164,7 @@ export const startSqsPoller = (options: SqsPollerOptions): SqsPoller => {
       outcome = { threw: false, response: await handler({ Records: records }) };
     } catch (error) {
       log(
-        `${options.name}: handler threw, all ${records.length} record(s) will be retried: ${
-          error instanceof Error ? error.message : String(error)
-        }`,
+        `${options.name}: handler threw, all ${records.length} record(s) will be retried: ${describeThrow(error)}`,
       );
       outcome = { threw: true };
     }

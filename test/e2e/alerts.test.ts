@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IntegrationStore } from '../../functions/core/ports.ts';
 import { SIGNATURE_HEADER, sign } from '../../functions/core/signature.ts';
-import { PROCESSOR_TIMEOUT_SECONDS } from '../../lib/definitions.ts';
 import { type LocalRuntime, startLocalRuntime } from '../../lib/local/runtime.ts';
 import { envelope, lifecycleEvent } from '../support/events.ts';
 import { seedSample } from '../support/seeds.ts';
@@ -19,14 +18,21 @@ import { type SlackStandIn, startSlackStandIn } from '../support/slack-stand-in.
 const SECRET = 'e2e-happycolis-secret';
 const TOKEN = 'tok_SECRET_123';
 /**
- * Shorter than the cloud's, but longer than the processor's alert lease (its timeout): a
- * redelivery that finds an alert owed and younger than that fails again (its writer may still
- * be sending), and five quick failures would dead-letter the record. As in the cloud, the
- * first redelivery after a crash comes when no run can still be in flight.
+ * The processor's alert lease, shortened from its timeout (as in the cloud, no run outlives
+ * it): a redelivery that finds an alert owed and younger than that fails again (its writer may
+ * still be sending).
  */
-const VISIBILITY_TIMEOUT_SECONDS = PROCESSOR_TIMEOUT_SECONDS + 1;
-/** How long "nothing more arrives" is watched after the expected posts. */
-const SETTLE_MS = 2_500;
+const ALERT_LEASE_MS = 2_000;
+/**
+ * Longer than the lease, as the cloud's is longer than the processor's timeout: the first
+ * redelivery after a crash comes when no run can still be in flight.
+ */
+const VISIBILITY_TIMEOUT_SECONDS = 3;
+/**
+ * How long "nothing more arrives" is watched after the expected posts: past one visibility
+ * timeout, so a redelivered duplicate that wrongly posted would be seen.
+ */
+const SETTLE_MS = VISIBILITY_TIMEOUT_SECONDS * 1000 + 500;
 
 let runtime: LocalRuntime;
 let slack: SlackStandIn;
@@ -82,6 +88,7 @@ beforeAll(async () => {
     happycolisSecrets: [SECRET],
     webhookTokens: ['e2e-token'],
     visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
+    processorAlertLeaseMs: ALERT_LEASE_MS,
     slackWebhookUrl: slack.url,
     decorateProcessorStore: withFaults,
     print: (line) => printed.push(line),
@@ -132,7 +139,8 @@ const expectPostsSettled = async (
   return keys;
 };
 
-describe('alerts end to end', () => {
+// The cases use distinct integrations and filter posts by them, so they run side by side.
+describe.concurrent('alerts end to end', () => {
   it('posts the seed errored event once, despite redelivery and a resend under a new messageId', async () => {
     const sample = seedSample('errored');
     await send(sample);

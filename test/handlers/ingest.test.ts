@@ -1,57 +1,32 @@
-import {
-  GetQueueAttributesCommand,
-  PurgeQueueCommand,
-  ReceiveMessageCommand,
-} from '@aws-sdk/client-sqs';
-import * as v from 'valibot';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SqsEventQueue } from '../../functions/adapters/sqs-event-queue.ts';
-import { type QueueMessage, QueueMessageSchema } from '../../functions/core/queue-message.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { QueueMessage } from '../../functions/core/queue-message.ts';
 import { sign } from '../../functions/core/signature.ts';
 import { createIngestHandler, MissingSecretError } from '../../functions/ingest/ingest.ts';
 import { MAX_BODY_BYTES } from '../../lib/definitions.ts';
-import { startAws, type TestAws } from '../support/aws.ts';
 import { httpEvent } from '../support/http-events.ts';
 import { seedSample } from '../support/seeds.ts';
+import { InMemoryEventQueue } from '../twins/index.ts';
 
 const SECRET = 'test-secret';
 const TOKEN = 'test-token';
 const config = { happycolisSecrets: ['old-secret', SECRET], webhookTokens: [TOKEN] };
 
-let aws: TestAws;
+let queue: InMemoryEventQueue;
 let handler: ReturnType<typeof createIngestHandler>;
 
-beforeAll(async () => {
-  aws = await startAws();
+beforeEach(() => {
+  queue = new InMemoryEventQueue();
   handler = createIngestHandler({
     config,
-    queue: new SqsEventQueue({ client: aws.clients.sqs, queueUrl: aws.resources.queueUrl }),
+    queue,
     clock: () => new Date('2024-06-12T00:00:00.000Z'),
   });
 });
-afterAll(() => aws?.stop());
-beforeEach(() => aws.clients.sqs.send(new PurgeQueueCommand({ QueueUrl: aws.resources.queueUrl })));
 
-const queued = async (): Promise<QueueMessage[]> => {
-  const { Messages = [] } = await aws.clients.sqs.send(
-    new ReceiveMessageCommand({
-      QueueUrl: aws.resources.queueUrl,
-      MaxNumberOfMessages: 10,
-      WaitTimeSeconds: 0,
-    }),
-  );
-  return Messages.map((message) => v.parse(QueueMessageSchema, JSON.parse(message.Body ?? '')));
-};
+/** What the processor would receive: the queued bodies, parsed against the message schema. */
+const queued = async (): Promise<QueueMessage[]> => queue.receive();
 
-const queueDepth = async () => {
-  const { Attributes } = await aws.clients.sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: aws.resources.queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages'],
-    }),
-  );
-  return Number(Attributes?.ApproximateNumberOfMessages);
-};
+const queueDepth = async () => queue.depth;
 
 const postWebhook = (body: string, signature?: string) =>
   handler(
@@ -147,19 +122,12 @@ describe('POST /webhooks/happycolis', () => {
   });
 
   it('answers 503, never 200, when the queue is unavailable', async () => {
-    const failing = createIngestHandler({
-      config,
-      queue: { send: () => Promise.reject(new Error('SQS is down')) },
-    });
+    queue.faults.failNext('send', { error: new Error('SQS is down') });
     const body = seedSample('created');
-    const result = await failing(
-      httpEvent('POST', '/webhooks/happycolis', {
-        body,
-        headers: { 'x-happycolis-webhook-signature': sign(SECRET, body) },
-      }),
-    );
+    const result = await postWebhook(body, sign(SECRET, body));
     expect(result.statusCode).toBe(503);
     expect(result.body).not.toContain('SQS is down');
+    expect(await queueDepth()).toBe(0);
   });
 });
 

@@ -1,11 +1,7 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DynamoIntegrationStore } from '../../functions/adapters/dynamo-integration-store.ts';
-import { DynamoPendingStore } from '../../functions/adapters/dynamo-pending-store.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { Alert } from '../../functions/core/alerts.ts';
 import type { IntegrationEvent, LifecycleStep } from '../../functions/core/events.ts';
-import type { AlertPublisher } from '../../functions/core/ports.ts';
 import { eventKey, resultingState } from '../../functions/core/state.ts';
 import {
   createPendingCheck,
@@ -13,32 +9,20 @@ import {
   PendingTimeoutSchema,
   RUN_LEASE_MS,
 } from '../../functions/pending-check/pending-check.ts';
-import { table } from '../../lib/definitions.ts';
-import { type TestAws as AlertEmulators, startAws as startAlertEmulators } from '../support/aws.ts';
 import { lifecycleEvent } from '../support/events.ts';
+import { createTwins, type Twins } from '../twins/index.ts';
 
 const NOW = new Date('2024-06-11T10:00:00.000Z');
 const hoursAgo = (hours: number) => new Date(NOW.getTime() - hours * 3_600_000).toISOString();
 
-let aws: AlertEmulators;
-let store: DynamoIntegrationStore;
-let pending: DynamoPendingStore;
-let published: Alert[];
+let twins: Twins;
 
-const recorder: AlertPublisher = {
-  publish: async (alert) => {
-    published.push(alert);
-  },
-};
-
-beforeEach(async () => {
-  aws = await startAlertEmulators();
-  const options = { client: aws.clients.document, tableName: aws.resources.tableName };
-  store = new DynamoIntegrationStore(options);
-  pending = new DynamoPendingStore(options);
-  published = [];
+beforeEach(() => {
+  twins = createTwins();
 });
-afterEach(() => aws?.stop());
+
+/** Every alert the check published so far. */
+const published = (): Alert[] => twins.alerts.published();
 
 /** Applies an event the way the processor does: history item and register write. */
 const apply = async (id: string, step: LifecycleStep, date: string) => {
@@ -48,7 +32,7 @@ const apply = async (id: string, step: LifecycleStep, date: string) => {
     messageId: `m-${step}`,
     accessToken: 'tok_SECRET_123',
   });
-  await store.recordEvent(
+  await twins.store.recordEvent(
     id,
     {
       type: event.header.type,
@@ -61,24 +45,20 @@ const apply = async (id: string, step: LifecycleStep, date: string) => {
     },
     { owesAlert: false, recordedAt: NOW.toISOString(), expiresAt: 0 },
   );
-  await store.applyEvent(event, NOW);
+  await twins.store.applyEvent(event, NOW);
 };
 
-const check = (alerts: AlertPublisher = recorder, now = NOW) =>
-  createPendingCheck({ integrations: store, pending, alerts, clock: () => now, timeoutHours: 24 });
+const check = (now = NOW) =>
+  createPendingCheck({
+    integrations: twins.store,
+    pending: twins.pending,
+    alerts: twins.alerts,
+    clock: () => now,
+    timeoutHours: 24,
+  });
 
 /** The integrations the sparse `pending` index holds now. */
-const indexed = async (): Promise<string[]> => {
-  const { Items = [] } = await aws.clients.document.send(
-    new QueryCommand({
-      TableName: aws.resources.tableName,
-      IndexName: table.pendingIndex.name,
-      KeyConditionExpression: 'pendingShard = :shard',
-      ExpressionAttributeValues: { ':shard': 'PENDING' },
-    }),
-  );
-  return Items.map((item) => String(item.pk).replace('INTEGRATION#', '')).sort();
-};
+const indexed = async (): Promise<string[]> => twins.pending.indexed();
 
 describe('pending check', () => {
   it('alerts once for an integration pending past the threshold, and clears those that moved on', async () => {
@@ -94,19 +74,19 @@ describe('pending check', () => {
 
     const summary = await check()();
     expect(summary).toEqual({ examined: 4, alerted: 1, alreadyAlerted: 0, cleared: 3, failed: 0 });
-    expect(published).toHaveLength(1);
-    expect(published[0]).toMatchObject({
+    expect(published()).toHaveLength(1);
+    expect(published()[0]).toMatchObject({
       kind: 'integration-stuck-pending',
       severity: 'warning',
       incidentKey: `stuck|stuck-pending|${hoursAgo(25)}`,
       integration: { id: 'stuck', state: 'PENDING', stateSince: hoursAgo(25) },
     });
-    expect(JSON.stringify(published)).not.toContain('tok_SECRET_123');
+    expect(JSON.stringify(published())).not.toContain('tok_SECRET_123');
     expect(await indexed()).toEqual(['recent', 'stuck']);
 
     const again = await check()();
     expect(again).toEqual({ examined: 1, alerted: 0, alreadyAlerted: 1, cleared: 0, failed: 0 });
-    expect(published).toHaveLength(1);
+    expect(published()).toHaveLength(1);
   });
 
   it('alerts again only for a new created event of the same integration', async () => {
@@ -115,7 +95,7 @@ describe('pending check', () => {
     await apply('stuck', 'created', hoursAgo(26));
     await check()();
     await check()();
-    expect(published.map((alert) => alert.incidentKey)).toEqual([
+    expect(published().map((alert) => alert.incidentKey)).toEqual([
       `stuck|stuck-pending|${hoursAgo(50)}`,
       `stuck|stuck-pending|${hoursAgo(26)}`,
     ]);
@@ -123,19 +103,17 @@ describe('pending check', () => {
 
   it('sends an alert owed by a run that failed to publish, once', async () => {
     await apply('stuck', 'created', hoursAgo(25));
-    const failing: AlertPublisher = {
-      publish: () => Promise.reject(new Error('SNS unavailable')),
-    };
-    await expect(check(failing)()).rejects.toBeInstanceOf(PendingCheckError);
-    expect(published).toHaveLength(0);
+    twins.alerts.faults.failNext('publish', { error: new Error('SNS unavailable') });
+    await expect(check()()).rejects.toBeInstanceOf(PendingCheckError);
+    expect(published()).toHaveLength(0);
 
     // A run overlapping the failed one leaves the owed alert to it…
     expect((await check()()).alerted).toBe(0);
     // …and once no run can still be sending it, the next run does.
     const later = new Date(NOW.getTime() + RUN_LEASE_MS + 1_000);
-    expect((await check(recorder, later)()).alerted).toBe(1);
-    expect((await check(recorder, later)()).alerted).toBe(0);
-    expect(published).toHaveLength(1);
+    expect((await check(later)()).alerted).toBe(1);
+    expect((await check(later)()).alerted).toBe(0);
+    expect(published()).toHaveLength(1);
   });
 
   it('does not alert an integration that was accepted before the check ran', async () => {
@@ -143,7 +121,7 @@ describe('pending check', () => {
     await apply('quick', 'accepted', hoursAgo(47));
     const summary = await check()();
     expect(summary.alerted).toBe(0);
-    expect(published).toHaveLength(0);
+    expect(published()).toHaveLength(0);
     expect(await indexed()).toEqual([]);
   });
 });

@@ -1,43 +1,31 @@
-import { PurgeQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import * as v from 'valibot';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DynamoIntegrationStore } from '../../functions/adapters/dynamo-integration-store.ts';
-import { SnsAlertPublisher } from '../../functions/adapters/sns-alert-publisher.ts';
-import { type Alert, AlertSchema } from '../../functions/core/alerts.ts';
-import type { AlertPublisher } from '../../functions/core/ports.ts';
+import { FullBatchFailureError } from '@aws-lambda-powertools/batch';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Alert } from '../../functions/core/alerts.ts';
 import type { QueueMessage } from '../../functions/core/queue-message.ts';
+import { AlertInFlightError } from '../../functions/processor/process-message.ts';
 import { createProcessorHandler } from '../../functions/processor/processor.ts';
 import { createQueryHandler } from '../../functions/query/query.ts';
-import { startAws, type TestAws } from '../support/aws.ts';
 import { envelope, lifecycleEvent } from '../support/events.ts';
 import { httpEvent, sqsEvent } from '../support/http-events.ts';
+import { createTwins, type Twins } from '../twins/index.ts';
 
-let aws: TestAws;
-let store: DynamoIntegrationStore;
-let publisher: SnsAlertPublisher;
+let twins: Twins;
 let ids = 0;
 
-beforeAll(async () => {
-  aws = await startAws();
-  store = new DynamoIntegrationStore({
-    client: aws.clients.document,
-    tableName: aws.resources.tableName,
-  });
-  publisher = new SnsAlertPublisher({ client: aws.clients.sns, topicArn: aws.resources.topicArn });
-  query = createQueryHandler({ store });
+beforeEach(() => {
+  twins = createTwins();
+  query = createQueryHandler({ store: twins.store });
 });
-afterAll(() => aws?.stop());
-beforeEach(() =>
-  aws.clients.sqs.send(new PurgeQueueCommand({ QueueUrl: aws.resources.alertsQueueUrl })),
-);
 
 /** The processor's clock; tests move it past the alert lease to play a later redelivery. */
 let now = new Date('2024-06-12T00:00:00.000Z');
 const later = (seconds: number) => {
   now = new Date(now.getTime() + seconds * 1000);
 };
-const processorWith = (alerts: AlertPublisher = publisher) =>
-  createProcessorHandler({ store, alerts, clock: () => now });
+const processorWith = () =>
+  createProcessorHandler({ store: twins.store, alerts: twins.alerts, clock: () => now });
 let query: ReturnType<typeof createQueryHandler>;
 
 const webhook = (
@@ -46,16 +34,8 @@ const webhook = (
 ) =>
   JSON.stringify({ kind: 'webhook', receivedAt, webhook: envelope(event) } satisfies QueueMessage);
 
-/** Alerts that reached the topic's SQS subscriber (the `sqs` member of the per-protocol body). */
-const alertsDelivered = async (): Promise<Alert[]> => {
-  const { Messages = [] } = await aws.clients.sqs.send(
-    new ReceiveMessageCommand({ QueueUrl: aws.resources.alertsQueueUrl, MaxNumberOfMessages: 10 }),
-  );
-  return Messages.map((message) => {
-    const structure = v.parse(v.object({ sqs: v.string() }), JSON.parse(message.Body ?? ''));
-    return v.parse(AlertSchema, JSON.parse(structure.sqs));
-  });
-};
+/** Alerts published since the last call, as the topic's subscriber parses them. */
+const alertsDelivered = async (): Promise<Alert[]> => twins.alerts.take();
 
 const view = async (id: string) => {
   const result = await query(httpEvent('GET', `/integrations/${id}`, { pathParameters: { id } }));
@@ -151,18 +131,19 @@ describe('processor', () => {
 
   it('still alerts on redelivery when the publish failed after the state write', async () => {
     const { id, errored } = lifecycle();
-    let failures = 1;
-    const flaky: AlertPublisher = {
-      publish: (alert) =>
-        failures-- > 0 ? Promise.reject(new Error('SNS unavailable')) : publisher.publish(alert),
-    };
-    const processor = processorWith(flaky);
-    const first = await processor(sqsEvent([webhook(errored)]));
-    expect(first.batchItemFailures).toEqual([{ itemIdentifier: 'sqs-0' }]);
+    twins.alerts.faults.failNext('publish', { error: new Error('SNS unavailable') });
+    const processor = processorWith();
+    // The only record failed: the whole batch failed, and the handler throws so Lambda sees it.
+    await expect(processor(sqsEvent([webhook(errored)]))).rejects.toBeInstanceOf(
+      FullBatchFailureError,
+    );
     expect((await view(id)).body.state).toBe('ERROR');
     expect(await alertsDelivered()).toHaveLength(0);
-    const tooSoon = await processor(sqsEvent([webhook(errored)]));
-    expect(tooSoon.batchItemFailures).toEqual([{ itemIdentifier: 'sqs-0' }]);
+    const tooSoon = processor(sqsEvent([webhook(errored)]));
+    await expect(tooSoon).rejects.toBeInstanceOf(FullBatchFailureError);
+    await expect(tooSoon).rejects.toMatchObject({
+      recordErrors: [expect.any(AlertInFlightError)],
+    });
     later(120);
     const second = await processor(sqsEvent([webhook(errored)]));
     expect(second.batchItemFailures).toEqual([]);
@@ -185,6 +166,53 @@ describe('processor', () => {
       { itemIdentifier: 'sqs-2' },
     ]);
     expect((await view(id)).body.state).toBe('PENDING');
+  });
+
+  it('throws when every record of the batch failed, with the error of each record', async () => {
+    const batch = processorWith()(sqsEvent(['not json', JSON.stringify({ kind: 'nothing' })]));
+    await expect(batch).rejects.toBeInstanceOf(FullBatchFailureError);
+    await expect(batch).rejects.toMatchObject({
+      recordErrors: [
+        expect.objectContaining({ name: 'InvalidQueueMessageError' }),
+        expect.objectContaining({ name: 'InvalidQueueMessageError' }),
+      ],
+    });
+  });
+
+  it('counts and logs outcomes and failures, and publishes the metrics even when the batch throws', async () => {
+    const logger = new Logger({ serviceName: 'processor-test', logLevel: 'SILENT' });
+    const info = vi.spyOn(logger, 'info');
+    const error = vi.spyOn(logger, 'error');
+    const metrics = new Metrics({ namespace: 'Test', serviceName: 'processor-test' });
+    const added = vi.spyOn(metrics, 'addMetric');
+    const published = vi.spyOn(metrics, 'publishStoredMetrics').mockImplementation(() => metrics);
+    const { created } = lifecycle();
+    const processor = createProcessorHandler({
+      store: twins.store,
+      alerts: twins.alerts,
+      clock: () => now,
+      logger,
+      metrics,
+    });
+    await processor(sqsEvent([webhook(created), 'not json']));
+    expect(info).toHaveBeenCalledWith('record processed', {
+      sqsMessageId: 'sqs-0',
+      outcome: expect.objectContaining({ kind: 'applied' }),
+    });
+    expect(error).toHaveBeenCalledWith(
+      'record failed; SQS will redeliver it',
+      expect.objectContaining({ sqsMessageId: 'sqs-1', error: expect.any(Error) }),
+    );
+    expect(added.mock.calls.map(([name]) => name).sort()).toEqual([
+      'EventsApplied',
+      'RecordsFailed',
+    ]);
+    await expect(processor(sqsEvent(['not json']))).rejects.toBeInstanceOf(FullBatchFailureError);
+    expect(published).toHaveBeenCalledTimes(2);
+  });
+
+  it('answers an empty batch with no failures', async () => {
+    expect(await processorWith()(sqsEvent([]))).toEqual({ batchItemFailures: [] });
   });
 
   it('records an unknown event type without applying it', async () => {
@@ -245,11 +273,8 @@ describe('query', () => {
   });
 
   it('answers 500 without details when the store fails', async () => {
-    const failing = createQueryHandler({
-      store: Object.assign(Object.create(store), {
-        getIntegrationWithHistory: () => Promise.reject(new Error('secret detail')),
-      }),
-    });
+    twins.store.faults.failNext('getIntegrationWithHistory', { error: new Error('secret detail') });
+    const failing = createQueryHandler({ store: twins.store });
     const result = await failing(
       httpEvent('GET', '/integrations/x', { pathParameters: { id: 'x' } }),
     );

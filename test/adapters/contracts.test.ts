@@ -1,0 +1,93 @@
+import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import * as v from 'valibot';
+import { afterAll, beforeAll } from 'vitest';
+import { DynamoIntegrationStore } from '../../functions/adapters/dynamo-integration-store.ts';
+import { DynamoPendingStore } from '../../functions/adapters/dynamo-pending-store.ts';
+import { DynamoSlackPostLedger } from '../../functions/adapters/dynamo-slack-post-ledger.ts';
+import { SnsAlertPublisher } from '../../functions/adapters/sns-alert-publisher.ts';
+import { SqsEventQueue } from '../../functions/adapters/sqs-event-queue.ts';
+import { type Alert, AlertSchema } from '../../functions/core/alerts.ts';
+import { type QueueMessage, QueueMessageSchema } from '../../functions/core/queue-message.ts';
+import { unwrapPerProtocolMessage } from '../../lib/local/alerts.ts';
+import { toSqsRecord } from '../../lib/local/sqs-poller.ts';
+import { describeIntegrationStoreContract } from '../contracts/integration-store.contract.ts';
+import {
+  describeAlertPublisherContract,
+  describeEventQueueContract,
+} from '../contracts/messaging.contract.ts';
+import { describePendingStoreContract } from '../contracts/pending-store.contract.ts';
+import { describeSlackPostLedgerContract } from '../contracts/slack-post-ledger.contract.ts';
+import { startAws, type TestAws } from '../support/aws.ts';
+
+/** The port contracts against the AWS adapters over dynalite and fauxqs. */
+
+let aws: TestAws;
+let adapters: {
+  store: DynamoIntegrationStore;
+  pending: DynamoPendingStore;
+  ledger: DynamoSlackPostLedger;
+  queue: SqsEventQueue;
+  publisher: SnsAlertPublisher;
+};
+
+beforeAll(async () => {
+  aws = await startAws();
+  const table = { client: aws.clients.document, tableName: aws.resources.tableName };
+  adapters = {
+    store: new DynamoIntegrationStore(table),
+    pending: new DynamoPendingStore(table),
+    ledger: new DynamoSlackPostLedger({ ...table, retentionDays: 8 }),
+    queue: new SqsEventQueue({ client: aws.clients.sqs, queueUrl: aws.resources.queueUrl }),
+    publisher: new SnsAlertPublisher({ client: aws.clients.sns, topicArn: aws.resources.topicArn }),
+  };
+});
+afterAll(() => aws?.stop());
+
+/** Receives until `count` bodies arrived (or a few empty polls), deleting what it took. */
+const receiveBodies = async (queueUrl: string, count: number): Promise<string[]> => {
+  const bodies: string[] = [];
+  for (let polls = 0; bodies.length < count && polls < 5; polls++) {
+    const { Messages = [] } = await aws.clients.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+      }),
+    );
+    if (Messages.length === 0) continue;
+    bodies.push(
+      ...Messages.map(
+        (message) =>
+          unwrapPerProtocolMessage(toSqsRecord(message, { arn: 'arn', region: 'us-east-1' })).body,
+      ),
+    );
+    await aws.clients.sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: Messages.map((message, index) => ({
+          Id: String(index),
+          ReceiptHandle: message.ReceiptHandle ?? '',
+        })),
+      }),
+    );
+  }
+  return bodies;
+};
+
+describeIntegrationStoreContract('DynamoDB adapter (dynalite)', () => adapters.store);
+describePendingStoreContract('DynamoDB adapter (dynalite)', () => adapters);
+describeSlackPostLedgerContract('DynamoDB adapter (dynalite)', () => adapters.ledger);
+describeEventQueueContract('SQS adapter (fauxqs)', () => ({
+  queue: adapters.queue,
+  receive: async (count): Promise<QueueMessage[]> =>
+    (await receiveBodies(aws.resources.queueUrl, count)).map((body) =>
+      v.parse(QueueMessageSchema, JSON.parse(body)),
+    ),
+}));
+describeAlertPublisherContract('SNS adapter (fauxqs)', () => ({
+  publisher: adapters.publisher,
+  delivered: async (count): Promise<Alert[]> =>
+    (await receiveBodies(aws.resources.alertsQueueUrl, count)).map((body) =>
+      v.parse(AlertSchema, JSON.parse(body)),
+    ),
+}));

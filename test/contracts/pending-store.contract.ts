@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { EVENT_TYPES } from '../../functions/core/events.ts';
+import type { IntegrationStore, PendingEntry, PendingStore } from '../../functions/core/ports.ts';
+import { eventIdentity } from '../../functions/core/state.ts';
+import { lifecycleEvent } from '../support/events.ts';
+import { at, NOW, TIMING, uniqueId } from './support.ts';
+
+export interface PendingHarness {
+  /** Fills the index, as the processor does. */
+  readonly store: IntegrationStore;
+  readonly pending: PendingStore;
+}
+
+/** What every `PendingStore` must do, over the same table as its `IntegrationStore`. */
+export const describePendingStoreContract = (name: string, harness: () => PendingHarness) =>
+  describe(`PendingStore contract: ${name}`, () => {
+    const listed = async (ids: readonly string[], cutoff: string): Promise<PendingEntry[]> => {
+      const entries: PendingEntry[] = [];
+      for await (const entry of harness().pending.listPendingBefore(cutoff)) {
+        if (ids.includes(entry.integrationId)) entries.push(entry);
+      }
+      return entries;
+    };
+    const create = (id: string, hour: number) =>
+      harness().store.applyEvent(lifecycleEvent('created', { id, date: at(hour) }), NOW);
+
+    it('lists integrations that entered PENDING strictly before the cutoff, oldest first', async () => {
+      const [early, late, recent] = [1, 2, 3].map(() => uniqueId('contract-pending'));
+      await create(late as string, 5);
+      await create(early as string, 3);
+      await create(recent as string, 8);
+      const ids = [early, late, recent] as string[];
+      expect(await listed(ids, at(8))).toEqual([
+        { integrationId: early, pendingSince: at(3) },
+        { integrationId: late, pendingSince: at(5) },
+      ]);
+      expect(await listed(ids, at(3))).toEqual([]);
+    });
+
+    it('keeps an integration listed when it moves on, until it is cleared', async () => {
+      const id = uniqueId('contract-pending');
+      await create(id, 3);
+      await harness().store.applyEvent(lifecycleEvent('accepted', { id, date: at(4) }), NOW);
+      const [entry] = await listed([id], at(9));
+      expect(entry).toEqual({ integrationId: id, pendingSince: at(3) });
+      expect(await harness().pending.clearPending(entry as PendingEntry)).toBe('cleared');
+      expect(await listed([id], at(9))).toEqual([]);
+      // The integration itself is untouched.
+      expect((await harness().store.getIntegration(id))?.registers.accepted).toBeDefined();
+    });
+
+    it('leaves an entry a newer created event moved, and clears nothing unknown', async () => {
+      const id = uniqueId('contract-pending');
+      await create(id, 3);
+      const [stale] = await listed([id], at(9));
+      await create(id, 5);
+      expect(await harness().pending.clearPending(stale as PendingEntry)).toBe('changed');
+      expect(await listed([id], at(9))).toEqual([{ integrationId: id, pendingSince: at(5) }]);
+      expect(
+        await harness().pending.clearPending({
+          integrationId: uniqueId('contract-unknown'),
+          pendingSince: at(1),
+        }),
+      ).toBe('changed');
+    });
+
+    it('records a stuck-PENDING alert once, owed until marked sent', async () => {
+      const ref = {
+        integrationId: uniqueId('contract-stuck'),
+        createdEventId: eventIdentity({ date: at(3), type: EVENT_TYPES.created }),
+      };
+      const { pending } = harness();
+      expect(await pending.stuckAlertStatus(ref)).toEqual({ status: 'none' });
+      expect(await pending.recordStuckAlert(ref, TIMING)).toBe('recorded');
+      expect(await pending.recordStuckAlert(ref, TIMING)).toBe('exists');
+      expect(await pending.stuckAlertStatus(ref)).toEqual({
+        status: 'owed',
+        recordedAt: TIMING.recordedAt,
+      });
+      await pending.markStuckAlertSent(ref, NOW);
+      expect(await pending.stuckAlertStatus(ref)).toEqual({ status: 'sent' });
+      const other = { ...ref, createdEventId: eventIdentity({ date: at(4), type: 'x' }) };
+      expect(await pending.stuckAlertStatus(other)).toEqual({ status: 'none' });
+      await expect(pending.markStuckAlertSent(other, NOW)).rejects.toThrow();
+    });
+  });

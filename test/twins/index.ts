@@ -1,0 +1,29 @@
+import { InMemoryAlertPublisher } from './alert-publisher.ts';
+import { InMemoryEventQueue } from './event-queue.ts';
+import { InMemoryIntegrationStore } from './integration-store.ts';
+import { InMemoryPendingStore } from './pending-store.ts';
+import { InMemorySlackPostLedger } from './slack-post-ledger.ts';
+import { TwinTable } from './table.ts';
+
+export { InMemoryAlertPublisher } from './alert-publisher.ts';
+export { InMemoryEventQueue } from './event-queue.ts';
+export { type FaultOptions, Faults, InjectedFaultError } from './faults.ts';
+export { InMemoryIntegrationStore } from './integration-store.ts';
+export { InMemoryPendingStore } from './pending-store.ts';
+export { InMemorySlackPostLedger } from './slack-post-ledger.ts';
+export { MissingRecordError, TwinTable } from './table.ts';
+
+/** A fresh set of twins over one table, as the adapters share one DynamoDB table. */
+export const createTwins = () => {
+  const table = new TwinTable();
+  return {
+    table,
+    store: new InMemoryIntegrationStore(table),
+    pending: new InMemoryPendingStore(table),
+    ledger: new InMemorySlackPostLedger(),
+    queue: new InMemoryEventQueue(),
+    alerts: new InMemoryAlertPublisher(),
+  };
+};
+
+export type Twins = ReturnType<typeof createTwins>;

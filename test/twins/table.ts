@@ -1,0 +1,70 @@
+import type { AlertStatus, HistoryEntry, RecordTiming } from '../../functions/core/ports.ts';
+import type { Registers } from '../../functions/core/state.ts';
+
+/** The integration item as the twins keep it: what the DynamoDB item holds that matters. */
+export interface TwinIntegrationItem {
+  readonly registers: Registers;
+  /** The only place a token is kept, as on the DynamoDB item. */
+  readonly accessToken?: string;
+  /** Set by an applied `created`: the entry of the sparse `pending` index. */
+  readonly pendingSince?: string;
+}
+
+/** A record that may owe an alert (history event, quarantine, notice, stuck-PENDING). */
+interface OwedRecord {
+  alert?: 'owed' | 'sent';
+  readonly recordedAt: string;
+  readonly content: unknown;
+}
+
+/** Thrown where DynamoDB's `attribute_exists(pk)` condition would refuse a write. */
+export class MissingRecordError extends Error {
+  constructor(key: string) {
+    super(`no record ${key}`);
+    this.name = 'MissingRecordError';
+  }
+}
+
+/**
+ * The one table the twins share, as the adapters share one DynamoDB table: the integration
+ * store fills the `pending` index the pending store reads, and both keep owed/sent records.
+ */
+export class TwinTable {
+  readonly items = new Map<string, TwinIntegrationItem>();
+  /** History per integration, by event identity. */
+  readonly history = new Map<string, Map<string, HistoryEntry>>();
+  readonly #records = new Map<string, OwedRecord>();
+
+  /** Puts a record unless one with its key exists, as `attribute_not_exists(pk)` does. */
+  putOnce(
+    key: string,
+    content: unknown,
+    timing: RecordTiming,
+    owesAlert: boolean,
+  ): 'recorded' | 'exists' {
+    if (this.#records.has(key)) return 'exists';
+    this.#records.set(key, {
+      ...(owesAlert ? { alert: 'owed' as const } : {}),
+      recordedAt: timing.recordedAt,
+      content: structuredClone(content),
+    });
+    return 'recorded';
+  }
+
+  alertStatus(key: string): AlertStatus {
+    const record = this.#records.get(key);
+    if (record?.alert === 'owed') return { status: 'owed', recordedAt: record.recordedAt };
+    return { status: record?.alert ?? 'none' };
+  }
+
+  markAlertSent(key: string): void {
+    const record = this.#records.get(key);
+    if (!record) throw new MissingRecordError(key);
+    record.alert = 'sent';
+  }
+
+  /** The stored content of a record (a copy), for tests that inspect what was kept. */
+  record(key: string): unknown {
+    return structuredClone(this.#records.get(key)?.content);
+  }
+}
