@@ -1,4 +1,4 @@
-/** The readable table printed at the end of a run (and pasted into the README's Performance section). */
+/** The readable table printed at the end of a run; the README's Performance section holds the latest one, checked by a test. */
 
 interface Level {
   readonly p50Ms: number;

@@ -1,0 +1,215 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type { IncomingWebhookSendArguments } from '@slack/webhook';
+import * as v from 'valibot';
+import {
+  alertSubject,
+  alertText,
+  deadLettersAlert,
+  deliveryErrorAlert,
+  integrationErroredAlert,
+  integrationRejectedAlert,
+  integrationStuckPendingAlert,
+  quarantinedAlert,
+} from '../functions/core/alert-content.ts';
+import type { Alert } from '../functions/core/alerts.ts';
+import { type IntegrationEvent, parseWebhook } from '../functions/core/events.ts';
+import {
+  applyToRegisters,
+  eventKey,
+  type Registers,
+  resultingState,
+} from '../functions/core/state.ts';
+import { integrationView } from '../functions/core/view.ts';
+import { slackMessage } from '../functions/slack-notifier/slack-message.ts';
+import { type SampleEvent, sampleText } from '../lib/local/samples.ts';
+
+/**
+ * `docs/alerts.md`: one example of every alert kind as each channel shows it, rendered by the
+ * same builders the functions use, from the documented samples. A test compares the page with
+ * a fresh rendering, so the examples cannot drift from the code.
+ *
+ *   npm run docs:alerts           rewrite the page
+ */
+
+export const ALERT_EXAMPLES_PAGE = fileURLToPath(new URL('../docs/alerts.md', import.meta.url));
+
+const sampleEvent = async (name: SampleEvent): Promise<IntegrationEvent> => {
+  const parsed = parseWebhook(await sampleText(name));
+  if (!parsed.success || parsed.value.kind !== 'lifecycle') {
+    throw new Error(`the documented ${name} sample no longer validates`);
+  }
+  return parsed.value.event;
+};
+
+/** The view the processor builds after these events, received one second apart. */
+const viewAfter = (events: readonly IntegrationEvent[]) => {
+  let registers: Registers = {};
+  for (const event of events) registers = applyToRegisters(registers, event).registers;
+  const [first] = events;
+  if (!first) throw new Error('a view needs at least one event');
+  const id = first.body.id;
+  const history = events.map((event, index) => ({
+    type: event.header.type,
+    date: event.header.date,
+    messageId: event.header.messageId,
+    webhookId: event.header.webhookId,
+    receivedAt: new Date(Date.parse(event.header.date) + 1_000 + index).toISOString(),
+    key: eventKey(event),
+    state: resultingState(event),
+  }));
+  const view = integrationView(id, { id, registers, hasAccessToken: false }, history);
+  if (!view) throw new Error('no view for the sample events');
+  return view;
+};
+
+const Text = v.object({ text: v.string() });
+/** The block types the alert builders emit, as far as a reader sees them. */
+const RenderedBlock = v.variant('type', [
+  v.object({ type: v.literal('header'), text: Text }),
+  v.object({
+    type: v.literal('section'),
+    text: v.optional(Text),
+    fields: v.optional(v.array(Text)),
+  }),
+  v.object({ type: v.literal('context'), elements: v.array(v.looseObject({ text: v.string() })) }),
+]);
+
+/** The Slack message as a person reads it: Block Kit blocks in order, as plain paragraphs. */
+export const slackAsText = (message: IncomingWebhookSendArguments): string =>
+  (message.blocks ?? [])
+    .map((input) => {
+      const block = v.parse(RenderedBlock, input);
+      switch (block.type) {
+        case 'header':
+          return block.text.text;
+        case 'section':
+          return [
+            ...(block.text ? [block.text.text] : []),
+            ...(block.fields
+              ? [block.fields.map((field) => field.text.replace('\n', ': ')).join('\n')]
+              : []),
+          ].join('\n\n');
+        case 'context':
+          return block.elements.map((element) => element.text).join(' ');
+      }
+    })
+    .join('\n\n');
+
+/** One alert of every kind, from the documented samples where there is one. */
+const exampleAlerts = async (): Promise<{ readonly when: string; readonly alert: Alert }[]> => {
+  const [created, accepted, rejected, errored] = await Promise.all(
+    (['created', 'accepted', 'rejected', 'errored'] as const).map(sampleEvent),
+  );
+  if (!created || !accepted || !rejected || !errored) throw new Error('a sample is missing');
+  const alarm = {
+    alarmName: 'FulfillmentWebhooks-prod-ProcessorDeadLetters',
+    description: 'Messages in the processor DLQ',
+    previousState: 'OK',
+    reason:
+      'Threshold Crossed: 1 datapoint [3.0 (12/06/24 08:25:00)] was greater than or equal to the threshold (1.0).',
+    stateChangeTime: '2024-06-12T08:26:10.123+0000',
+    region: 'EU (Paris)',
+    accountId: '123456789012',
+    queueName: 'FulfillmentWebhooks-prod-EventsDlq',
+  };
+  return [
+    {
+      when: 'the documented `errored` sample, after `created` and `accepted`',
+      alert: integrationErroredAlert(errored, viewAfter([created, accepted, errored])),
+    },
+    {
+      when: 'the documented `rejected` sample, after `created`',
+      alert: integrationRejectedAlert(rejected, viewAfter([created, rejected])),
+    },
+    {
+      when: 'the documented `created` sample, still PENDING 25 hours later',
+      alert: integrationStuckPendingAlert({
+        view: viewAfter([created]),
+        createdAt: created.header.date,
+        thresholdHours: 24,
+        now: new Date(Date.parse(created.header.date) + 25 * 60 * 60 * 1000),
+      }),
+    },
+    {
+      when: 'a platform posts `{"code": 503, "endpoint": …, "message": "Service Unavailable"}`',
+      alert: deliveryErrorAlert({
+        id: '4f1c7a0e',
+        receivedAt: '2024-06-12T07:58:03.512Z',
+        notice: {
+          code: '503',
+          endpoint: 'https://hooks.example.com/webhooks/happycolis',
+          message: 'Service Unavailable',
+        },
+      }),
+    },
+    {
+      when: 'an authentic payload whose `header.date` has no time zone',
+      alert: quarantinedAlert({
+        id: '9b2e5d41',
+        source: 'happycolis',
+        receivedAt: '2024-06-12T08:01:44.020Z',
+        errors: [
+          { path: 'header.date', message: 'must be an ISO 8601 timestamp with a time zone' },
+        ],
+      }),
+    },
+    {
+      when: 'the processor DLQ alarm fires',
+      alert: deadLettersAlert({ ...alarm, newState: 'ALARM' }),
+    },
+    {
+      when: 'the same alarm returns to OK',
+      alert: deadLettersAlert({
+        ...alarm,
+        previousState: 'ALARM',
+        newState: 'OK',
+        reason:
+          'Threshold Crossed: 1 datapoint [0.0 (12/06/24 09:40:00)] was not greater than or equal to the threshold (1.0).',
+        stateChangeTime: '2024-06-12T09:41:10.482+0000',
+      }),
+    },
+  ];
+};
+
+const fence = (text: string): string => `\`\`\`text\n${text}\n\`\`\``;
+
+/** The whole page, as `docs/alerts.md` must hold it. */
+export const renderAlertExamples = async (): Promise<string> => {
+  const sections = (await exampleAlerts()).map(({ when, alert }) =>
+    [
+      `## \`${alert.kind}\` (${alert.severity}${alert.kind === 'dead-letters' && alert.severity === 'warning' ? ', back to OK' : ''})`,
+      '',
+      `When: ${when}.`,
+      '',
+      'Slack (Block Kit, shown as text):',
+      '',
+      fence(slackAsText(slackMessage(alert))),
+      '',
+      'Email:',
+      '',
+      fence(`Subject: ${alertSubject(alert)}\n\n${alertText(alert)}`),
+    ].join('\n'),
+  );
+  return [
+    '# Alert examples',
+    '',
+    '<!-- Generated by `npm run docs:alerts` from the alert builders; a test fails when it is stale. -->',
+    '',
+    'Every alert kind as Slack and email show it, rendered by the code that sends them. What each',
+    'kind means and when it is raised: README, "Alerts".',
+    '',
+    ...sections.flatMap((section) => [section, '']),
+  ].join('\n');
+};
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const page = await renderAlertExamples();
+  const current = await readFile(ALERT_EXAMPLES_PAGE, 'utf8').catch(() => '');
+  if (current === page) {
+    console.log(`${ALERT_EXAMPLES_PAGE} is up to date`);
+  } else {
+    await writeFile(ALERT_EXAMPLES_PAGE, page);
+    console.log(`wrote ${ALERT_EXAMPLES_PAGE}`);
+  }
+}
