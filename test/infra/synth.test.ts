@@ -40,7 +40,7 @@ describe('cdk synth', () => {
       timeout: 170_000,
     });
     seconds = (performance.now() - started) / 1000;
-    const templatePath = join(output, 'FulfillmentWebhooks.template.json');
+    const templatePath = join(output, 'FulfillmentWebhooks-dev.template.json');
     template = existsSync(templatePath)
       ? JSON.parse(readFileSync(templatePath, 'utf8'))
       : { Resources: {} };
