@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -29,8 +29,8 @@ export class FulfillmentWebhooksStack extends Stack {
   constructor(scope: Construct, id: string, props: FulfillmentWebhooksStackProps) {
     super(scope, id, props);
     const { settings } = props;
-    // Billing and the console group a stage's resources by this tag.
-    Tags.of(this).add('stage', settings.stage);
+    // No stage tag of our own: CloudFormation tags what it creates with
+    // `aws:cloudformation:stack-name`, which carries the stage.
 
     const functionDefaults: FunctionDefaults = {
       // The settings schema only admits values CloudWatch Logs accepts, which are the
