@@ -32,6 +32,9 @@ import {
  */
 const SLACK_NOTIFIER_TIMEOUT = Duration.seconds(60);
 
+/** Receives of one alert before the Slack queue parks it in its dead-letter queue. */
+export const SLACK_MAX_RECEIVES = 10;
+
 export interface AlertingProps {
   readonly table: IntegrationTable;
   readonly functionDefaults: FunctionDefaults;
@@ -208,7 +211,7 @@ export class Alerting extends Construct {
       // A failed post is retried (each retry after one visibility timeout) and then parked.
       // Ten receives: a burst of alerts waits for its turn at Slack's pace inside the
       // notifier, and a delivery that times out waiting counts as a receive without any post.
-      deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: 10 },
+      deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: SLACK_MAX_RECEIVES },
     });
 
     this.topic.addSubscription(

@@ -10,7 +10,7 @@ import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { pipeline as pipelineDefinition } from '../definitions.ts';
-import type { Alerting } from './alerting.ts';
+import { type Alerting, SLACK_MAX_RECEIVES } from './alerting.ts';
 import type { EventPipeline } from './event-pipeline.ts';
 import type { IngestApi } from './ingest-api.ts';
 
@@ -146,7 +146,7 @@ export class Monitoring extends Construct {
         }),
         threshold: 0,
         description:
-          'Alerts could not be posted to Slack after 5 attempts (webhook revoked, secret ' +
+          `Alerts could not be posted to Slack after ${SLACK_MAX_RECEIVES} attempts (webhook revoked, secret ` +
           'wrong, Slack down). They were still emailed. See the slack-notifier logs.',
       });
     }

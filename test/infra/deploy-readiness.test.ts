@@ -1,5 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CONSUMERS_CONCURRENCY_BUDGET } from '../../lib/definitions.ts';
+import {
+  CONSUMERS_CONCURRENCY_BUDGET,
+  MIN_MAPPING_CONCURRENCY,
+  pipeline,
+} from '../../lib/definitions.ts';
 import { FULL_OPTIONS, logicalId, type SynthesizedStack, synthStack } from './support.ts';
 
 /**
@@ -107,6 +112,15 @@ describe('deploy readiness', () => {
         CONSUMERS_CONCURRENCY_BUDGET,
       );
     });
+  });
+
+  it('documents the figures the code uses', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain(`| \`processorMaxConcurrency\` | \`${pipeline.maxConcurrency}\` |`);
+    expect(readme).toContain(`\`processorMaxConcurrency\`, default ${pipeline.maxConcurrency}`);
+    expect(readme).toContain(`(the budget is ${CONSUMERS_CONCURRENCY_BUDGET}:`);
+    const consumersByDefault = pipeline.maxConcurrency + MIN_MAPPING_CONCURRENCY;
+    expect(readme).toContain(`the consumers take at most ${consumersByDefault} executions`);
   });
 
   describe('retry-safe', () => {
