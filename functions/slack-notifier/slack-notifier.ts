@@ -29,8 +29,9 @@ export interface SlackNotifierDeps {
   /** @default - spacing within this container only */
   readonly pace?: SlackPaceGate;
   /**
-   * Longest wait for a posting slot before the record fails (SQS retries it later); keeps a
-   * queue of waiting alerts inside the function timeout. @default 30000
+   * Longest total wait for posting slots per record before it fails (SQS retries it later):
+   * with three posts of at most 10 s each, it keeps a record inside the 60 s function timeout.
+   * @default 20000
    */
   readonly maxPaceWaitMs?: number;
   /** Incidents already posted; checked before and written after each post. */
@@ -105,12 +106,11 @@ export const createSlackNotifier = (deps: SlackNotifierDeps) => {
   const minIntervalMs = deps.minIntervalMs ?? 1_000;
   const maxAttempts = deps.maxAttempts ?? 3;
   const maxRetryAfterMs = deps.maxRetryAfterMs ?? 10_000;
-  const maxPaceWaitMs = deps.maxPaceWaitMs ?? 30_000;
+  const maxPaceWaitMs = deps.maxPaceWaitMs ?? 20_000;
   /** Earliest time (epoch ms) the next post may go out; lives as long as the container. */
   let nextPostAt = 0;
 
-  const waitForTurn = async () => {
-    const deadline = clock().getTime() + maxPaceWaitMs;
+  const waitForTurn = async (deadline: number) => {
     for (;;) {
       const now = clock().getTime();
       if (nextPostAt > now) {
@@ -133,8 +133,9 @@ export const createSlackNotifier = (deps: SlackNotifierDeps) => {
 
   const post = async (alert: Alert): Promise<void> => {
     const message = slackMessage(alert);
+    const deadline = clock().getTime() + maxPaceWaitMs;
     for (let attempt = 1; ; attempt++) {
-      await waitForTurn();
+      await waitForTurn(deadline);
       try {
         await webhook.send(message);
         return;
