@@ -1,6 +1,6 @@
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { type Settings, SettingsError, settingsFromContext } from './settings.ts';
+import { type Settings, SettingsError, settingsFromContext, stackName } from './settings.ts';
 import { FulfillmentWebhooksStack } from './stack.ts';
 
 /**
@@ -20,8 +20,9 @@ try {
   process.exit(1);
 }
 
-new FulfillmentWebhooksStack(app, 'FulfillmentWebhooks', {
-  description: 'Webhook receiver for HappyColis fulfillment-service integrations',
+// One stack per stage (`-c stage=prod`); CloudFormation names every resource after it.
+new FulfillmentWebhooksStack(app, stackName(settings.stage), {
+  description: `Webhook receiver for HappyColis fulfillment-service integrations (stage ${settings.stage})`,
   settings,
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
 });

@@ -29,9 +29,26 @@ export const pipeline = {
   dlqRetentionSeconds: 14 * 24 * 60 * 60,
   /** SQS accepts up to 1 MiB; quarantined payloads (≤ 256 KiB, base64) fit with room. */
   maxMessageBytes: 1_048_576,
-  /** Caps processor concurrency so a flood cannot outrun DynamoDB on-demand warm-up. */
-  maxConcurrency: 10,
+  /**
+   * Default cap on concurrent processor executions (the event source mapping's
+   * `MaximumConcurrency`; the `processorMaxConcurrency` context value overrides it in the
+   * cloud). Lambda's minimum: with the Slack notifier's mapping at the minimum too, the queue
+   * consumers take at most 4 executions, so an account whose concurrency quota is 10 keeps
+   * room for the ingest, which must answer every webhook. A backlog drains more slowly
+   * instead, which the queue absorbs.
+   */
+  maxConcurrency: 2,
 } as const;
+
+/** Lambda's smallest `MaximumConcurrency` for an SQS event source mapping. */
+export const MIN_MAPPING_CONCURRENCY = 2;
+
+/**
+ * Most concurrent executions all queue consumers may take together by default: the mapping
+ * minimum for each of up to three consumers. An account with the smallest concurrency quota
+ * (10) keeps at least 4 for the ingest, the query and the scheduled check.
+ */
+export const CONSUMERS_CONCURRENCY_BUDGET = 3 * MIN_MAPPING_CONCURRENCY;
 
 export const table = {
   partitionKey: 'pk',
@@ -64,6 +81,10 @@ export const retention = {
 /** Size limit of a webhook body, checked before anything else. */
 export const MAX_BODY_BYTES = 256 * 1024;
 
+/**
+ * Fixed names of the local runtime's emulated resources. The cloud uses none of them:
+ * CloudFormation names every resource after its stack, so stages coexist in one account.
+ */
 export const names = {
   table: 'fulfillment-integrations',
   queue: 'integration-events',

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { SEVERITIES } from '../functions/core/alerts.ts';
+import { MIN_MAPPING_CONCURRENCY, pipeline } from './definitions.ts';
 
 /**
  * Deployment settings, read from CDK context (`cdk.json` or `-c key=value`) and validated once.
@@ -16,10 +17,25 @@ export const LOG_RETENTION_DAYS = [
 export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/**
+ * A stage names the stack and, through CloudFormation's generated names, every resource in it.
+ * Short, because generated names are `<stack>-<construct path>-<suffix>` cut to each service's
+ * limit: a long stage would crowd out the part that tells resources apart.
+ */
+export const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,14}[a-z0-9]$|^[a-z]$/;
+
+/** Secrets Manager name of one of a stage's secrets: `fulfillment-webhooks/<stage>/<what>`. */
+export const stageSecretName = (stage: string, what: string): string =>
+  `fulfillment-webhooks/${stage}/${what}`;
+
 export const SETTING_DEFAULTS = {
+  stage: 'dev',
   alertEmailSeverities: 'critical,warning',
-  happycolisSecretName: 'fulfillment-webhooks/happycolis-client-secrets',
-  deliveryErrorTokensSecretName: 'fulfillment-webhooks/delivery-error-tokens',
+  /** Under the stage: `fulfillment-webhooks/<stage>/happycolis-client-secrets`. */
+  happycolisSecretName: 'happycolis-client-secrets',
+  /** Under the stage: `fulfillment-webhooks/<stage>/delivery-error-tokens`. */
+  deliveryErrorTokensSecretName: 'delivery-error-tokens',
+  processorMaxConcurrency: pipeline.maxConcurrency,
   pendingTimeoutHours: 24,
   logRetentionDays: 30,
   logLevel: 'INFO',
@@ -67,10 +83,21 @@ const listOf = <const T extends readonly string[]>(options: T, what: string) =>
     v.transform((list) => [...new Set(list)]),
   );
 
+const STAGE_WHAT =
+  '1 to 16 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen';
+
+const MAX_MAPPING_CONCURRENCY = 1000;
+const MAPPING_CONCURRENCY_WHAT = `an integer from ${MIN_MAPPING_CONCURRENCY} to ${MAX_MAPPING_CONCURRENCY}`;
+
 const oneOf = <const T extends readonly (string | number)[]>(options: T) =>
   `one of ${options.join(', ')}`;
 
 const SettingsSchema = v.object({
+  /** Names the stack (`FulfillmentWebhooks-<stage>`) and every resource; stages coexist. */
+  stage: v.optional(
+    v.pipe(v.string(STAGE_WHAT), v.trim(), v.regex(STAGE_PATTERN, STAGE_WHAT)),
+    SETTING_DEFAULTS.stage,
+  ),
   /** Where alerts are emailed; no email subscription when absent. */
   alertEmail: v.optional(
     v.pipe(v.string('an email address'), v.trim(), v.email('an email address')),
@@ -82,13 +109,16 @@ const SettingsSchema = v.object({
   ),
   /** Secrets Manager name of the Slack incoming-webhook URL; no Slack path when absent. */
   slackWebhookSecretName: v.optional(secretName()),
-  /** Secrets Manager name of the HappyColis client secrets (HMAC keys). */
-  happycolisSecretName: v.optional(secretName(), SETTING_DEFAULTS.happycolisSecretName),
-  /** Secrets Manager name of the bearer tokens accepted on the delivery-errors route. */
-  deliveryErrorTokensSecretName: v.optional(
-    secretName(),
-    SETTING_DEFAULTS.deliveryErrorTokensSecretName,
-  ),
+  /**
+   * Secrets Manager name of the HappyColis client secrets (HMAC keys).
+   * Default: `fulfillment-webhooks/<stage>/happycolis-client-secrets`.
+   */
+  happycolisSecretName: v.optional(secretName()),
+  /**
+   * Secrets Manager name of the bearer tokens accepted on the delivery-errors route.
+   * Default: `fulfillment-webhooks/<stage>/delivery-error-tokens`.
+   */
+  deliveryErrorTokensSecretName: v.optional(secretName()),
   /** An integration still PENDING after this many hours raises an alert. */
   pendingTimeoutHours: v.optional(positiveNumber(), SETTING_DEFAULTS.pendingTimeoutHours),
   /** Retention of every log group the stack creates. */
@@ -118,12 +148,37 @@ const SettingsSchema = v.object({
     positiveInteger(),
     SETTING_DEFAULTS.clientErrorAlarmThreshold,
   ),
+  /**
+   * Most concurrent processor executions the queue's event source mapping starts (Lambda's
+   * `MaximumConcurrency`, 2 to 1,000). The default leaves the ingest room in an account whose
+   * concurrency quota is 10; raise it only where the account quota allows (README, "Deploy to
+   * AWS").
+   */
+  processorMaxConcurrency: v.optional(
+    v.pipe(
+      numberFrom(MAPPING_CONCURRENCY_WHAT),
+      v.integer(MAPPING_CONCURRENCY_WHAT),
+      v.minValue(MIN_MAPPING_CONCURRENCY, MAPPING_CONCURRENCY_WHAT),
+      v.maxValue(MAX_MAPPING_CONCURRENCY, MAPPING_CONCURRENCY_WHAT),
+    ),
+    SETTING_DEFAULTS.processorMaxConcurrency,
+  ),
 });
 
-export type Settings = v.InferOutput<typeof SettingsSchema>;
+/** The settings, secret names resolved under the stage when not given. */
+export type Settings = Omit<
+  v.InferOutput<typeof SettingsSchema>,
+  'happycolisSecretName' | 'deliveryErrorTokensSecretName'
+> & {
+  readonly happycolisSecretName: string;
+  readonly deliveryErrorTokensSecretName: string;
+};
 
 /** The context keys this app reads; any other context belongs to the CDK itself. */
 export const SETTING_KEYS = Object.keys(SettingsSchema.entries) as (keyof Settings)[];
+
+/** The CloudFormation stack of a stage. */
+export const stackName = (stage: string): string => `FulfillmentWebhooks-${stage}`;
 
 const shown = (value: unknown): string => JSON.stringify(value) ?? String(value);
 
@@ -140,7 +195,18 @@ export const parseSettings = (context: Readonly<Record<string, unknown>>): Setti
     if (value !== undefined && value !== null && value !== '') given[key] = value;
   }
   const result = v.safeParse(SettingsSchema, given);
-  if (result.success) return result.output;
+  if (result.success) {
+    const { stage } = result.output;
+    return {
+      ...result.output,
+      happycolisSecretName:
+        result.output.happycolisSecretName ??
+        stageSecretName(stage, SETTING_DEFAULTS.happycolisSecretName),
+      deliveryErrorTokensSecretName:
+        result.output.deliveryErrorTokensSecretName ??
+        stageSecretName(stage, SETTING_DEFAULTS.deliveryErrorTokensSecretName),
+    };
+  }
   const messages = result.issues.map((issue) => {
     const key = String(issue.path?.[0]?.key);
     return `context "${key}" must be ${issue.message}, got ${shown(given[key])}`;

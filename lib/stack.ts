@@ -29,6 +29,8 @@ export class FulfillmentWebhooksStack extends Stack {
   constructor(scope: Construct, id: string, props: FulfillmentWebhooksStackProps) {
     super(scope, id, props);
     const { settings } = props;
+    // No stage tag of our own: CloudFormation tags what it creates with
+    // `aws:cloudformation:stack-name`, which carries the stage.
 
     const functionDefaults: FunctionDefaults = {
       // The settings schema only admits values CloudWatch Logs accepts, which are the
@@ -61,6 +63,7 @@ export class FulfillmentWebhooksStack extends Stack {
       table: this.table,
       alerting: this.alerting,
       functionDefaults,
+      processorMaxConcurrency: settings.processorMaxConcurrency,
     });
 
     this.api = new IngestApi(this, 'Api', {

@@ -80,19 +80,14 @@ export const slackAsText = (message: IncomingWebhookSendArguments): string =>
   (message.blocks ?? [])
     .map((input) => {
       const block = v.parse(RenderedBlock, input);
-      switch (block.type) {
-        case 'header':
-          return block.text.text;
-        case 'section':
-          return [
-            ...(block.text ? [block.text.text] : []),
-            ...(block.fields
-              ? [block.fields.map((field) => field.text.replace('\n', ': ')).join('\n')]
-              : []),
-          ].join('\n\n');
-        case 'context':
-          return block.elements.map((element) => element.text).join(' ');
-      }
+      if (block.type === 'header') return block.text.text;
+      if (block.type === 'context') return block.elements.map((element) => element.text).join(' ');
+      return [
+        ...(block.text ? [block.text.text] : []),
+        ...(block.fields
+          ? [block.fields.map((field) => field.text.replace('\n', ': ')).join('\n')]
+          : []),
+      ].join('\n\n');
     })
     .join('\n\n');
 

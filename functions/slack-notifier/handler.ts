@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { retention } from '../../lib/definitions.ts';
 import { createDocumentClient } from '../adapters/clients.ts';
+import { DynamoSlackPaceGate } from '../adapters/dynamo-slack-pace-gate.ts';
 import { DynamoSlackPostLedger } from '../adapters/dynamo-slack-post-ledger.ts';
 import { ConfigError, parseEnv, TableEnvSchema } from '../config.ts';
 import { logger, metrics } from '../observability.ts';
@@ -33,13 +34,18 @@ const webhookFrom = (settings: v.InferOutput<typeof SlackEnvSchema>): SlackWebho
   );
 };
 
+const documentClient = createDocumentClient();
+
 export const handler = createSlackNotifier({
   webhook: webhookFrom(env),
   ledger: new DynamoSlackPostLedger({
-    client: createDocumentClient(),
+    client: documentClient,
     tableName: env.TABLE_NAME,
     retentionDays: retention.historyDays,
   }),
+  // Up to two notifiers run at once (the queue mapping's maximum concurrency): Slack's pace is
+  // shared through the table.
+  pace: new DynamoSlackPaceGate({ client: documentClient, tableName: env.TABLE_NAME }),
   logger,
   metrics,
 });

@@ -7,8 +7,33 @@ import type { SlackWebhook } from './incoming-webhook.ts';
 import { parseNotification } from './notification.ts';
 import { slackMessage } from './slack-message.ts';
 
+/**
+ * Slack's pace shared by every container posting to one webhook. Without it, spacing holds
+ * only within a container (enough for one process, like the local runtime).
+ */
+export interface SlackPaceGate {
+  /**
+   * Takes the next posting slot if it is free at `now`, holding it for `intervalMs`; otherwise
+   * says when (epoch ms) the current holder's slot ends.
+   */
+  claim(
+    now: Date,
+    intervalMs: number,
+  ): Promise<{ readonly granted: true } | { readonly granted: false; readonly nextPostAt: number }>;
+  /** Nobody posts before `until` (Slack answered 429 with a `Retry-After`). */
+  deferUntil(until: Date): Promise<void>;
+}
+
 export interface SlackNotifierDeps {
   readonly webhook: SlackWebhook;
+  /** @default - spacing within this container only */
+  readonly pace?: SlackPaceGate;
+  /**
+   * Longest total wait for posting slots per record before it fails (SQS retries it later):
+   * with three posts of at most 10 s each, it keeps a record inside the 60 s function timeout.
+   * @default 20000
+   */
+  readonly maxPaceWaitMs?: number;
   /** Incidents already posted; checked before and written after each post. */
   readonly ledger: SlackPostLedger;
   readonly clock?: () => Date;
@@ -28,6 +53,14 @@ export class SlackRateLimitExhaustedError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'SlackRateLimitExhaustedError';
+  }
+}
+
+/** No posting slot came free within `maxPaceWaitMs`: the record is retried later. */
+export class SlackPaceTimeoutError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'SlackPaceTimeoutError';
   }
 }
 
@@ -60,30 +93,49 @@ type RecordOutcome = { readonly kind: 'posted' | 'duplicate'; readonly incidentK
  *   find the incident posted and skip it.
  * - Never lost: any failure (Slack 5xx, network, timeout, ledger) fails the record alone; SQS
  *   retries it and after `maxReceiveCount` moves it to the notifier's DLQ.
- * - Polite: posts from one container are at least `minIntervalMs` apart, and a 429 is retried
- *   after its `Retry-After`, a bounded number of times. Records are handled one at a time so
- *   the spacing holds within a batch (the cloud uses batch size 1 and one concurrent copy).
+ * - Polite: posts are at least `minIntervalMs` apart — across containers when a `pace` gate is
+ *   given (the cloud runs up to two at once), within the container otherwise — and a 429 is
+ *   retried after its `Retry-After`, which the gate then imposes on every container, a bounded
+ *   number of times. Records are handled one at a time so the spacing holds within a batch.
  */
 export const createSlackNotifier = (deps: SlackNotifierDeps) => {
-  const { webhook, ledger, logger, metrics } = deps;
+  const { webhook, ledger, pace, logger, metrics } = deps;
   const clock = deps.clock ?? (() => new Date());
   const sleep =
     deps.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const minIntervalMs = deps.minIntervalMs ?? 1_000;
   const maxAttempts = deps.maxAttempts ?? 3;
   const maxRetryAfterMs = deps.maxRetryAfterMs ?? 10_000;
+  const maxPaceWaitMs = deps.maxPaceWaitMs ?? 20_000;
   /** Earliest time (epoch ms) the next post may go out; lives as long as the container. */
   let nextPostAt = 0;
 
-  const waitForTurn = async () => {
-    const wait = nextPostAt - clock().getTime();
-    if (wait > 0) await sleep(wait);
+  const waitForTurn = async (deadline: number) => {
+    for (;;) {
+      const now = clock().getTime();
+      if (nextPostAt > now) {
+        if (nextPostAt > deadline) {
+          throw new SlackPaceTimeoutError(
+            `no Slack posting slot within ${maxPaceWaitMs} ms; the record will be retried`,
+          );
+        }
+        await sleep(nextPostAt - now);
+        continue;
+      }
+      if (!pace) return;
+      const claim = await pace.claim(new Date(now), minIntervalMs);
+      if (claim.granted) return;
+      // Another container holds the slot: sleep until it ends, then claim again. A slot that
+      // already ended (clock skew) still waits a little, so the loop cannot spin.
+      nextPostAt = Math.max(claim.nextPostAt, clock().getTime() + 50);
+    }
   };
 
   const post = async (alert: Alert): Promise<void> => {
     const message = slackMessage(alert);
+    const deadline = clock().getTime() + maxPaceWaitMs;
     for (let attempt = 1; ; attempt++) {
-      await waitForTurn();
+      await waitForTurn(deadline);
       try {
         await webhook.send(message);
         return;
@@ -103,6 +155,7 @@ export const createSlackNotifier = (deps: SlackNotifierDeps) => {
           attempt,
         });
         nextPostAt = Math.max(nextPostAt, clock().getTime() + retryAfterMs);
+        await pace?.deferUntil(new Date(nextPostAt));
       } finally {
         nextPostAt = Math.max(nextPostAt, clock().getTime() + minIntervalMs);
       }

@@ -1,7 +1,8 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
 import {
+  Effect,
   type Grant,
   type IGrantable,
   PolicyStatement,
@@ -15,7 +16,7 @@ import { EmailSubscription, SqsSubscription } from 'aws-cdk-lib/aws-sns-subscrip
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { SEVERITIES, type Severity } from '../../functions/core/alerts.ts';
-import { names } from '../definitions.ts';
+import { MIN_MAPPING_CONCURRENCY } from '../definitions.ts';
 import type { IntegrationTable } from './integration-table.ts';
 import {
   acknowledgeKeyActionWildcards,
@@ -25,12 +26,14 @@ import {
   LambdaFunction,
 } from './lambda-function.ts';
 
-/** One Slack post per invocation; the queue's visibility timeout derives from it. */
 /**
  * One record per invocation, but a Slack `429` is waited out in place (up to three tries,
  * `Retry-After` capped at 10 s) and posts are spaced a second apart: a minute covers that.
  */
 const SLACK_NOTIFIER_TIMEOUT = Duration.seconds(60);
+
+/** Receives of one alert before the Slack queue parks it in its dead-letter queue. */
+export const SLACK_MAX_RECEIVES = 10;
 
 export interface AlertingProps {
   readonly table: IntegrationTable;
@@ -60,11 +63,6 @@ export interface AlertingProps {
    * @default 15 minutes
    */
   readonly pendingCheckInterval?: Duration;
-  /**
-   * Physical name of the topic.
-   * @default names.topic from lib/definitions.ts
-   */
-  readonly topicName?: string;
 }
 
 /**
@@ -104,12 +102,30 @@ export class Alerting extends Construct {
       }),
     );
 
+    // No physical name: CloudFormation derives one from the stack, so stages coexist.
     this.topic = new Topic(this, 'Topic', {
-      topicName: props.topicName ?? names.topic,
-      displayName: 'Fulfillment integration alerts',
+      // The sender name of alert emails: says which stage is talking.
+      displayName: `Fulfillment integration alerts (${Stack.of(this).stackName})`,
       masterKey: this.topicKey,
       enforceSSL: true,
     });
+    // `enforceSSL` gives the topic a policy, and a topic policy replaces SNS's default one: the
+    // CloudWatch service, which publishes alarm notifications, must then be allowed by name or
+    // every alarm is dropped. Only alarms of this account may use it.
+    const { account, region, partition } = Stack.of(this);
+    this.topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsOfThisAccount',
+        effect: Effect.ALLOW,
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: {
+          ArnLike: { 'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
+          StringEquals: { 'aws:SourceAccount': account },
+        },
+      }),
+    );
 
     if (props.alertEmail) {
       this.topic.addSubscription(
@@ -182,22 +198,20 @@ export class Alerting extends Construct {
     // Alerts never carry an access token, so SQS-managed encryption is enough here, and the
     // topic needs no key grant to deliver into the queue.
     const deadLetterQueue = new Queue(this, 'SlackDeadLetterQueue', {
-      queueName: 'slack-deliveries-dlq',
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
     const queue = new Queue(this, 'SlackQueue', {
-      queueName: 'slack-deliveries',
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       // AWS asks for ≥ 6× the consumer's timeout, so a retried batch never overlaps itself.
       visibilityTimeout: Duration.seconds(6 * SLACK_NOTIFIER_TIMEOUT.toSeconds()),
       retentionPeriod: Duration.days(4),
       // A failed post is retried (each retry after one visibility timeout) and then parked.
-      // Ten receives: with one reserved instance, a burst of alerts can throttle deliveries,
-      // and each throttled delivery counts as a receive without any post being attempted.
-      deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: 10 },
+      // Ten receives: a burst of alerts waits for its turn at Slack's pace inside the
+      // notifier, and a delivery that times out waiting counts as a receive without any post.
+      deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: SLACK_MAX_RECEIVES },
     });
 
     this.topic.addSubscription(
@@ -214,18 +228,25 @@ export class Alerting extends Construct {
       description: 'Posts alerts to Slack',
       timeout: SLACK_NOTIFIER_TIMEOUT,
       memorySize: 256,
-      // Slack allows about one message per second per webhook: post one at a time.
-      reservedConcurrentExecutions: 1,
+      // Slack allows about one message per second per webhook. That pace is kept in code, by
+      // a gate in the table every container claims before posting, not by reserving
+      // concurrency (which can fail a deploy in a small account).
       environment: {
         SLACK_WEBHOOK_SECRET_ID: webhook.name,
         TABLE_NAME: props.table.table.tableName,
       },
     });
     notifier.function.addEventSource(
-      new SqsEventSource(queue, { batchSize: 1, reportBatchItemFailures: true }),
+      new SqsEventSource(queue, {
+        batchSize: 1,
+        reportBatchItemFailures: true,
+        // Lambda's minimum: more would only wait at the pace gate.
+        maxConcurrency: MIN_MAPPING_CONCURRENCY,
+      }),
     );
     grantSecretValue(notifier.function, webhook.secret);
-    props.table.grantItemActions(notifier.function, 'GetItem', 'PutItem');
+    // GetItem/PutItem: the posted-incident ledger; UpdateItem: the shared pace gate.
+    props.table.grantItemActions(notifier.function, 'GetItem', 'PutItem', 'UpdateItem');
 
     return { queue, deadLetterQueue, notifier };
   }

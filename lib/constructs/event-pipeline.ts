@@ -4,7 +4,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { names, PROCESSOR_TIMEOUT_SECONDS, pipeline } from '../definitions.ts';
+import { PROCESSOR_TIMEOUT_SECONDS, pipeline } from '../definitions.ts';
 import type { Alerting } from './alerting.ts';
 import type { IntegrationTable } from './integration-table.ts';
 import { type FunctionDefaults, handlerEntry, LambdaFunction } from './lambda-function.ts';
@@ -14,10 +14,10 @@ export interface EventPipelineProps {
   readonly alerting: Alerting;
   readonly functionDefaults: FunctionDefaults;
   /**
-   * Physical names of the queue and its dead-letter queue.
-   * @default names.queue and names.deadLetterQueue from lib/definitions.ts
+   * Most concurrent processor executions the event source mapping starts (2 to 1,000).
+   * @default pipeline.maxConcurrency from lib/definitions.ts (2, Lambda's minimum)
    */
-  readonly queueNames?: { readonly queue: string; readonly deadLetterQueue: string };
+  readonly processorMaxConcurrency?: number;
 }
 
 /**
@@ -37,10 +37,6 @@ export class EventPipeline extends Construct {
 
   constructor(scope: Construct, id: string, props: EventPipelineProps) {
     super(scope, id);
-    const queueNames = props.queueNames ?? {
-      queue: names.queue,
-      deadLetterQueue: names.deadLetterQueue,
-    };
 
     this.key = new Key(this, 'Key', {
       description: 'Encrypts the integration-events queues (webhooks may carry access tokens)',
@@ -50,8 +46,8 @@ export class EventPipeline extends Construct {
       pendingWindow: Duration.days(7),
     });
 
+    // No physical names: CloudFormation derives them from the stack, so stages coexist.
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      queueName: queueNames.deadLetterQueue,
       encryption: QueueEncryption.KMS,
       encryptionMasterKey: this.key,
       enforceSSL: true,
@@ -60,7 +56,6 @@ export class EventPipeline extends Construct {
     });
 
     this.queue = new Queue(this, 'Queue', {
-      queueName: queueNames.queue,
       encryption: QueueEncryption.KMS,
       encryptionMasterKey: this.key,
       // One data key serves many messages for this long, so KMS is called about once per
@@ -100,7 +95,9 @@ export class EventPipeline extends Construct {
       new SqsEventSource(this.queue, {
         batchSize: pipeline.batchSize,
         maxBatchingWindow: Duration.seconds(pipeline.maxBatchingWindowSeconds),
-        maxConcurrency: pipeline.maxConcurrency,
+        // The cap that reserved concurrency would otherwise be: it bounds the processor without
+        // setting capacity aside, so the ingest keeps the rest of the account's quota.
+        maxConcurrency: props.processorMaxConcurrency ?? pipeline.maxConcurrency,
         reportBatchItemFailures: true,
       }),
     );

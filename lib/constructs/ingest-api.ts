@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   HttpApi,
@@ -109,6 +109,8 @@ export class IngestApi extends Construct {
     props.table.grantItemActions(this.query.function, 'GetItem', 'Query');
 
     this.api = new HttpApi(this, 'Api', {
+      // API names need not be unique; the stack's name tells stages apart in the console.
+      apiName: Stack.of(this).stackName,
       description: 'Fulfillment-integration webhooks',
       createDefaultStage: false,
     });

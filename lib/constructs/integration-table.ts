@@ -9,7 +9,7 @@ import {
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { names, table as tableDefinition } from '../definitions.ts';
+import { table as tableDefinition } from '../definitions.ts';
 import { acknowledgeKeyActionWildcards } from './lambda-function.ts';
 
 /** The DynamoDB item actions a function may be granted. */
@@ -20,13 +20,10 @@ const KEY_WRITE_ACTIONS = ['kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey
 
 export interface IntegrationTableProps {
   /**
-   * Physical table name.
-   * @default names.table from lib/definitions.ts
-   */
-  readonly tableName?: string;
-  /**
    * What a stack deletion does to the table and its key.
-   * @default RemovalPolicy.RETAIN - a `cdk destroy` never loses integration data
+   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE - a `cdk destroy` or a replacement never
+   * loses integration data, while a failed first create (rolled back) leaves nothing behind to
+   * block the retry
    */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -45,7 +42,7 @@ export class IntegrationTable extends Construct {
 
   constructor(scope: Construct, id: string, props: IntegrationTableProps = {}) {
     super(scope, id);
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
 
     this.key = new Key(this, 'Key', {
       description: 'Encrypts the fulfillment-integrations table (it holds access tokens)',
@@ -54,8 +51,9 @@ export class IntegrationTable extends Construct {
       pendingWindow: Duration.days(30),
     });
 
+    // No physical name: CloudFormation derives one from the stack (and so the stage), which
+    // lets stages coexist and a replacement happen.
     this.table = new Table(this, 'Table', {
-      tableName: props.tableName ?? names.table,
       partitionKey: { name: tableDefinition.partitionKey, type: AttributeType.STRING },
       sortKey: { name: tableDefinition.sortKey, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
@@ -63,7 +61,11 @@ export class IntegrationTable extends Construct {
       encryptionKey: this.key,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       timeToLiveAttribute: tableDefinition.ttlAttribute,
-      deletionProtection: true,
+      // Off, because a rollback of the first create must be able to delete the table (a
+      // protected table fails that delete and strands the stack). The deletion policy keeps the
+      // table on `cdk destroy`; README "Deploy to AWS" shows how to turn protection on once the
+      // stage exists.
+      deletionProtection: false,
       removalPolicy,
     });
 

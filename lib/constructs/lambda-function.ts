@@ -52,15 +52,13 @@ export interface LambdaFunctionProps extends FunctionDefaults {
   readonly memorySize: number;
   /** Function-specific environment, added to the shared Powertools variables. */
   readonly environment?: Readonly<Record<string, string>>;
-  /**
-   * Concurrency set aside for, and capping, this function.
-   * @default - no reservation, unreserved account concurrency
-   */
-  readonly reservedConcurrentExecutions?: number;
+  // No reserved concurrency, on purpose: Lambda refuses a reservation that leaves the
+  // account's unreserved minimum, which fails a first deploy in an account whose quota is 10.
+  // Queue consumers are capped by their event source mapping's maximum concurrency instead.
 }
 
 /**
- * One Lambda function as this project runs them all: Node.js 22 on arm64, bundled by the
+ * One Lambda function as this project runs them all: Node.js 24 on arm64, bundled by the
  * local esbuild into minified ESM with source maps, an explicit log group with retention,
  * X-Ray active tracing, Powertools configuration, and a role of its own that starts with
  * nothing but writing to that log group (no AWS managed policy).
@@ -89,14 +87,13 @@ export class LambdaFunction extends Construct {
       entry: props.entry,
       handler: 'handler',
       description: props.description,
-      runtime: Runtime.NODEJS_22_X,
+      runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize,
       timeout: props.timeout,
       role: this.role,
       logGroup: this.logGroup,
       tracing: Tracing.ACTIVE,
-      reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       environment: {
@@ -112,7 +109,7 @@ export class LambdaFunction extends Construct {
         format: OutputFormat.ESM,
         mainFields: ['module', 'main'],
         banner: CJS_REQUIRE_BANNER,
-        target: 'node22',
+        target: 'node24',
         minify: true,
         sourceMap: true,
         sourceMapMode: SourceMapMode.DEFAULT,
@@ -124,13 +121,6 @@ export class LambdaFunction extends Construct {
       },
     });
 
-    Validations.of(this.function).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason:
-        'Node.js 22 is chosen on purpose (issue 3): it is the LTS line the code and its ' +
-        'dependencies are tested on, and Lambda supports it until 2027. Moving to Node.js 24 ' +
-        'is a tested upgrade, not something a synth should decide.',
-    });
     Validations.of(this.role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import {
   Alarm,
   ComparisonOperator,
@@ -6,9 +6,11 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import type { Alerting } from './alerting.ts';
+import { pipeline as pipelineDefinition } from '../definitions.ts';
+import { type Alerting, SLACK_MAX_RECEIVES } from './alerting.ts';
 import type { EventPipeline } from './event-pipeline.ts';
 import type { IngestApi } from './ingest-api.ts';
 
@@ -33,12 +35,17 @@ export interface MonitoringProps {
 
 const FIVE_MINUTES = Duration.minutes(5);
 
+/** The processor's Powertools metric counting records it reported as failed. */
+export const RECORDS_FAILED_METRIC = 'RecordsFailed';
+
 /**
  * The alarms, each sent to the alerts topic on ALARM and on recovery. Missing data means "no
  * traffic", which is healthy, so it never breaches.
  */
 export class Monitoring extends Construct {
   readonly alarms: Alarm[] = [];
+  /** Counts processor invocations that reported at least one failed record (this stage only). */
+  readonly failedRecordsFilter: MetricFilter;
   readonly #action: SnsAction;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
@@ -78,6 +85,33 @@ export class Monitoring extends Construct {
         'and reach the DLQ after 5 receives. See the processor log group.',
     });
 
+    // The processor reports failed records to SQS and returns normally, so Lambda's `Errors`
+    // misses a batch in which every record failed (a missing permission, a table gone). Its
+    // Powertools metric `RecordsFailed` says so, but under a namespace and service every stage
+    // shares; the same figure read from this stage's processor log group (the metric's
+    // embedded-metric-format line, one per invocation) is this stage's alone. A lone value
+    // prints as a number, several as an array.
+    this.failedRecordsFilter = new MetricFilter(this, 'FailedRecordsFilter', {
+      logGroup: pipeline.processor.logGroup,
+      filterPattern: FilterPattern.any(
+        FilterPattern.numberValue(`$.${RECORDS_FAILED_METRIC}`, '>', 0),
+        FilterPattern.numberValue(`$.${RECORDS_FAILED_METRIC}[0]`, '>', 0),
+      ),
+      metricNamespace: `FulfillmentWebhooks/${Stack.of(this).stackName}`,
+      metricName: 'InvocationsWithFailedRecords',
+      metricValue: '1',
+    });
+    this.#alarm('ProcessorRecordsFailed', {
+      metric: this.failedRecordsFilter.metric({ period: FIVE_MINUTES, statistic: 'Sum' }),
+      threshold: 0,
+      description:
+        'The processor reported failed records (every record of a batch, or the same ones ' +
+        'again): they are retried and reach the DLQ after ' +
+        `${pipelineDefinition.maxReceiveCount} receives. A failure of every record usually means a ` +
+        'permission, the table or the key is wrong. See the processor log group ' +
+        '("record failed" lines).',
+    });
+
     this.#alarm('PendingCheckErrors', {
       metric: alerting.pendingCheck.function.metricErrors({
         period: FIVE_MINUTES,
@@ -112,7 +146,7 @@ export class Monitoring extends Construct {
         }),
         threshold: 0,
         description:
-          'Alerts could not be posted to Slack after 5 attempts (webhook revoked, secret ' +
+          `Alerts could not be posted to Slack after ${SLACK_MAX_RECEIVES} attempts (webhook revoked, secret ` +
           'wrong, Slack down). They were still emailed. See the slack-notifier logs.',
       });
     }

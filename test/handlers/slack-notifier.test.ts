@@ -1,5 +1,7 @@
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DynamoSlackPaceGate } from '../../functions/adapters/dynamo-slack-pace-gate.ts';
 import { DynamoSlackPostLedger } from '../../functions/adapters/dynamo-slack-post-ledger.ts';
 import { deliveryErrorAlert } from '../../functions/core/alert-content.ts';
 import type { Alert } from '../../functions/core/alerts.ts';
@@ -171,5 +173,69 @@ describe('slack notifier', () => {
     const { raw } = slack.posts()[0] ?? { raw: '' };
     expect(raw).toContain('Messages are waiting in dead-letter queue integration-events-dlq');
     expect(raw).toContain('kind `dead-letters`');
+  });
+});
+
+describe('slack pace across containers', () => {
+  const gate = () =>
+    new DynamoSlackPaceGate({ client: aws.clients.document, tableName: aws.resources.tableName });
+  const gaps = () => {
+    const times = slack
+      .posts()
+      .map((post) => post.at)
+      .sort((a, b) => a - b);
+    return times.slice(1).map((at, index) => at - (times[index] ?? at));
+  };
+  const alerts = (count: number) =>
+    Array.from({ length: count }, () => record(JSON.stringify(anAlert())));
+
+  it('never lets two containers sharing the gate post less than a second apart', async () => {
+    // Two cold containers, as the queue mapping's maximum concurrency of 2 allows, each
+    // with its own in-memory spacing and a batch of its own, started at the same moment.
+    const first = notifier({ pace: gate() });
+    const second = notifier({ pace: gate() });
+    const results = await Promise.all([first(batch(...alerts(3))), second(batch(...alerts(3)))]);
+    expect(results.map((result) => result.batchItemFailures)).toEqual([[], []]);
+    expect(slack.posts()).toHaveLength(6);
+    // The slot is claimed a full second apart; the HTTP hop to the stand-in adds a few ms of
+    // jitter on either side.
+    for (const gap of gaps()) expect(gap).toBeGreaterThanOrEqual(980);
+  }, 20_000);
+
+  it('is what keeps them apart: without it two containers post at once', async () => {
+    const results = await Promise.all([
+      notifier()(batch(...alerts(1))),
+      notifier()(batch(...alerts(1))),
+    ]);
+    expect(results.map((result) => result.batchItemFailures)).toEqual([[], []]);
+    expect(gaps()).toHaveLength(1);
+    expect(gaps()[0]).toBeLessThan(500);
+  });
+
+  it("holds every container to one container's Retry-After", async () => {
+    const now = Date.now();
+    await gate().deferUntil(new Date(now + 3_000));
+    // A later, shorter Retry-After never shortens the wait.
+    await gate().deferUntil(new Date(now + 1_000));
+    const claim = await gate().claim(new Date(now + 1_500), 1_000);
+    expect(claim).toEqual({ granted: false, nextPostAt: now + 3_000 });
+    expect(await gate().claim(new Date(now + 3_000), 1_000)).toEqual({ granted: true });
+  });
+
+  it('fails the record, for SQS to retry, when no slot comes free in time', async () => {
+    await gate().deferUntil(new Date(Date.now() + 60_000));
+    const item = record(JSON.stringify(anAlert()));
+    const result = await notifier({ pace: gate(), maxPaceWaitMs: 500 })(batch(item));
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: item.messageId }]);
+    expect(slack.posts()).toHaveLength(0);
+    // Leave the slot free for whoever runs next.
+    await aws.clients.document.send(
+      new UpdateCommand({
+        TableName: aws.resources.tableName,
+        Key: { pk: 'SLACK#PACE', sk: 'SLACK' },
+        UpdateExpression: 'SET nextPostAt = :zero',
+        ExpressionAttributeValues: { ':zero': 0 },
+      }),
+    );
   });
 });

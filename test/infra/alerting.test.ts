@@ -1,6 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { names } from '../../lib/definitions.ts';
 import {
   allowedActions,
   arnOf,
@@ -33,9 +32,11 @@ describe('Alerting', () => {
     ).map((resource) => resource.Properties as Record<string, unknown>);
 
   describe('topic', () => {
-    it('is named from the definitions, encrypted with its own key', () => {
+    it('is named by CloudFormation, encrypted with its own key', () => {
+      expect(propertiesOf(full.template, full.stack.alerting.topic)).not.toHaveProperty(
+        'TopicName',
+      );
       expect(propertiesOf(full.template, full.stack.alerting.topic)).toMatchObject({
-        TopicName: names.topic,
         KmsMasterKeyId: arnOf(full.stack.alerting.topicKey),
       });
       expect(propertiesOf(full.template, full.stack.alerting.topicKey)).toMatchObject({
@@ -47,13 +48,36 @@ describe('Alerting', () => {
       full.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
         Topics: [refOf(full.stack.alerting.topic)],
         PolicyDocument: {
-          Statement: [
+          Statement: Match.arrayWith([
             {
               Effect: 'Deny',
               Action: 'sns:Publish',
+              Principal: '*',
+              Resource: refOf(full.stack.alerting.topic),
               Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+              Sid: Match.anyValue(),
             },
-          ],
+          ]),
+        },
+      });
+    });
+
+    it("lets CloudWatch publish, but only for this account's alarms", () => {
+      full.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        Topics: [refOf(full.stack.alerting.topic)],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Allow',
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Action: 'sns:Publish',
+              Resource: refOf(full.stack.alerting.topic),
+              Condition: {
+                ArnLike: { 'aws:SourceArn': 'arn:aws:cloudwatch:eu-west-3:123456789012:alarm:*' },
+                StringEquals: { 'aws:SourceAccount': '123456789012' },
+              },
+            }),
+          ]),
         },
       });
     });
@@ -105,8 +129,8 @@ describe('Alerting', () => {
     });
 
     it('encrypts and TLS-guards the queue, and parks a post after 10 receives', () => {
+      expect(propertiesOf(full.template, slack().queue)).not.toHaveProperty('QueueName');
       expect(propertiesOf(full.template, slack().queue)).toMatchObject({
-        QueueName: 'slack-deliveries',
         SqsManagedSseEnabled: true,
         RedrivePolicy: { deadLetterTargetArn: arnOf(slack().deadLetterQueue), maxReceiveCount: 10 },
       });
@@ -126,13 +150,14 @@ describe('Alerting', () => {
       });
     });
 
-    it('posts one alert at a time with retries reported per message', () => {
-      expect(propertiesOf(full.template, slack().notifier.function)).toMatchObject({
-        ReservedConcurrentExecutions: 1,
-      });
+    it('takes one alert per invocation, at most 2 at once, with retries reported per message', () => {
+      expect(propertiesOf(full.template, slack().notifier.function)).not.toHaveProperty(
+        'ReservedConcurrentExecutions',
+      );
       full.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         EventSourceArn: arnOf(slack().queue),
         BatchSize: 1,
+        ScalingConfig: { MaximumConcurrency: 2 },
         FunctionResponseTypes: ['ReportBatchItemFailures'],
       });
     });
@@ -143,7 +168,7 @@ describe('Alerting', () => {
       expect(visibility).toBeGreaterThanOrEqual(6 * timeout);
     });
 
-    it('reads only the Slack webhook secret and writes only dedupe items', () => {
+    it('reads only the Slack webhook secret and writes only dedupe and pace items', () => {
       const actions = allowedActions(full.template, slack().notifier);
       expect(JSON.stringify(actions.get('secretsmanager:GetSecretValue'))).toContain(
         `:secret:${FULL_OPTIONS.slackWebhookSecretName}-??????`,
@@ -152,6 +177,7 @@ describe('Alerting', () => {
       expect([...actions.keys()].filter((a) => a.startsWith('dynamodb:')).sort()).toEqual([
         'dynamodb:GetItem',
         'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
       ]);
       expect(propertiesOf(full.template, slack().notifier.function)).toMatchObject({
         Environment: {

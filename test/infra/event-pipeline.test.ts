@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { names, PROCESSOR_TIMEOUT_SECONDS, pipeline } from '../../lib/definitions.ts';
+import { PROCESSOR_TIMEOUT_SECONDS, pipeline } from '../../lib/definitions.ts';
 import {
   allowedActions,
   arnOf,
@@ -22,8 +22,8 @@ describe('EventPipeline', () => {
   });
 
   it('builds the queue from the shared definitions', () => {
+    expect(queueProps()).not.toHaveProperty('QueueName');
     expect(queueProps()).toMatchObject({
-      QueueName: names.queue,
       VisibilityTimeout: pipeline.visibilityTimeoutSeconds,
       MessageRetentionPeriod: pipeline.retentionSeconds,
       MaximumMessageSize: pipeline.maxMessageBytes,
@@ -41,8 +41,8 @@ describe('EventPipeline', () => {
   });
 
   it('keeps dead letters longer than the source queue keeps messages', () => {
+    expect(dlqProps()).not.toHaveProperty('QueueName');
     expect(dlqProps()).toMatchObject({
-      QueueName: names.deadLetterQueue,
       MessageRetentionPeriod: pipeline.dlqRetentionSeconds,
     });
     expect(dlqProps().MessageRetentionPeriod as number).toBeGreaterThan(
@@ -81,6 +81,14 @@ describe('EventPipeline', () => {
       MaximumBatchingWindowInSeconds: pipeline.maxBatchingWindowSeconds,
       ScalingConfig: { MaximumConcurrency: pipeline.maxConcurrency },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+
+  it('caps the processor at the concurrency given in context', () => {
+    const wide = synthStack({ processorMaxConcurrency: '50' });
+    wide.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: arnOf(wide.stack.pipeline.queue),
+      ScalingConfig: { MaximumConcurrency: 50 },
     });
   });
 

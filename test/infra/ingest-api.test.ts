@@ -66,8 +66,8 @@ describe('IngestApi', () => {
       Environment: {
         Variables: {
           QUEUE_URL: refOf(synth.stack.pipeline.queue),
-          HAPPYCOLIS_SECRETS_SECRET_ID: 'fulfillment-webhooks/happycolis-client-secrets',
-          WEBHOOK_TOKENS_SECRET_ID: 'fulfillment-webhooks/delivery-error-tokens',
+          HAPPYCOLIS_SECRETS_SECRET_ID: 'fulfillment-webhooks/dev/happycolis-client-secrets',
+          WEBHOOK_TOKENS_SECRET_ID: 'fulfillment-webhooks/dev/delivery-error-tokens',
         },
       },
     });
@@ -76,7 +76,7 @@ describe('IngestApi', () => {
   it('lets the ingest read exactly its two secrets, whatever their random suffix', () => {
     const actions = allowedActions(synth.template, synth.stack.api.ingest);
     const arn = (name: string) =>
-      `arn:aws:secretsmanager:eu-west-3:123456789012:secret:fulfillment-webhooks/${name}-??????`;
+      `arn:aws:secretsmanager:eu-west-3:123456789012:secret:fulfillment-webhooks/dev/${name}-??????`;
     expect(actions.get('secretsmanager:GetSecretValue')?.toSorted()).toEqual([
       arn('delivery-error-tokens'),
       arn('happycolis-client-secrets'),

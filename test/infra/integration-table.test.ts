@@ -2,7 +2,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { IntegrationTable } from '../../lib/constructs/integration-table.ts';
-import { table as definition, names } from '../../lib/definitions.ts';
+import { table as definition } from '../../lib/definitions.ts';
 import { arnOf, bareStack, logicalId } from './support.ts';
 
 describe('IntegrationTable', () => {
@@ -40,9 +40,9 @@ describe('IntegrationTable', () => {
         ([, policy]) => policy.Properties.PolicyDocument.Statement as Record<string, unknown>[],
       );
 
-  it('keys items by pk/sk strings, billed on demand, named from the definitions', () => {
+  it('keys items by pk/sk strings, billed on demand, named by CloudFormation', () => {
+    expect(tableResource().Properties).not.toHaveProperty('TableName');
     expect(tableResource().Properties).toMatchObject({
-      TableName: names.table,
       BillingMode: 'PAY_PER_REQUEST',
       KeySchema: [
         { AttributeName: definition.partitionKey, KeyType: 'HASH' },
@@ -58,13 +58,15 @@ describe('IntegrationTable', () => {
     });
   });
 
-  it('survives a stack deletion: deletion protection and a retain policy', () => {
+  it('survives a stack deletion or replacement, but not a failed first create', () => {
     const resource = tableResource();
-    expect(resource.Properties.DeletionProtectionEnabled).toBe(true);
-    expect(resource.DeletionPolicy).toBe('Retain');
+    // A protected table would fail the rollback's delete and strand the stack.
+    expect(resource.Properties.DeletionProtectionEnabled).toBe(false);
+    expect(resource.DeletionPolicy).toBe('RetainExceptOnCreate');
     expect(resource.UpdateReplacePolicy).toBe('Retain');
     const key = template.toJSON().Resources[logicalId(subject.key)];
-    expect(key.DeletionPolicy).toBe('Retain');
+    expect(key.DeletionPolicy).toBe('RetainExceptOnCreate');
+    expect(key.UpdateReplacePolicy).toBe('Retain');
   });
 
   it('encrypts with its own customer-managed key, rotated yearly', () => {

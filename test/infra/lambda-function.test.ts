@@ -24,26 +24,25 @@ describe('LambdaFunction', () => {
       logRetention: RetentionDays.TWO_WEEKS,
       logLevel: 'WARN',
       environment: { EXTRA: 'yes' },
-      reservedConcurrentExecutions: 3,
     });
     template = Template.fromStack(stack);
   });
 
-  it('runs Node.js 22 on arm64 with active X-Ray tracing', () => {
+  it('runs Node.js 24 on arm64 with active X-Ray tracing', () => {
     expect(propertiesOf(template, fn.function)).toMatchObject({
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       TracingConfig: { Mode: 'Active' },
       Handler: 'index.handler',
     });
   });
 
-  it('takes memory, timeout and reserved concurrency from its props', () => {
+  it('takes memory and timeout from its props, and reserves no concurrency', () => {
     expect(propertiesOf(template, fn.function)).toMatchObject({
       MemorySize: 384,
       Timeout: 7,
-      ReservedConcurrentExecutions: 3,
     });
+    expect(propertiesOf(template, fn.function)).not.toHaveProperty('ReservedConcurrentExecutions');
   });
 
   it('sets source maps, Powertools and log level in the environment', () => {

@@ -8,9 +8,11 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 describe('settings from context', () => {
   it('falls back to the documented defaults', () => {
     expect(parseSettings({})).toEqual({
+      stage: 'dev',
       alertEmailSeverities: ['critical', 'warning'],
-      happycolisSecretName: SETTING_DEFAULTS.happycolisSecretName,
-      deliveryErrorTokensSecretName: SETTING_DEFAULTS.deliveryErrorTokensSecretName,
+      happycolisSecretName: 'fulfillment-webhooks/dev/happycolis-client-secrets',
+      deliveryErrorTokensSecretName: 'fulfillment-webhooks/dev/delivery-error-tokens',
+      processorMaxConcurrency: SETTING_DEFAULTS.processorMaxConcurrency,
       pendingTimeoutHours: 24,
       logRetentionDays: 30,
       logLevel: 'INFO',
@@ -37,6 +39,17 @@ describe('settings from context', () => {
       alertEmailSeverities: ['critical'],
       logLevel: 'DEBUG',
       alertEmail: 'ops@example.com',
+    });
+  });
+
+  it('names the secrets under the stage unless given', () => {
+    expect(parseSettings({ stage: 'prod' })).toMatchObject({
+      stage: 'prod',
+      happycolisSecretName: 'fulfillment-webhooks/prod/happycolis-client-secrets',
+      deliveryErrorTokensSecretName: 'fulfillment-webhooks/prod/delivery-error-tokens',
+    });
+    expect(parseSettings({ stage: 'prod', happycolisSecretName: 'shared/hmac' })).toMatchObject({
+      happycolisSecretName: 'shared/hmac',
     });
   });
 
@@ -69,6 +82,18 @@ describe('settings from context', () => {
       { logLevel: 'loud' },
       'context "logLevel" must be one of DEBUG, INFO, WARN, ERROR, got "loud"',
     ],
+    [
+      { stage: 'Prod' },
+      'context "stage" must be 1 to 16 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen, got "Prod"',
+    ],
+    [{ stage: 'feature-' }, 'context "stage" must be 1 to 16'],
+    [{ stage: '1st' }, 'context "stage" must be 1 to 16'],
+    [{ stage: 'a-very-long-stage-name' }, 'context "stage" must be 1 to 16'],
+    [
+      { processorMaxConcurrency: '1' },
+      'context "processorMaxConcurrency" must be an integer from 2 to 1000, got "1"',
+    ],
+    [{ processorMaxConcurrency: 1001 }, 'context "processorMaxConcurrency" must be an integer'],
     [
       { happycolisSecretName: '   ' },
       'context "happycolisSecretName" must be a non-empty Secrets Manager secret name, got "   "',

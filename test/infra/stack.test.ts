@@ -43,7 +43,7 @@ describe('FulfillmentWebhooksStack', () => {
     expect(text).not.toContain('tok_SECRET_123');
     expect(text).not.toMatch(/hooks\.slack\.com/);
     full.template.resourceCountIs('AWS::SecretsManager::Secret', 0);
-    expect(text).toContain('fulfillment-webhooks/happycolis-client-secrets');
+    expect(text).toContain('fulfillment-webhooks/dev/happycolis-client-secrets');
   });
 
   it('deploys five functions, all on the shared construct settings', () => {
@@ -51,7 +51,7 @@ describe('FulfillmentWebhooksStack', () => {
     expect(functions).toHaveLength(5);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
-        Runtime: 'nodejs22.x',
+        Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         TracingConfig: { Mode: 'Active' },
       });

@@ -3,7 +3,7 @@ import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import type { LambdaFunction } from '../../lib/constructs/lambda-function.ts';
-import { parseSettings } from '../../lib/settings.ts';
+import { parseSettings, stackName } from '../../lib/settings.ts';
 import { FulfillmentWebhooksStack } from '../../lib/stack.ts';
 
 /**
@@ -40,7 +40,7 @@ export interface SynthesizedStack {
 export const synthStack = (overrides: Record<string, unknown> = {}): SynthesizedStack => {
   const app = testApp(overrides);
   const settings = parseSettings(testContext(overrides));
-  const stack = new FulfillmentWebhooksStack(app, 'FulfillmentWebhooks', {
+  const stack = new FulfillmentWebhooksStack(app, stackName(settings.stage), {
     settings,
     env: { account: '123456789012', region: 'eu-west-3' },
   });
