@@ -1,5 +1,5 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
-import { alertSubject, alertText } from '../core/alert-content.ts';
+import { alertSubject, alertText, boundAlert } from '../core/alert-content.ts';
 import type { Alert } from '../core/alerts.ts';
 import type { AlertPublisher } from '../core/ports.ts';
 
@@ -17,7 +17,9 @@ export class SnsAlertPublisher implements AlertPublisher {
     this.#topicArn = options.topicArn;
   }
 
-  async publish(alert: Alert): Promise<void> {
+  async publish(raw: Alert): Promise<void> {
+    // Every quoted value is cut, so the message fits SNS's 256 KB whatever the event held.
+    const alert = boundAlert(raw);
     const text = alertText(alert);
     await this.#client.send(
       new PublishCommand({

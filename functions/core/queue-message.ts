@@ -28,9 +28,32 @@ export const QueueMessageSchema = v.variant('kind', [
     receivedAt: ReceivedAt,
     source: v.picklist(QUARANTINE_SOURCES),
     errors: v.array(v.object({ path: v.string(), message: v.string() })),
-    /** The payload as received, tokens redacted, base64 so any bytes survive the queue. */
+    /**
+     * The payload as received, tokens redacted, base64 so any bytes survive the queue; only
+     * its first bytes when it is too large to keep whole (`payload` then says so).
+     */
     payloadBase64: v.string(),
+    /** Present when `payloadBase64` holds an excerpt: the whole payload's size and digest. */
+    payload: v.optional(
+      v.object({
+        truncated: v.literal(true),
+        bytes: v.number(),
+        sha256: v.string(),
+      }),
+    ),
   }),
 ]);
 export type QueueMessage = v.InferOutput<typeof QueueMessageSchema>;
 export type QueueMessageKind = QueueMessage['kind'];
+
+/**
+ * The queue message as sent to SQS: JSON with every non-ASCII UTF-16 unit written as a
+ * `\uXXXX` escape. The body is then plain ASCII, which SQS accepts whatever the payload held
+ * (U+FFFE, emoji, lone surrogates), and `JSON.parse` on the other side restores every string
+ * exactly. Escaping costs at most 3× the UTF-8 size of the text it touches.
+ */
+export const encodeQueueMessage = (message: QueueMessage): string =>
+  JSON.stringify(message).replace(
+    /[\u007f-\uffff]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
