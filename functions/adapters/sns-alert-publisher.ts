@@ -1,6 +1,7 @@
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { alertSubject, alertText, boundAlert } from '../core/alert-content.ts';
 import type { Alert } from '../core/alerts.ts';
+import { asciiJson } from '../core/limits.ts';
 import type { AlertPublisher } from '../core/ports.ts';
 
 /**
@@ -26,7 +27,9 @@ export class SnsAlertPublisher implements AlertPublisher {
         TopicArn: this.#topicArn,
         Subject: alertSubject(alert),
         MessageStructure: 'json',
-        Message: JSON.stringify({ default: text, email: text, sqs: JSON.stringify(alert) }),
+        // ASCII-only JSON at both levels: SNS decodes the escapes, and whatever reaches a queue
+        // (the `sqs` copy, or the whole object from the local emulator) is accepted as is.
+        Message: asciiJson({ default: text, email: text, sqs: asciiJson(alert) }),
         MessageAttributes: {
           severity: { DataType: 'String', StringValue: alert.severity },
           kind: { DataType: 'String', StringValue: alert.kind },

@@ -127,3 +127,15 @@ export const truncateBytes = (text: string, maxBytes: number): string => {
   // A cut inside a multi-byte sequence decodes to U+FFFD: drop that tail.
   return bytes.toString('utf8').replace(/\ufffd+$/u, '');
 };
+
+/**
+ * `JSON.stringify` with every non-ASCII UTF-16 unit written as a `\uXXXX` escape: plain
+ * ASCII that SQS, SNS and their emulators all accept, whatever the strings held (U+FFFE,
+ * emoji, lone surrogates), and that `JSON.parse` restores exactly. Costs at most 3× the UTF-8
+ * size of the text it touches.
+ */
+export const asciiJson = (value: unknown): string =>
+  JSON.stringify(value).replace(
+    /[\u007f-\uffff]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { DeliveryErrorNoticeSchema } from './events.ts';
+import { asciiJson } from './limits.ts';
 
 /**
  * What the ingest puts on the queue and the processor takes off it: one schema, both sides.
@@ -47,13 +48,7 @@ export type QueueMessage = v.InferOutput<typeof QueueMessageSchema>;
 export type QueueMessageKind = QueueMessage['kind'];
 
 /**
- * The queue message as sent to SQS: JSON with every non-ASCII UTF-16 unit written as a
- * `\uXXXX` escape. The body is then plain ASCII, which SQS accepts whatever the payload held
- * (U+FFFE, emoji, lone surrogates), and `JSON.parse` on the other side restores every string
- * exactly. Escaping costs at most 3× the UTF-8 size of the text it touches.
+ * The queue message as sent to SQS: ASCII-only JSON (see `asciiJson`), so any payload
+ * survives SQS and the local emulator alike, and `JSON.parse` restores every string exactly.
  */
-export const encodeQueueMessage = (message: QueueMessage): string =>
-  JSON.stringify(message).replace(
-    /[\u007f-\uffff]/g,
-    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+export const encodeQueueMessage = (message: QueueMessage): string => asciiJson(message);
