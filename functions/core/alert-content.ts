@@ -289,22 +289,56 @@ const SUBJECT_LIMIT = SNS_SUBJECT_MAX_CHARS;
  */
 const UNSAFE = /[^\P{Cc}\t\n\r]|[\ufffe\uffff]|\p{Cs}/gu;
 
+/** Ids quoted in sentences are cut like every other quoted value. */
+const quote = (text: string): string => clean(text, ALERT_QUOTE_MAX_CHARS);
+
 const clean = (text: string, maxChars: number): string =>
   truncateChars(text.replace(UNSAFE, '\ufffd'), maxChars);
-const quote = (text: string): string => clean(text, ALERT_QUOTE_MAX_CHARS);
-const quoteOrNull = (text: string | null): string | null => (text === null ? null : quote(text));
-const FACT_VALUE_MAX_CHARS = 300;
-const ACTION_MAX_CHARS = 500;
-const TITLE_MAX_CHARS = 200;
+
+/** How much of an alert is kept: the usual bounds, and a compact fallback. */
+export interface AlertBounds {
+  readonly quote: number;
+  readonly title: number;
+  readonly summary: number;
+  readonly factValue: number;
+  readonly facts: number;
+  readonly history: number;
+  readonly action: number;
+}
+
+export const ALERT_BOUNDS: AlertBounds = {
+  quote: ALERT_QUOTE_MAX_CHARS,
+  title: 200,
+  summary: ALERT_TEXT_MAX_CHARS,
+  factValue: 300,
+  facts: ALERT_MAX_FACTS,
+  history: ALERT_MAX_HISTORY,
+  action: 500,
+};
+
+/**
+ * For the rare alert whose every quoted value is at its bound and made of characters that
+ * escape to many bytes: small enough to fit SNS in any case.
+ */
+export const COMPACT_ALERT_BOUNDS: AlertBounds = {
+  quote: 64,
+  title: 120,
+  summary: 300,
+  factValue: 64,
+  facts: 5,
+  history: 0,
+  action: 300,
+};
 
 /**
  * An alert every channel can carry: each quoted value cut (ids, types, sender messages), each
  * list capped, characters that SNS/SQS/Slack refuse replaced, and an incident key too long
  * for a ledger key replaced by its digest (same key in, same key out, so dedupe holds). The
- * SNS publisher and the Slack rendering apply it; a test checks the largest possible alert
- * against the SNS limit.
+ * SNS publisher and the Slack rendering apply it.
  */
-export const boundAlert = (alert: Alert): Alert => {
+export const boundAlert = (alert: Alert, bounds: AlertBounds = ALERT_BOUNDS): Alert => {
+  const quote = (text: string): string => clean(text, bounds.quote);
+  const quoteOrNull = (text: string | null): string | null => (text === null ? null : quote(text));
   const key = clean(alert.incidentKey, Number.MAX_SAFE_INTEGER);
   const incidentKey =
     utf8Bytes(key) <= ALERT_INCIDENT_KEY_MAX_BYTES
@@ -316,8 +350,8 @@ export const boundAlert = (alert: Alert): Alert => {
     incidentKey,
     occurredAt: quote(alert.occurredAt),
     organizationId: quoteOrNull(alert.organizationId),
-    title: clean(alert.title, TITLE_MAX_CHARS),
-    summary: clean(alert.summary, ALERT_TEXT_MAX_CHARS),
+    title: clean(alert.title, bounds.title),
+    summary: clean(alert.summary, bounds.summary),
     ...(integration
       ? {
           integration: {
@@ -327,7 +361,7 @@ export const boundAlert = (alert: Alert): Alert => {
             fulfillmentServiceId: quoteOrNull(integration.fulfillmentServiceId),
             state: integration.state,
             stateSince: quoteOrNull(integration.stateSince),
-            recentHistory: integration.recentHistory.slice(0, ALERT_MAX_HISTORY).map((line) => ({
+            recentHistory: integration.recentHistory.slice(0, bounds.history).map((line) => ({
               type: quote(line.type),
               date: quote(line.date),
               messageId: quote(line.messageId),
@@ -336,13 +370,13 @@ export const boundAlert = (alert: Alert): Alert => {
           },
         }
       : {}),
-    facts: alert.facts.slice(0, ALERT_MAX_FACTS).map((fact) => ({
+    facts: alert.facts.slice(0, bounds.facts).map((fact) => ({
       label: quote(fact.label),
-      value: clean(fact.value, FACT_VALUE_MAX_CHARS),
+      value: clean(fact.value, bounds.factValue),
     })),
     actions: alert.actions
       .slice(0, ALERT_MAX_ACTIONS)
-      .map((action) => clean(action, ACTION_MAX_CHARS)),
+      .map((action) => clean(action, bounds.action)),
   };
 };
 
