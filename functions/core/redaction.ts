@@ -5,14 +5,15 @@
  * - A lexer walks the text (iteratively, so nesting depth does not matter) and replaces the
  *   value after any `"accessToken"` key (escaped spellings included) by `"[redacted]"`:
  *   a string, a number, `true`/`false`, or a whole object or array. `null` is left as is.
- * - When the text is not valid JSON, nothing is trusted: an unterminated value is redacted to
- *   the end of the text, an unquoted one to the end of its line, and any remaining mention of
- *   the field (`accessToken:`, `'access_token' =`, …) loses the rest of its line.
+ * - When the text is not valid JSON, nothing is trusted: the value and everything after it up
+ *   to the end of the enclosing object (or of the text) is redacted; then every remaining
+ *   mention of the field (`accessToken`, `access_token`, any case, any punctuation after it)
+ *   loses what follows it the same way.
  */
 
 const KEY = 'accessToken';
 const REDACTED = '"[redacted]"';
-const FALLBACK = /(access_?token\W{0,3}?\s*[:=])[^\n]*/gi;
+const MENTION = /access_?token/gi;
 
 const isValidJson = (text: string): boolean => {
   try {
@@ -67,8 +68,31 @@ const skipSpace = (text: string, from: number): number => {
   return i;
 };
 
+/**
+ * In text that is not JSON, the end of a value cannot be trusted: it runs to the end of the
+ * object or array that holds the field (a closer without an opener since `start`), or to the
+ * end of the text. Siblings after the field go too; readability yields to the credential.
+ */
+const regionEnd = (text: string, start: number): number => {
+  let depth = 0;
+  for (let i = start; i < text.length; i++) {
+    const char = text[i];
+    if (char === '"') {
+      const end = stringEnd(text, i);
+      if (end < 0) return text.length;
+      i = end - 1;
+    } else if (char === '{' || char === '[') depth++;
+    else if (char === '}' || char === ']') {
+      depth--;
+      if (depth < 0) return i;
+    }
+  }
+  return text.length;
+};
+
 /** End (exclusive) of the value at `start`; `undefined` when it is `null` (kept). */
 const valueEnd = (text: string, start: number, valid: boolean): number | undefined => {
+  if (!valid && !/^null\s*[,}\]]/.test(text.slice(start))) return regionEnd(text, start);
   const char = text[start];
   if (char === '"') {
     const end = stringEnd(text, start);
@@ -78,12 +102,9 @@ const valueEnd = (text: string, start: number, valid: boolean): number | undefin
     const end = containerEnd(text, start);
     return end < 0 ? text.length : end;
   }
-  if (text.startsWith('null', start) && (valid || /^null\s*[,}\]]/.test(text.slice(start)))) {
-    return undefined;
-  }
-  const stop = valid ? /[,}\]\s]/ : /[\n\r]/;
+  if (text.startsWith('null', start)) return undefined;
   let i = start;
-  while (i < text.length && !stop.test(text[i] ?? '')) i++;
+  while (i < text.length && !/[,}\]\s]/.test(text[i] ?? '')) i++;
   return i;
 };
 
@@ -116,5 +137,21 @@ export const redactAccessTokens = (text: string): string => {
     i = stop;
   }
   out += text.slice(copied);
-  return valid ? out : out.replace(FALLBACK, '$1 [redacted]');
+  return valid ? out : redactMentions(out);
+};
+
+/** For text that is not JSON: what follows any mention of the field is not trusted. */
+const redactMentions = (text: string): string => {
+  let out = '';
+  let copied = 0;
+  for (const mention of text.matchAll(MENTION)) {
+    let start = (mention.index ?? 0) + mention[0].length;
+    if (start <= copied) continue;
+    while (start < text.length && /["'\s:=]/.test(text[start] ?? '')) start++;
+    if (text.startsWith(REDACTED.slice(1), start)) continue;
+    const end = regionEnd(text, start);
+    out += `${text.slice(copied, start)}[redacted]`;
+    copied = end;
+  }
+  return out + text.slice(copied);
 };
