@@ -10,6 +10,7 @@ import type { Alert } from '../../functions/core/alerts.ts';
 import { storageProblems } from '../../functions/core/capacity.ts';
 import { parseEventDate } from '../../functions/core/event-date.ts';
 import { parseWebhook, redactAccessTokens } from '../../functions/core/events.ts';
+import * as limits from '../../functions/core/limits.ts';
 import {
   ALERT_INCIDENT_KEY_MAX_BYTES,
   asciiJson,
@@ -296,5 +297,36 @@ describe('alert bounds', () => {
     const raw = largestAlert('k');
     expect(boundAlert(raw).incidentKey).toBe(boundAlert(structuredClone(raw)).incidentKey);
     expect(boundAlert(raw).incidentKey).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+});
+
+describe('the README limits table', () => {
+  it('quotes the figures the code enforces', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Limits and what each case gets'));
+    const figures = [
+      limits.SQS_MESSAGE_MAX_BYTES,
+      limits.DYNAMODB_ITEM_MAX_BYTES,
+      limits.DYNAMODB_PARTITION_KEY_MAX_BYTES,
+      limits.DYNAMODB_PARTITION_KEY_MAX_BYTES - 'INTEGRATION#'.length,
+      limits.DYNAMODB_SORT_KEY_MAX_BYTES,
+      limits.DYNAMODB_SORT_KEY_MAX_BYTES - 'EVENT#2024-06-10T09:00:00.000Z#'.length,
+      limits.EVENT_ITEM_SHARE_MAX_BYTES,
+      limits.QUARANTINE_PAYLOAD_MAX_BYTES,
+      limits.QUARANTINE_EXCERPT_BYTES,
+      limits.QUARANTINE_MAX_ERRORS,
+      limits.ERROR_TEXT_MAX_CHARS,
+      limits.SNS_MESSAGE_MAX_BYTES,
+      limits.ALERT_QUOTE_MAX_CHARS,
+      limits.ALERT_TEXT_MAX_CHARS,
+      limits.ALERT_INCIDENT_KEY_MAX_BYTES,
+      limits.SLACK_MAX_BLOCKS,
+      limits.SLACK_TEXT_MAX_CHARS,
+      limits.JSON_MAX_DEPTH,
+    ];
+    for (const figure of figures) {
+      expect(section, String(figure)).toContain(figure.toLocaleString('en-US'));
+    }
   });
 });
