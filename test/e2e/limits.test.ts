@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LifecycleStep } from '../../functions/core/events.ts';
@@ -255,4 +256,20 @@ describe('the local HTTP shell', () => {
       expect(answer.status).toBe(400);
     },
   );
+
+  it('answers 400 to a request whose header cannot be parsed', async () => {
+    const { hostname, port } = new URL(test.url);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), hostname, () => {
+        socket.write('GET /health HTTP/1.1\r\nHost: local\r\nBad Header: x\r\n\r\n');
+      });
+      let received = '';
+      socket.on('data', (chunk) => {
+        received += chunk.toString();
+      });
+      socket.on('end', () => resolve(received));
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400/);
+  });
 });
