@@ -24,7 +24,7 @@ import {
 /**
  * `npm run fuzz -- [--count 10000] [--concurrency 16] [--seed <n>]`: a campaign against the
  * whole local system (ingest, SQS, processor, DynamoDB, SNS, alert delivery, on the emulators).
- * It posts mutated payloads, mostly signed, waits for the pipeline to go idle, then reports:
+ * It posts `count` signed mutated payloads and a tenth as many forged ones, waits for the pipeline to go idle, then reports:
  * answers by status (5xx must be 0); payloads answered 200 whose event or quarantine record
  * is not in the table (must be 0); dead-lettered messages; and occurrences of the token in
  * answers, log lines, alerts and stored records other than the integration item's own
@@ -76,14 +76,27 @@ const { tableName } = runtime.resources;
 const { document, sqs } = runtime.clients;
 
 type Case = { readonly body: string | Uint8Array; readonly how: Signing };
-const rawBytes = fc.record({ body: fc.uint8Array({ maxLength: 400 }), how: signing });
-const mutated = fc
-  .tuple(envelope, fc.boolean(), mutation, signing)
-  .map(([source, pretty, m, how]) => ({ body: mutate(source, pretty, m), how }));
-const cases: Case[] = fc.sample(
-  fc.oneof({ weight: 9, arbitrary: mutated }, { weight: 1, arbitrary: rawBytes }),
-  { numRuns: count, seed },
-);
+const payloads = (how: fc.Arbitrary<Signing>): fc.Arbitrary<Case> =>
+  fc.oneof(
+    {
+      weight: 9,
+      arbitrary: fc
+        .tuple(envelope, fc.boolean(), mutation, how)
+        .map(([source, pretty, m, signed]) => ({ body: mutate(source, pretty, m), how: signed })),
+    },
+    { weight: 1, arbitrary: fc.record({ body: fc.uint8Array({ maxLength: 400 }), how }) },
+  );
+// `count` signed payloads (over the raw bytes or the documented form), then a tenth as many
+// unsigned or wrongly signed ones, which must all get 401 and leave no trace.
+const signed = fc.sample(payloads(signing.filter((how) => how === 'raw' || how === 'canonical')), {
+  numRuns: count,
+  seed,
+});
+const forged = fc.sample(payloads(fc.constantFrom<Signing>('wrong', 'missing')), {
+  numRuns: Math.ceil(count / 10),
+  seed: seed + 1,
+});
+const cases: Case[] = [...signed, ...forged];
 
 type Key = { readonly pk: string; readonly sk: string };
 const statuses = new Map<number, number>();
@@ -209,7 +222,10 @@ const tokens = {
   records: occurrences(stored),
 };
 
-say(`fuzz campaign: ${cases.length} payloads, seed ${seed}, ${postedMs} ms to post`);
+say(
+  `fuzz campaign: ${signed.length} signed + ${forged.length} unsigned or forged payloads, ` +
+    `seed ${seed}, ${postedMs} ms to post`,
+);
 say(
   `answers by status: ${[...statuses]
     .sort(([a], [b]) => a - b)
