@@ -103,6 +103,7 @@ const statuses = new Map<number, number>();
 const expected: Key[] = [];
 const answers: string[] = [];
 let transportErrors = 0;
+let forgedNot401 = 0;
 
 /** The record a 200 promises: the event's history item, or the quarantine item. */
 const recordKey = (text: string, status: string): Key | undefined => {
@@ -125,6 +126,7 @@ const post = async ({ body, how }: Case) => {
       body,
     });
     const text = await response.text();
+    if ((how === 'wrong' || how === 'missing') && response.status !== 401) forgedNot401++;
     statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
     answers.push(text);
     if (response.status !== 200) return;
@@ -232,7 +234,7 @@ say(
     .map(([status, n]) => `${status}: ${n}`)
     .join(', ')}; transport errors: ${transportErrors}`,
 );
-say(`5xx answers: ${fiveHundreds}`);
+say(`5xx answers: ${fiveHundreds}; forged payloads not answered 401: ${forgedNot401}`);
 say(
   `answered 200: ${expected.length}; not stored afterwards: ${missing}; dead-lettered: ${deadLettered}`,
 );
