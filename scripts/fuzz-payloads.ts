@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { EVENT_TYPES, INTEGRATION_STATES } from '../functions/core/events.ts';
 import { utf8Bytes } from '../functions/core/limits.ts';
-import { SIGNATURE_HEADER, sign } from '../functions/core/signature.ts';
+import { canonicalPayload, SIGNATURE_HEADER, sign } from '../functions/core/signature.ts';
 import { MAX_BODY_BYTES } from '../lib/definitions.ts';
 
 /**
@@ -218,10 +218,15 @@ export const signing = fc.constantFrom<Signing>(
   'missing',
 );
 
-export const canonical = (body: string): string | undefined => {
+/**
+ * What a sender signing the documented form signs: `JSON.stringify({header, body})` of the
+ * body it sends (after UTF-8 encoding, which turns a lone surrogate into U+FFFD), as the
+ * ingest computes it; `undefined` when there is no such form.
+ */
+export const canonical = (body: string | Uint8Array): string | undefined => {
   try {
-    const parsed = JSON.parse(body);
-    return JSON.stringify({ header: parsed?.header, body: parsed?.body });
+    const sent = Buffer.from(typeof body === 'string' ? Buffer.from(body) : body).toString();
+    return canonicalPayload(JSON.parse(sent));
   } catch {
     return undefined;
   }
@@ -233,7 +238,7 @@ export const signatureFor = (how: Signing, body: Uint8Array | string): Record<st
     case 'raw':
       return { [SIGNATURE_HEADER]: sign(FUZZ_SECRET, body) };
     case 'canonical': {
-      const form = canonical(typeof body === 'string' ? body : Buffer.from(body).toString());
+      const form = canonical(body);
       return { [SIGNATURE_HEADER]: sign(FUZZ_SECRET, form ?? body) };
     }
     case 'wrong':

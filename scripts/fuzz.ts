@@ -103,7 +103,9 @@ const statuses = new Map<number, number>();
 const expected: Key[] = [];
 const answers: string[] = [];
 let transportErrors = 0;
-let forgedNot401 = 0;
+/** Forged payloads must get 401 (or 413 when oversized, checked first); signed ones never 401. */
+let forgedAnswered = 0;
+let signedRefused = 0;
 
 /** The record a 200 promises: the event's history item, or the quarantine item. */
 const recordKey = (text: string, status: string): Key | undefined => {
@@ -126,7 +128,9 @@ const post = async ({ body, how }: Case) => {
       body,
     });
     const text = await response.text();
-    if ((how === 'wrong' || how === 'missing') && response.status !== 401) forgedNot401++;
+    const forged = how === 'wrong' || how === 'missing';
+    if (forged && response.status !== 401 && response.status !== 413) forgedAnswered++;
+    if (!forged && response.status === 401) signedRefused++;
     statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
     answers.push(text);
     if (response.status !== 200) return;
@@ -234,7 +238,10 @@ say(
     .map(([status, n]) => `${status}: ${n}`)
     .join(', ')}; transport errors: ${transportErrors}`,
 );
-say(`5xx answers: ${fiveHundreds}; forged payloads not answered 401: ${forgedNot401}`);
+say(
+  `5xx answers: ${fiveHundreds}; signed payloads answered 401: ${signedRefused}; ` +
+    `forged payloads answered other than 401/413: ${forgedAnswered}`,
+);
 say(
   `answered 200: ${expected.length}; not stored afterwards: ${missing}; dead-lettered: ${deadLettered}`,
 );

@@ -385,7 +385,12 @@ export const alertSubject = (alert: Alert): string => {
   const subject = `[${alert.severity.toUpperCase()}] ${alert.title}`
     .replace(/[\p{Cc}\s]+/gu, ' ')
     .trim();
-  return subject.length <= SUBJECT_LIMIT ? subject : `${subject.slice(0, SUBJECT_LIMIT - 3)}...`;
+  if (subject.length <= SUBJECT_LIMIT) return subject;
+  // Never cut between the halves of a surrogate pair: a lone half fails the SNS request.
+  let end = SUBJECT_LIMIT - 3;
+  const last = subject.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return `${subject.slice(0, end)}...`;
 };
 
 const LABEL_WIDTH = 21;

@@ -2,13 +2,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { MAX_BODY_BYTES } from '../../lib/definitions.ts';
 import { storageProblems } from '../core/capacity.ts';
-import {
-  nestsDeeperThan,
-  parseDeliveryErrorNotice,
-  parseWebhook,
-  type ValidationError,
-} from '../core/events.ts';
-import { JSON_MAX_DEPTH, SQS_MESSAGE_MAX_BYTES, utf8Bytes } from '../core/limits.ts';
+import { parseDeliveryErrorNotice, parseWebhook, type ValidationError } from '../core/events.ts';
+import { SQS_MESSAGE_MAX_BYTES, utf8Bytes } from '../core/limits.ts';
 import type { EventQueue } from '../core/ports.ts';
 import { boundErrors, quarantinePayload } from '../core/quarantine.ts';
 import {
@@ -73,12 +68,12 @@ const bodyBytes = (event: APIGatewayProxyEventV2): Buffer =>
 
 /**
  * The documented signing form, `JSON.stringify({header, body})` of the parsed body; `undefined`
- * when the body is not JSON or nests too deep to re-serialise without exhausting the stack.
+ * when the body is not JSON, or nests so deep that re-serialising it exhausts the stack
+ * (a `RangeError`, caught here like a parse error: the raw bytes may still match).
  */
 const signedForm = (text: string): string | undefined => {
   try {
-    const parsed: unknown = JSON.parse(text);
-    return nestsDeeperThan(parsed, JSON_MAX_DEPTH) ? undefined : canonicalPayload(parsed);
+    return canonicalPayload(JSON.parse(text));
   } catch {
     return undefined;
   }

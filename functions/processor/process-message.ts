@@ -84,7 +84,8 @@ const NOTICE_BUCKET_MS = 60 * 60 * 1000;
 /**
  * Errors that retrying cannot fix, because the message's content is what was refused: a
  * queued webhook that no longer validates, DynamoDB's `ValidationException` (a key or item
- * beyond its limits), SNS's invalid-parameter errors (a message beyond its limits). Each maps
+ * beyond its limits), SNS's invalid-parameter errors (a message beyond its limits), and the
+ * SDK's own `URIError` when a value cannot be encoded in a request. Each maps
  * to a reason that names the service and the error class, never the values refused.
  */
 const contentFailure = (error: unknown): string | undefined => {
@@ -92,6 +93,9 @@ const contentFailure = (error: unknown): string | undefined => {
     return 'the queued webhook no longer validates against the current schema';
   }
   if (!(error instanceof Error)) return undefined;
+  if (error.name === 'URIError') {
+    return 'the AWS SDK could not encode a request for it (a character it cannot send)';
+  }
   if (
     error.name === 'ValidationException' ||
     error.name === 'ItemCollectionSizeLimitExceededException'

@@ -330,3 +330,30 @@ describe('the README limits table', () => {
     }
   });
 });
+
+describe('alert subjects', () => {
+  it('never end on half of a surrogate pair', async () => {
+    const { alertSubject } = await import('../../functions/core/alert-content.ts');
+    const event = lifecycleEvent('errored');
+    for (let pad = 0; pad < 4; pad++) {
+      const locationId = `${'x'.repeat(pad)}${'📦'.repeat(80)}`;
+      const view = integrationView(event.body.id, undefined, []);
+      const alert = integrationErroredAlert(
+        { ...event, body: { ...event.body, locationId } },
+        view ?? {
+          id: event.body.id,
+          organizationId: null,
+          locationId: null,
+          fulfillmentServiceId: null,
+          state: null,
+          scopes: [],
+          hasAccessToken: false,
+          lastEventAt: null,
+          lastEventType: null,
+          history: [],
+        },
+      );
+      expect(() => encodeURIComponent(alertSubject(alert))).not.toThrow();
+    }
+  });
+});
