@@ -124,7 +124,13 @@ const post = async ({ body, how }: Case) => {
   try {
     const response = await fetch(`${runtime.url}/webhooks/happycolis`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...signatureFor(how, body) },
+      // Bytes go as binary, which API Gateway hands over base64-encoded and intact; as text
+      // it would decode them as UTF-8, replacing invalid sequences, and the signature would
+      // no longer match.
+      headers: {
+        'content-type': typeof body === 'string' ? 'application/json' : 'application/octet-stream',
+        ...signatureFor(how, body),
+      },
       body,
     });
     const text = await response.text();
@@ -251,6 +257,8 @@ say(
 );
 const failed =
   fiveHundreds +
+  signedRefused +
+  forgedAnswered +
   missing +
   deadLettered +
   transportErrors +
