@@ -103,6 +103,7 @@ const statuses = new Map<number, number>();
 const expected: Key[] = [];
 const answers: string[] = [];
 let transportErrors = 0;
+const outcomes = new Map<string, number>();
 /** Forged payloads must get 401 (or 413 when oversized, checked first); signed ones never 401. */
 let forgedAnswered = 0;
 let signedRefused = 0;
@@ -141,6 +142,7 @@ const post = async ({ body, how }: Case) => {
     answers.push(text);
     if (response.status !== 200) return;
     const status = (JSON.parse(text) as { status: string }).status;
+    outcomes.set(status, (outcomes.get(status) ?? 0) + 1);
     // What the ingest read: the UTF-8 decoding of the bytes that went over the wire.
     const received = Buffer.from(typeof body === 'string' ? Buffer.from(body) : body).toString();
     const key = recordKey(received, status);
