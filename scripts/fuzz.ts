@@ -251,7 +251,8 @@ say(
     `forged payloads answered other than 401/413: ${forgedAnswered}`,
 );
 say(
-  `answered 200: ${expected.length}; not stored afterwards: ${missing}; dead-lettered: ${deadLettered}`,
+  `answered 200: ${expected.length} (${[...outcomes].map(([status, n]) => `${status} ${n}`).join(', ')}); ` +
+    `not stored afterwards: ${missing}; dead-lettered: ${deadLettered}`,
 );
 say(
   `token occurrences: answers ${tokens.answers}, logs ${tokens.logs} (${captured.length + lines.length} lines), ` +
