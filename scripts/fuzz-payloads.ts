@@ -137,6 +137,55 @@ export const envelope = fc
   })
   .map(({ header, body }) => ({ header: withoutAbsent(header), body: withoutAbsent(body) }));
 
+/** Ids a careful sender could send: never empty, sometimes odd, sometimes near the key limit. */
+const plausibleId = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.constantFrom('r9s0t1u2-v3w4-5678-xyza-901234567890', 'ws-7', ' ws-7 '),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.string({ minLength: 1, maxLength: 24 }).filter((s) => s.trim() !== ''),
+  },
+  { weight: 2, arbitrary: fc.constantFrom('Entrepôt 📦 Lyon', 'a\uffffb', '\ufffe', 'x\u0000y') },
+  { weight: 1, arbitrary: repeat('😀', 506, 512) },
+  { weight: 1, arbitrary: repeat('€', 676, 682) },
+);
+
+/**
+ * Envelopes that are valid or nearly so, so the accepted path (processor, DynamoDB, alerts)
+ * sees odd but storable events: unusual characters, ids and scopes near the limits, dates of
+ * every accepted shape (and a few rejected ones).
+ */
+export const nearlyValid = fc.record({
+  header: fc.record({
+    organizationId: plausibleId,
+    messageId: plausibleId,
+    webhookId: plausibleId,
+    type: fc.oneof(
+      { weight: 9, arbitrary: fc.constantFrom(...Object.values(EVENT_TYPES)) },
+      { weight: 1, arbitrary: fc.constantFrom('location/fulfillment_service_integration/paused') },
+    ),
+    date: date,
+  }),
+  body: fc.record({
+    id: plausibleId,
+    locationId: fc.oneof(plausibleId, repeat('L', 20_000, 31_000)),
+    fulfillmentServiceId: plausibleId,
+    accessToken: fc.constantFrom<string | null>(FUZZ_TOKEN, null),
+    scopes: fc.oneof(
+      { weight: 6, arbitrary: fc.array(fc.string({ maxLength: 20 }), { maxLength: 5 }) },
+      {
+        weight: 1,
+        arbitrary: fc
+          .integer({ min: 560, max: 700 })
+          .map((n) => Array.from({ length: n }, (_, i) => `scope-${i}-${'s'.repeat(100)}`)),
+      },
+    ),
+    state: fc.constantFrom(...INTEGRATION_STATES, null),
+  }),
+});
+
 export type Mutation =
   | { readonly kind: 'none' | 'deep' }
   | { readonly kind: 'cut' | 'delete'; readonly at: number }

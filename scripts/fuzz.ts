@@ -16,6 +16,7 @@ import {
   FUZZ_SECRETS,
   mutate,
   mutation,
+  nearlyValid,
   type Signing,
   signatureFor,
   signing,
@@ -79,7 +80,14 @@ type Case = { readonly body: string | Uint8Array; readonly how: Signing };
 const payloads = (how: fc.Arbitrary<Signing>): fc.Arbitrary<Case> =>
   fc.oneof(
     {
-      weight: 9,
+      weight: 5,
+      arbitrary: fc.tuple(nearlyValid, fc.boolean(), how).map(([source, pretty, signed]) => ({
+        body: mutate(source, pretty, { kind: 'none' }),
+        how: signed,
+      })),
+    },
+    {
+      weight: 4,
       arbitrary: fc
         .tuple(envelope, fc.boolean(), mutation, how)
         .map(([source, pretty, m, signed]) => ({ body: mutate(source, pretty, m), how: signed })),

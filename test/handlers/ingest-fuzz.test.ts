@@ -26,6 +26,7 @@ import {
   maybe,
   mutate,
   mutation,
+  nearlyValid,
   repeat,
   FUZZ_SECRETS as SECRETS,
   signatureFor,
@@ -164,6 +165,18 @@ describe('ingest fuzzing', () => {
         },
       ),
       { numRuns: 7000 },
+    );
+  }, 300_000);
+
+  it('accepts or quarantines valid and nearly valid events, never losing one', async () => {
+    await fc.assert(
+      fc.asyncProperty(nearlyValid, fc.boolean(), async (source, pretty) => {
+        const body = mutate(source, pretty, { kind: 'none' });
+        const before = queue.sent.length;
+        const answer = await post('/webhooks/happycolis', body, signatureFor('raw', body));
+        await check(answer, true, before);
+      }),
+      { numRuns: 1500 },
     );
   }, 300_000);
 
