@@ -1,8 +1,12 @@
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { EventQueue } from '../core/ports.ts';
-import type { QueueMessage } from '../core/queue-message.ts';
+import { encodeQueueMessage, type QueueMessage } from '../core/queue-message.ts';
 
-/** The event queue on SQS. `kind` also travels as a message attribute, for tracing. */
+/**
+ * The event queue on SQS. The body is ASCII-only JSON (see `encodeQueueMessage`), so any
+ * payload survives SQS and the local emulator alike. `kind` also travels as a message
+ * attribute, for tracing.
+ */
 export class SqsEventQueue implements EventQueue {
   readonly #client: SQSClient;
   readonly #queueUrl: string;
@@ -16,7 +20,7 @@ export class SqsEventQueue implements EventQueue {
     const result = await this.#client.send(
       new SendMessageCommand({
         QueueUrl: this.#queueUrl,
-        MessageBody: JSON.stringify(message),
+        MessageBody: encodeQueueMessage(message),
         MessageAttributes: { kind: { DataType: 'String', StringValue: message.kind } },
       }),
     );

@@ -1,5 +1,17 @@
+import { createHash } from 'node:crypto';
 import type { Alert, AlertIntegration } from './alerts.ts';
 import type { DeliveryErrorNotice, IntegrationEvent, ValidationError } from './events.ts';
+import {
+  ALERT_INCIDENT_KEY_MAX_BYTES,
+  ALERT_MAX_ACTIONS,
+  ALERT_MAX_FACTS,
+  ALERT_MAX_HISTORY,
+  ALERT_QUOTE_MAX_CHARS,
+  ALERT_TEXT_MAX_CHARS,
+  SNS_SUBJECT_MAX_CHARS,
+  truncateChars,
+  utf8Bytes,
+} from './limits.ts';
 import type { IntegrationView } from './view.ts';
 
 /**
@@ -9,8 +21,7 @@ import type { IntegrationView } from './view.ts';
  * carries none.
  */
 
-const RECENT_HISTORY = 5;
-/** Validation messages can quote received values; keep them short. */
+const RECENT_HISTORY = ALERT_MAX_HISTORY;
 const ERROR_MESSAGE_LIMIT = 200;
 const QUARANTINE_ERROR_LIMIT = 10;
 
@@ -56,11 +67,11 @@ export const integrationErroredAlert = (event: IntegrationEvent, view: Integrati
   incidentKey: lifecycleIncidentKey(event),
   occurredAt: event.header.date,
   organizationId: event.header.organizationId,
-  title: `Fulfillment integration errored at location ${event.body.locationId}`,
+  title: `Fulfillment integration errored at location ${quote(event.body.locationId)}`,
   summary:
-    `HappyColis reports that the connection between location ${event.body.locationId} and ` +
-    `fulfillment service ${event.body.fulfillmentServiceId} (integration ${event.body.id}) ` +
-    `failed at ${event.header.date}. Delivery orders sent to this service may be stuck.` +
+    `HappyColis reports that the connection between location ${quote(event.body.locationId)} and ` +
+    `fulfillment service ${quote(event.body.fulfillmentServiceId)} (integration ${quote(event.body.id)}) ` +
+    `failed at ${quote(event.header.date)}. Delivery orders sent to this service may be stuck.` +
     movedOnNote('ERROR', view),
   integration: integrationFacts(view),
   facts: lifecycleFacts(event),
@@ -81,11 +92,11 @@ export const integrationRejectedAlert = (
   incidentKey: lifecycleIncidentKey(event),
   occurredAt: event.header.date,
   organizationId: event.header.organizationId,
-  title: `Fulfillment integration rejected at location ${event.body.locationId}`,
+  title: `Fulfillment integration rejected at location ${quote(event.body.locationId)}`,
   summary:
-    `Fulfillment service ${event.body.fulfillmentServiceId} refused the connection request ` +
-    `from location ${event.body.locationId} (integration ${event.body.id}) at ` +
-    `${event.header.date}. No orders can be fulfilled through this integration, and it cannot ` +
+    `Fulfillment service ${quote(event.body.fulfillmentServiceId)} refused the connection request ` +
+    `from location ${quote(event.body.locationId)} (integration ${quote(event.body.id)}) at ` +
+    `${quote(event.header.date)}. No orders can be fulfilled through this integration, and it cannot ` +
     'be reactivated: HappyColis requires a new integration to retry.' +
     movedOnNote(event.body.state === 'ERROR' ? 'ERROR' : 'INACTIVE', view),
   integration: integrationFacts(view),
@@ -179,10 +190,10 @@ export const deliveryErrorAlert = (notice: {
   incidentKey: `delivery-error|${notice.id}`,
   occurredAt: notice.receivedAt,
   organizationId: null,
-  title: `A platform is failing to deliver webhooks to ${notice.notice.endpoint}`,
+  title: `A platform is failing to deliver webhooks to ${quote(notice.notice.endpoint)}`,
   summary:
     `The sending platform reports three or more consecutive failed deliveries (code ` +
-    `${notice.notice.code}): ${truncate(notice.notice.message, ERROR_MESSAGE_LIMIT) || '(no message)'}. ` +
+    `${quote(notice.notice.code)}): ${truncate(notice.notice.message, ERROR_MESSAGE_LIMIT) || '(no message)'}. ` +
     'Events it could not deliver are retried by the platform for a limited time, then dropped.',
   facts: [
     { label: 'Endpoint', value: notice.notice.endpoint },
@@ -270,14 +281,116 @@ export const deadLettersAlert = (alarm: DeadLetterAlarm): Alert => {
 };
 
 /** SNS refuses a subject of 100 characters or more, or with line breaks or control characters. */
-const SUBJECT_LIMIT = 99;
+const SUBJECT_LIMIT = SNS_SUBJECT_MAX_CHARS;
+
+/**
+ * Control characters (but tab, line feed and carriage return), lone surrogates and the non-characters
+ * U+FFFE/U+FFFF: what SNS, SQS and Slack may refuse, replaced by U+FFFD in alerts.
+ */
+const UNSAFE = /[^\P{Cc}\t\n\r]|[\ufffe\uffff]|\p{Cs}/gu;
+
+/** Ids quoted in sentences are cut like every other quoted value. */
+const quote = (text: string): string => clean(text, ALERT_QUOTE_MAX_CHARS);
+
+const clean = (text: string, maxChars: number): string =>
+  truncateChars(text.replace(UNSAFE, '\ufffd'), maxChars);
+
+/** How much of an alert is kept: the usual bounds, and a compact fallback. */
+export interface AlertBounds {
+  readonly quote: number;
+  readonly title: number;
+  readonly summary: number;
+  readonly factValue: number;
+  readonly facts: number;
+  readonly history: number;
+  readonly action: number;
+}
+
+export const ALERT_BOUNDS: AlertBounds = {
+  quote: ALERT_QUOTE_MAX_CHARS,
+  title: 200,
+  summary: ALERT_TEXT_MAX_CHARS,
+  factValue: 300,
+  facts: ALERT_MAX_FACTS,
+  history: ALERT_MAX_HISTORY,
+  action: 500,
+};
+
+/**
+ * For the rare alert whose every quoted value is at its bound and made of characters that
+ * escape to many bytes: small enough to fit SNS in any case.
+ */
+export const COMPACT_ALERT_BOUNDS: AlertBounds = {
+  quote: 64,
+  title: 120,
+  summary: 300,
+  factValue: 64,
+  facts: 5,
+  history: 0,
+  action: 300,
+};
+
+/**
+ * An alert every channel can carry: each quoted value cut (ids, types, sender messages), each
+ * list capped, characters that SNS/SQS/Slack refuse replaced, and an incident key too long
+ * for a ledger key replaced by its digest (same key in, same key out, so dedupe holds). The
+ * SNS publisher and the Slack rendering apply it.
+ */
+export const boundAlert = (alert: Alert, bounds: AlertBounds = ALERT_BOUNDS): Alert => {
+  const quote = (text: string): string => clean(text, bounds.quote);
+  const quoteOrNull = (text: string | null): string | null => (text === null ? null : quote(text));
+  const key = clean(alert.incidentKey, Number.MAX_SAFE_INTEGER);
+  const incidentKey =
+    utf8Bytes(key) <= ALERT_INCIDENT_KEY_MAX_BYTES
+      ? key
+      : `sha256:${createHash('sha256').update(alert.incidentKey, 'utf8').digest('hex')}`;
+  const integration = alert.integration;
+  return {
+    ...alert,
+    incidentKey,
+    occurredAt: quote(alert.occurredAt),
+    organizationId: quoteOrNull(alert.organizationId),
+    title: clean(alert.title, bounds.title),
+    summary: clean(alert.summary, bounds.summary),
+    ...(integration
+      ? {
+          integration: {
+            id: quote(integration.id),
+            organizationId: quoteOrNull(integration.organizationId),
+            locationId: quoteOrNull(integration.locationId),
+            fulfillmentServiceId: quoteOrNull(integration.fulfillmentServiceId),
+            state: integration.state,
+            stateSince: quoteOrNull(integration.stateSince),
+            recentHistory: integration.recentHistory.slice(0, bounds.history).map((line) => ({
+              type: quote(line.type),
+              date: quote(line.date),
+              messageId: quote(line.messageId),
+              outcome: quote(line.outcome),
+            })),
+          },
+        }
+      : {}),
+    facts: alert.facts.slice(0, bounds.facts).map((fact) => ({
+      label: quote(fact.label),
+      value: clean(fact.value, bounds.factValue),
+    })),
+    actions: alert.actions
+      .slice(0, ALERT_MAX_ACTIONS)
+      .map((action) => clean(action, bounds.action)),
+  };
+};
 
 /** An email subject: severity first, one line, short enough for SNS. */
 export const alertSubject = (alert: Alert): string => {
   const subject = `[${alert.severity.toUpperCase()}] ${alert.title}`
     .replace(/[\p{Cc}\s]+/gu, ' ')
     .trim();
-  return subject.length <= SUBJECT_LIMIT ? subject : `${subject.slice(0, SUBJECT_LIMIT - 3)}...`;
+  if (subject.length <= SUBJECT_LIMIT) return subject;
+  // Never cut between the halves of a surrogate pair: a lone half fails the SNS request.
+  let end = SUBJECT_LIMIT - 3;
+  const last = subject.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end -= 1;
+  return `${subject.slice(0, end)}...`;
 };
 
 const LABEL_WIDTH = 21;

@@ -1,4 +1,6 @@
 import * as v from 'valibot';
+import { parseEventDate } from './event-date.ts';
+import { ERROR_TEXT_MAX_CHARS, JSON_MAX_DEPTH, truncateChars } from './limits.ts';
 
 /**
  * The HappyColis envelope and the four `location/fulfillment_service_integration/*` events.
@@ -30,13 +32,34 @@ const stepByType = new Map<string, LifecycleStep>(
 /** The lifecycle step of an event type, or `undefined` for a type this receiver doesn't know. */
 export const stepOf = (type: string): LifecycleStep | undefined => stepByType.get(type);
 
-const OpaqueId = v.pipe(v.string(), v.trim(), v.nonEmpty('must be a non-empty string'));
+/** In a `u` regex a well-formed pair is one code point, so this finds lone halves only. */
+const LONE_SURROGATE = /\p{Cs}/u;
 
-/** An ISO 8601 timestamp with a time zone, normalised to `toISOString()` (UTC, milliseconds). */
+/** Lone surrogates cannot be stored as UTF-8: DynamoDB would turn them into U+FFFD. */
+const WellFormed = v.check<string, string>(
+  (value) => !LONE_SURROGATE.test(value),
+  'must be well-formed Unicode (no lone surrogate)',
+);
+
+/**
+ * Ids are compared byte for byte, as received: `"ws-7"` and `" ws-7 "` are two integrations.
+ * Empty or whitespace-only ids name nothing, so they are invalid.
+ */
+const OpaqueId = v.pipe(
+  v.string(),
+  v.check((value) => value.trim() !== '', 'must be a non-empty string, not only whitespace'),
+  WellFormed,
+);
+
+/** An ISO 8601 / RFC 3339 date-time with an explicit offset, normalised to UTC milliseconds. */
 const EventDate = v.pipe(
   v.string(),
-  v.isoTimestamp('must be an ISO 8601 timestamp with a time zone'),
-  v.transform((value) => new Date(value).toISOString()),
+  v.rawTransform(({ dataset, addIssue, NEVER }) => {
+    const parsed = parseEventDate(dataset.value);
+    if (parsed.success) return parsed.iso;
+    addIssue({ message: parsed.rule });
+    return NEVER;
+  }),
 );
 
 export const HeaderSchema = v.object({
@@ -53,8 +76,8 @@ export const IntegrationBodySchema = v.object({
   locationId: OpaqueId,
   fulfillmentServiceId: OpaqueId,
   /** A credential. Kept on the integration item only; never logged, alerted or returned. */
-  accessToken: v.nullish(v.string(), null),
-  scopes: v.array(v.string()),
+  accessToken: v.nullish(v.pipe(v.string(), WellFormed), null),
+  scopes: v.array(v.pipe(v.string(), WellFormed)),
   state: v.nullish(v.picklist(INTEGRATION_STATES), null),
 });
 export type IntegrationBody = v.InferOutput<typeof IntegrationBodySchema>;
@@ -81,7 +104,10 @@ export type UnknownEvent = v.InferOutput<typeof UnknownEventSchema>;
 /** `code` may arrive as a number or a string (numeric or not); it is kept as a string. */
 export const DeliveryErrorNoticeSchema = v.object({
   code: v.pipe(
-    v.union([v.pipe(v.number(), v.finite()), v.string()], 'must be a number or a string'),
+    v.union(
+      [v.pipe(v.number(), v.finite('must be finite')), v.string()],
+      'must be a number or a string',
+    ),
     v.transform(String),
   ),
   endpoint: v.pipe(v.string(), v.nonEmpty('must be a non-empty string')),
@@ -99,19 +125,57 @@ export type Parsed<T> =
   | { readonly success: true; readonly value: T }
   | { readonly success: false; readonly errors: readonly ValidationError[] };
 
+/**
+ * The rule an issue broke, in words that never quote the input: valibot's default messages
+ * end in "Received …", which would echo a token that arrived with the wrong type.
+ */
+const ruleOf = (issue: v.BaseIssue<unknown>): string => {
+  if (issue.kind !== 'schema') return issue.message;
+  if (issue.input === undefined && issue.type === 'object') return 'is required';
+  return `must be ${issue.expected ?? 'of another type'}`;
+};
+
 const toErrors = (issues: readonly v.BaseIssue<unknown>[]): ValidationError[] =>
   issues.map((issue) => ({
-    path: v.getDotPath(issue) ?? '(root)',
-    message: issue.message,
+    path: truncateChars(v.getDotPath(issue) ?? '(root)', ERROR_TEXT_MAX_CHARS),
+    message: truncateChars(ruleOf(issue), ERROR_TEXT_MAX_CHARS),
   }));
 
-const parseJson = (text: string): Parsed<unknown> => {
-  try {
-    return { success: true, value: JSON.parse(text) };
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    return { success: false, errors: [{ path: '(root)', message: `invalid JSON: ${reason}` }] };
+/** Whether `value` nests arrays/objects deeper than `limit`; iterative, so any depth is safe. */
+export const nestsDeeperThan = (value: unknown, limit: number): boolean => {
+  const stack: { readonly value: unknown; readonly depth: number }[] = [{ value, depth: 0 }];
+  for (let next = stack.pop(); next; next = stack.pop()) {
+    if (next.value === null || typeof next.value !== 'object') continue;
+    if (next.depth >= limit) return true;
+    for (const child of Object.values(next.value))
+      stack.push({ value: child, depth: next.depth + 1 });
   }
+  return false;
+};
+
+/** JSON.parse's messages quote the text around the error; only the position is kept. */
+const jsonError = (error: unknown): ValidationError => {
+  const position = error instanceof Error ? /position (\d+)/.exec(error.message)?.[1] : undefined;
+  return {
+    path: '(root)',
+    message: `invalid JSON${position === undefined ? '' : ` (at character ${position})`}`,
+  };
+};
+
+const parseJson = (text: string): Parsed<unknown> => {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { success: false, errors: [jsonError(error)] };
+  }
+  if (nestsDeeperThan(value, JSON_MAX_DEPTH)) {
+    return {
+      success: false,
+      errors: [{ path: '(root)', message: `JSON nests deeper than ${JSON_MAX_DEPTH} levels` }],
+    };
+  }
+  return { success: true, value };
 };
 
 export type WebhookEvent =
@@ -153,11 +217,4 @@ export const parseDeliveryErrorNotice = (text: string): Parsed<DeliveryErrorNoti
     : { success: false, errors: toErrors(notice.issues) };
 };
 
-const TOKEN_FIELD = /("accessToken"\s*:\s*)"(?:[^"\\]|\\.)*"/g;
-
-/**
- * Removes every `accessToken` value from a payload kept for quarantine. Works on text, so it
- * also covers payloads that are not valid JSON.
- */
-export const redactAccessTokens = (text: string): string =>
-  text.replace(TOKEN_FIELD, '$1"[redacted]"');
+export { redactAccessTokens } from './redaction.ts';

@@ -67,6 +67,12 @@ export interface QuarantineRecord {
   readonly errors: readonly { readonly path: string; readonly message: string }[];
   /** Tokens already redacted. */
   readonly payload: string;
+  /** Present when `payload` is an excerpt: the whole payload's size and SHA-256 digest. */
+  readonly payloadTruncated?: {
+    readonly truncated: true;
+    readonly bytes: number;
+    readonly sha256: string;
+  };
 }
 
 /** What the processor records for a delivery-error notice. */

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { DeliveryErrorNoticeSchema } from './events.ts';
+import { asciiJson } from './limits.ts';
 
 /**
  * What the ingest puts on the queue and the processor takes off it: one schema, both sides.
@@ -28,9 +29,26 @@ export const QueueMessageSchema = v.variant('kind', [
     receivedAt: ReceivedAt,
     source: v.picklist(QUARANTINE_SOURCES),
     errors: v.array(v.object({ path: v.string(), message: v.string() })),
-    /** The payload as received, tokens redacted, base64 so any bytes survive the queue. */
+    /**
+     * The payload as received, tokens redacted, base64 so any bytes survive the queue; only
+     * its first bytes when it is too large to keep whole (`payload` then says so).
+     */
     payloadBase64: v.string(),
+    /** Present when `payloadBase64` holds an excerpt: the whole payload's size and digest. */
+    payload: v.optional(
+      v.object({
+        truncated: v.literal(true),
+        bytes: v.number(),
+        sha256: v.string(),
+      }),
+    ),
   }),
 ]);
 export type QueueMessage = v.InferOutput<typeof QueueMessageSchema>;
 export type QueueMessageKind = QueueMessage['kind'];
+
+/**
+ * The queue message as sent to SQS: ASCII-only JSON (see `asciiJson`), so any payload
+ * survives SQS and the local emulator alike, and `JSON.parse` restores every string exactly.
+ */
+export const encodeQueueMessage = (message: QueueMessage): string => asciiJson(message);

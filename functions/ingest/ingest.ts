@@ -1,14 +1,16 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { MAX_BODY_BYTES } from '../../lib/definitions.ts';
-import {
-  parseDeliveryErrorNotice,
-  parseWebhook,
-  redactAccessTokens,
-  type ValidationError,
-} from '../core/events.ts';
+import { storageProblems } from '../core/capacity.ts';
+import { parseDeliveryErrorNotice, parseWebhook, type ValidationError } from '../core/events.ts';
+import { SQS_MESSAGE_MAX_BYTES, utf8Bytes } from '../core/limits.ts';
 import type { EventQueue } from '../core/ports.ts';
-import type { QuarantineSource, QueueMessage } from '../core/queue-message.ts';
+import { boundErrors, quarantinePayload } from '../core/quarantine.ts';
+import {
+  encodeQueueMessage,
+  type QuarantineSource,
+  type QueueMessage,
+} from '../core/queue-message.ts';
 import {
   canonicalPayload,
   SIGNATURE_HEADER,
@@ -64,13 +66,25 @@ export class MissingSecretError extends Error {
 const bodyBytes = (event: APIGatewayProxyEventV2): Buffer =>
   Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
 
-const tryParseJson = (text: string): unknown => {
+/**
+ * The documented signing form, `JSON.stringify({header, body})` of the parsed body; `undefined`
+ * when the body is not JSON, or nests so deep that re-serialising it exhausts the stack
+ * (a `RangeError`, caught here like a parse error: the raw bytes may still match).
+ */
+const signedForm = (text: string): string | undefined => {
   try {
-    return JSON.parse(text);
+    return canonicalPayload(JSON.parse(text));
   } catch {
     return undefined;
   }
 };
+
+/** SQS refusals that retrying cannot fix: the message itself is wrong. */
+const isContentRefusal = (error: unknown): boolean =>
+  error instanceof Error &&
+  /InvalidMessageContents|InvalidParameterValue|MessageTooLong|BatchRequestTooLong/.test(
+    error.name,
+  );
 
 /**
  * The ingest: authenticate, size-check, validate, enqueue, answer — no DynamoDB on this path.
@@ -78,8 +92,12 @@ const tryParseJson = (text: string): unknown => {
  * - unauthenticated → `401`, nothing queued; oversized → `413`;
  * - authentic but invalid → `200 {"status":"quarantined","errors":[…]}` with the payload
  *   (tokens redacted) queued for quarantine: a refusal would block HappyColis's FIFO queue;
- * - valid → `200 {"status":"accepted",…}` once SQS has the message; if SQS fails → `503`, so
- *   the sender retries. Never a `200` for something not durably queued.
+ * - valid but beyond what SQS or DynamoDB can hold (see `functions/core/limits.ts`) → the same
+ *   `200 quarantined`, with the limit named: decided here, because a `200` followed by a
+ *   processor failure would be silent loss;
+ * - valid → `200 {"status":"accepted",…}` once SQS has the message; if SQS is unavailable →
+ *   `503`, so the sender retries. Never a `200` for something not durably queued, never a
+ *   `5xx` for something retrying cannot fix.
  */
 export const createIngestHandler = ({
   config,
@@ -92,41 +110,71 @@ export const createIngestHandler = ({
     logger?.warn('no delivery-error token configured: every delivery-error notice will get 401');
   }
 
-  /** Answers 200 with `answer` only once the message is durably queued. */
-  const enqueue = async (
-    message: QueueMessage,
-    answer: (queueMessageId: string) => Record<string, unknown>,
-  ): Promise<Response> => {
-    try {
-      const { queueMessageId } = await queue.send(message);
-      return json(200, answer(queueMessageId));
-    } catch (error) {
-      logger?.error('could not enqueue; answering 503 so the sender retries', {
-        kind: message.kind,
-        error,
-      });
-      return failure(503, 'unavailable', 'the event could not be queued; retry later', {
-        'retry-after': '5',
-      });
-    }
+  const unavailable = (message: QueueMessage, error: unknown) => {
+    logger?.error('could not enqueue; answering 503 so the sender retries', {
+      kind: message.kind,
+      error,
+    });
+    return failure(503, 'unavailable', 'the event could not be queued; retry later', {
+      'retry-after': '5',
+    });
   };
 
-  const quarantine = (
+  const quarantine = async (
     source: QuarantineSource,
     text: string,
     errors: readonly ValidationError[],
     receivedAt: string,
-  ): Promise<Response> =>
-    enqueue(
+  ): Promise<Response> => {
+    const bounded = boundErrors(errors);
+    const message: QueueMessage = {
+      kind: 'quarantine',
+      receivedAt,
+      source,
+      errors: bounded,
+      ...quarantinePayload(text),
+    };
+    try {
+      await queue.send(message);
+    } catch (error) {
+      return unavailable(message, error);
+    }
+    return json(200, { status: 'quarantined', errors: bounded });
+  };
+
+  /**
+   * Answers 200 with `answer` only once the message is durably queued. A message SQS could not
+   * hold is quarantined instead, with the reason: the sender cannot fix that by retrying.
+   */
+  const enqueue = async (
+    message: Exclude<QueueMessage, { kind: 'quarantine' }>,
+    quarantineAs: { readonly source: QuarantineSource; readonly text: string },
+    answer: (queueMessageId: string) => Record<string, unknown>,
+  ): Promise<Response> => {
+    const size = utf8Bytes(encodeQueueMessage(message));
+    const tooLarge = (): ValidationError[] => [
       {
-        kind: 'quarantine',
-        receivedAt,
-        source,
-        errors: [...errors],
-        payloadBase64: Buffer.from(redactAccessTokens(text), 'utf8').toString('base64'),
+        path: '(root)',
+        message: `the queue message would be ${size} bytes; SQS allows at most ${SQS_MESSAGE_MAX_BYTES}`,
       },
-      () => ({ status: 'quarantined', errors }),
-    );
+    ];
+    if (size > SQS_MESSAGE_MAX_BYTES) {
+      return quarantine(quarantineAs.source, quarantineAs.text, tooLarge(), message.receivedAt);
+    }
+    try {
+      const { queueMessageId } = await queue.send(message);
+      return json(200, answer(queueMessageId));
+    } catch (error) {
+      if (!isContentRefusal(error)) return unavailable(message, error);
+      logger?.warn('SQS refused the message content; quarantining it', { kind: message.kind });
+      return quarantine(
+        quarantineAs.source,
+        quarantineAs.text,
+        [{ path: '(root)', message: 'SQS refused the queue message content' }],
+        message.receivedAt,
+      );
+    }
+  };
 
   const receiveWebhook = async (event: APIGatewayProxyEventV2, bytes: Buffer) => {
     const signature = event.headers[SIGNATURE_HEADER];
@@ -135,7 +183,7 @@ export const createIngestHandler = ({
       payload !== undefined && verifySignature(signature, [payload], config.happycolisSecrets);
     // The raw bytes first (what senders sign in practice); the documented re-serialised
     // form only when they don't match, so most requests parse the JSON once.
-    const authentic = signs(bytes) || signs(canonicalPayload(tryParseJson(text)));
+    const authentic = signs(bytes) || signs(signedForm(text));
     if (!authentic) {
       return failure(
         401,
@@ -148,9 +196,12 @@ export const createIngestHandler = ({
     const receivedAt = clock().toISOString();
     const parsed = parseWebhook(text);
     if (!parsed.success) return quarantine('happycolis', text, parsed.errors, receivedAt);
+    const problems = storageProblems(parsed.value);
+    if (problems.length > 0) return quarantine('happycolis', text, problems, receivedAt);
     const { header, body } = parsed.value.event;
     return enqueue(
       { kind: 'webhook', receivedAt, webhook: { header, body } },
+      { source: 'happycolis', text },
       (queueMessageId) => ({
         status: 'accepted',
         messageId: header.messageId,
@@ -171,6 +222,7 @@ export const createIngestHandler = ({
     if (!parsed.success) return quarantine('delivery-errors', text, parsed.errors, receivedAt);
     return enqueue(
       { kind: 'delivery-error', receivedAt, notice: parsed.value },
+      { source: 'delivery-errors', text },
       (queueMessageId) => ({
         status: 'accepted',
         messageId: queueMessageId,

@@ -14,6 +14,7 @@ import {
   validateWebhook,
 } from '../core/events.ts';
 import type { AlertPublisher, IntegrationStore, RecordRef } from '../core/ports.ts';
+import { quarantinePayload } from '../core/quarantine.ts';
 import type { QueueMessage } from '../core/queue-message.ts';
 import {
   conditionFor,
@@ -83,14 +84,69 @@ const sha256 = (...parts: string[]): string =>
 const NOTICE_BUCKET_MS = 60 * 60 * 1000;
 
 /**
+ * Errors that retrying cannot fix, because the message's content is what was refused: a
+ * queued webhook that no longer validates, DynamoDB's `ValidationException` (a key or item
+ * beyond its limits), SNS's invalid-parameter errors (a message beyond its limits), and the
+ * SDK's own `URIError` when a value cannot be encoded in a request. Each maps
+ * to a reason that names the service and the error class, never the values refused.
+ */
+const contentFailure = (error: unknown): string | undefined => {
+  if (error instanceof InvalidQueueMessageError) {
+    return 'the queued webhook no longer validates against the current schema';
+  }
+  if (!(error instanceof Error)) return undefined;
+  if (error.name === 'URIError') {
+    return 'the AWS SDK could not encode a request for it (a character it cannot send)';
+  }
+  if (
+    error.name === 'ValidationException' ||
+    error.name === 'ItemCollectionSizeLimitExceededException'
+  ) {
+    return `DynamoDB refused to store it (${error.name}: a key or the item exceeds a DynamoDB limit, or a value is invalid)`;
+  }
+  if (
+    /^(InvalidParameter|InvalidParameterValue|ParameterValueInvalid)(Exception)?$/.test(error.name)
+  ) {
+    return `SNS refused its alert (${error.name}: the alert exceeds an SNS limit or holds a character SNS refuses)`;
+  }
+  return undefined;
+};
+
+/**
  * Applies one queue message: at most two conditional writes for an event, issued together,
  * each idempotent on its own (a crash between them is repaired by redelivery); then the alert
- * it owes, if any. Unexpected errors propagate so the record is retried.
+ * it owes, if any.
+ *
+ * A failure caused by the message's content (see `contentFailure`) is not retried: retrying
+ * cannot fix it, and SQS would cycle it to the DLQ. The message is quarantined instead, with
+ * the reason, and alerted. Every other error (throttling, timeouts, 5xx, bugs) propagates so
+ * the record is retried.
  */
 export const processMessage = async (
   message: QueueMessage,
   deps: ProcessorDeps,
 ): Promise<Outcome> => {
+  try {
+    return await applyMessage(message, deps);
+  } catch (error) {
+    const reason = contentFailure(error);
+    // A quarantine that cannot be stored has nowhere else to go: it fails, retried, then DLQ.
+    if (reason === undefined || message.kind === 'quarantine') throw error;
+    const text = JSON.stringify(message.kind === 'webhook' ? message.webhook : message.notice);
+    return quarantine(
+      {
+        kind: 'quarantine',
+        receivedAt: message.receivedAt,
+        source: message.kind === 'webhook' ? 'happycolis' : 'delivery-errors',
+        errors: [{ path: '(processor)', message: reason }],
+        ...quarantinePayload(text),
+      },
+      deps,
+    );
+  }
+};
+
+const applyMessage = async (message: QueueMessage, deps: ProcessorDeps): Promise<Outcome> => {
   switch (message.kind) {
     case 'webhook': {
       const parsed = validateWebhook(message.webhook);
@@ -197,7 +253,13 @@ const quarantine = async (
   const ref = { kind: 'quarantine', id } as const;
   const recorded = await deps.store.recordQuarantine(
     ref,
-    { source: message.source, receivedAt: message.receivedAt, errors: message.errors, payload },
+    {
+      source: message.source,
+      receivedAt: message.receivedAt,
+      errors: message.errors,
+      payload,
+      ...(message.payload ? { payloadTruncated: message.payload } : {}),
+    },
     timing(deps.clock(), retention.quarantineDays),
   );
   const alerted = await alertOnce(ref, recorded, deps, async () =>

@@ -1,6 +1,12 @@
 import type { IncomingWebhookSendArguments } from '@slack/webhook';
-import { stateLine } from '../core/alert-content.ts';
+import { boundAlert, stateLine } from '../core/alert-content.ts';
 import type { Alert } from '../core/alerts.ts';
+import {
+  SLACK_FIELD_MAX_CHARS,
+  SLACK_HEADER_MAX_CHARS,
+  SLACK_MAX_BLOCKS,
+  SLACK_TEXT_MAX_CHARS,
+} from '../core/limits.ts';
 
 /**
  * An alert as a Slack message: Block Kit for people, and a plain `text` that Slack shows in
@@ -12,11 +18,11 @@ import type { Alert } from '../core/alerts.ts';
 type Blocks = NonNullable<IncomingWebhookSendArguments['blocks']>;
 type Field = { type: 'mrkdwn'; text: string };
 
-const HEADER_LIMIT = 150;
-const SECTION_LIMIT = 3000;
-const FIELD_LIMIT = 2000;
+const HEADER_LIMIT = SLACK_HEADER_MAX_CHARS;
+const SECTION_LIMIT = SLACK_TEXT_MAX_CHARS;
+const FIELD_LIMIT = SLACK_FIELD_MAX_CHARS;
 const FIELDS_PER_SECTION = 10;
-const TEXT_LIMIT = 3000;
+const TEXT_LIMIT = SLACK_TEXT_MAX_CHARS;
 
 const cut = (text: string, limit: number): string =>
   text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
@@ -62,7 +68,8 @@ export const slackText = (alert: Alert): string =>
     TEXT_LIMIT,
   );
 
-export const slackMessage = (alert: Alert): IncomingWebhookSendArguments => {
+export const slackMessage = (raw: Alert): IncomingWebhookSendArguments => {
+  const alert = boundAlert(raw);
   const blocks: Blocks = [
     {
       type: 'header',
@@ -122,5 +129,6 @@ export const slackMessage = (alert: Alert): IncomingWebhookSendArguments => {
     ],
   });
 
-  return { text: slackText(alert), blocks };
+  // Bounded lists keep far below Slack's block limit; the cap is a last guard, not a rule.
+  return { text: slackText(alert), blocks: blocks.slice(0, SLACK_MAX_BLOCKS) };
 };

@@ -91,11 +91,27 @@ const match = (
     if (compiled.parameterNames.length === 0) return { route: compiled.route };
     const pathParameters: Record<string, string> = {};
     compiled.parameterNames.forEach((name, index) => {
-      pathParameters[name] = decodeURIComponent(found[index + 1] ?? '');
+      pathParameters[name] = decodePathParameter(found[index + 1] ?? '');
     });
     return { route: compiled.route, pathParameters };
   }
   return undefined;
+};
+
+/** A request API Gateway would refuse before any Lambda runs: a malformed path or header. */
+class BadRequestError extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'BadRequestError';
+  }
+}
+
+const decodePathParameter = (raw: string): string => {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new BadRequestError('malformed percent-encoding in the path');
+  }
 };
 
 class BodyTooLargeError extends Error {
@@ -230,7 +246,12 @@ export const startHttpServer = async (options: HttpServerOptions): Promise<Local
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const method = request.method ?? 'GET';
-    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    let path: string;
+    try {
+      path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    } catch {
+      throw new BadRequestError('malformed request target');
+    }
     if (method === 'GET' && path === '/health') {
       sendJson(response, 200, { status: 'ok' });
       return;
@@ -273,10 +294,22 @@ export const startHttpServer = async (options: HttpServerOptions): Promise<Local
 
   const server: Server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
+      if (error instanceof BadRequestError && !response.headersSent) {
+        request.resume();
+        sendJson(response, 400, { message: 'Bad Request' });
+        return;
+      }
       options.log(`request failed: ${error instanceof Error ? error.message : String(error)}`);
       if (!response.headersSent) sendJson(response, 500, { message: 'Internal Server Error' });
       else response.destroy();
     });
+  });
+
+  // Requests node:http cannot parse (malformed request line or headers) get a 400, not a reset.
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) {
+      socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    } else socket.destroy();
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -1,0 +1,157 @@
+/**
+ * Removes every `accessToken` value from text kept for quarantine, whatever its JSON type and
+ * however broken the JSON around it.
+ *
+ * - A lexer walks the text (iteratively, so nesting depth does not matter) and replaces the
+ *   value after any `"accessToken"` key (escaped spellings included) by `"[redacted]"`:
+ *   a string, a number, `true`/`false`, or a whole object or array. `null` is left as is.
+ * - When the text is not valid JSON, nothing is trusted: the value and everything after it up
+ *   to the end of the enclosing object (or of the text) is redacted; then every remaining
+ *   mention of the field (`accessToken`, `access_token`, any case, any punctuation after it)
+ *   loses what follows it the same way.
+ */
+
+const KEY = 'accessToken';
+const REDACTED = '"[redacted]"';
+const MENTION = /access_?token/gi;
+
+const isValidJson = (text: string): boolean => {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** End (exclusive) of the string token opening at `start`, or `-1` if it never closes. */
+const stringEnd = (text: string, start: number): number => {
+  for (let i = start + 1; i < text.length; i++) {
+    const char = text[i];
+    if (char === '\\') i++;
+    else if (char === '"') return i + 1;
+    else if (char === '\n' || char === '\r') return -1;
+  }
+  return -1;
+};
+
+const decode = (token: string): string | undefined => {
+  try {
+    const value: unknown = JSON.parse(token);
+    return typeof value === 'string' ? value : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/** End (exclusive) of the object or array opening at `start`, or `-1` if it never closes. */
+const containerEnd = (text: string, start: number): number => {
+  let depth = 0;
+  for (let i = start; i < text.length; i++) {
+    const char = text[i];
+    if (char === '"') {
+      const end = stringEnd(text, i);
+      if (end < 0) return -1;
+      i = end - 1;
+    } else if (char === '{' || char === '[') depth++;
+    else if (char === '}' || char === ']') {
+      depth--;
+      if (depth === 0) return i + 1;
+    }
+  }
+  return -1;
+};
+
+const skipSpace = (text: string, from: number): number => {
+  let i = from;
+  while (i < text.length && /\s/.test(text[i] ?? '')) i++;
+  return i;
+};
+
+/**
+ * In text that is not JSON, the end of a value cannot be trusted: it runs to the end of the
+ * object or array that holds the field (a closer without an opener since `start`), or to the
+ * end of the text. Siblings after the field go too; readability yields to the credential.
+ */
+const regionEnd = (text: string, start: number): number => {
+  let depth = 0;
+  for (let i = start; i < text.length; i++) {
+    const char = text[i];
+    if (char === '"') {
+      const end = stringEnd(text, i);
+      if (end < 0) return text.length;
+      i = end - 1;
+    } else if (char === '{' || char === '[') depth++;
+    else if (char === '}' || char === ']') {
+      depth--;
+      if (depth < 0) return i;
+    }
+  }
+  return text.length;
+};
+
+/** End (exclusive) of the value at `start`; `undefined` when it is `null` (kept). */
+const valueEnd = (text: string, start: number, valid: boolean): number | undefined => {
+  if (!valid && !/^null\s*[,}\]]/.test(text.slice(start))) return regionEnd(text, start);
+  const char = text[start];
+  if (char === '"') {
+    const end = stringEnd(text, start);
+    return end < 0 ? text.length : end;
+  }
+  if (char === '{' || char === '[') {
+    const end = containerEnd(text, start);
+    return end < 0 ? text.length : end;
+  }
+  if (text.startsWith('null', start)) return undefined;
+  let i = start;
+  while (i < text.length && !/[,}\]\s]/.test(text[i] ?? '')) i++;
+  return i;
+};
+
+export const redactAccessTokens = (text: string): string => {
+  const valid = isValidJson(text);
+  let out = '';
+  let copied = 0;
+  let i = 0;
+  while (i < text.length) {
+    if (text[i] !== '"') {
+      i++;
+      continue;
+    }
+    const end = stringEnd(text, i);
+    if (end < 0) {
+      i++;
+      continue;
+    }
+    const isKey = decode(text.slice(i, end)) === KEY;
+    i = end;
+    if (!isKey) continue;
+    const colon = skipSpace(text, end);
+    if (text[colon] !== ':') continue;
+    const start = skipSpace(text, colon + 1);
+    if (start >= text.length) break;
+    const stop = valueEnd(text, start, valid);
+    if (stop === undefined) continue;
+    out += text.slice(copied, start) + REDACTED;
+    copied = stop;
+    i = stop;
+  }
+  out += text.slice(copied);
+  return valid ? out : redactMentions(out);
+};
+
+/** For text that is not JSON: what follows any mention of the field is not trusted. */
+const redactMentions = (text: string): string => {
+  let out = '';
+  let copied = 0;
+  for (const mention of text.matchAll(MENTION)) {
+    let start = (mention.index ?? 0) + mention[0].length;
+    if (start <= copied) continue;
+    while (start < text.length && /["'\s:=]/.test(text[start] ?? '')) start++;
+    if (text.startsWith(REDACTED.slice(1), start)) continue;
+    const end = regionEnd(text, start);
+    out += `${text.slice(copied, start)}[redacted]`;
+    copied = end;
+  }
+  return out + text.slice(copied);
+};
