@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type BuildOptions, build } from 'esbuild';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../functions/definitions/service.ts';
 import type { Progress } from './progress.ts';
 import { median, ratio, round } from './stats.ts';
 
@@ -63,8 +64,8 @@ const IMPORT_ENV: Readonly<Record<string, string>> = {
   HAPPYCOLIS_SECRETS: 'bench-secret',
   WEBHOOK_TOKENS: 'bench-token',
   SLACK_WEBHOOK_URL: 'http://127.0.0.1:9/slack',
-  POWERTOOLS_SERVICE_NAME: 'fulfillment-webhooks',
-  POWERTOOLS_METRICS_NAMESPACE: 'FulfillmentWebhooks',
+  POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+  POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
   POWERTOOLS_LOG_LEVEL: 'ERROR',
 };
 

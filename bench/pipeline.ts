@@ -8,9 +8,9 @@ import { DynamoIntegrationStore } from '../functions/adapters/dynamo-integration
 import { SnsAlertPublisher } from '../functions/adapters/sns-alert-publisher.ts';
 import type { IntegrationEvent } from '../functions/core/events.ts';
 import type { QueueMessage } from '../functions/core/queue-message.ts';
-import { ROUTES } from '../functions/ingest/ingest.ts';
+import { pipeline } from '../functions/definitions/resources.ts';
+import { ROUTES } from '../functions/definitions/routes.ts';
 import { createProcessorHandler } from '../functions/processor/processor.ts';
-import { pipeline } from '../lib/definitions.ts';
 import { startEmulators } from '../lib/local/emulators.ts';
 import { type LocalRuntime, startLocalRuntime } from '../lib/local/runtime.ts';
 import {

@@ -1,6 +1,8 @@
 import * as v from 'valibot';
 import { SEVERITIES } from '../functions/core/alerts.ts';
-import { MIN_MAPPING_CONCURRENCY, pipeline } from './definitions.ts';
+import { MIN_MAPPING_CONCURRENCY, pipeline } from '../functions/definitions/resources.ts';
+import { SERVICE_NAME } from '../functions/definitions/service.ts';
+import { DEFAULT_PENDING_TIMEOUT_HOURS } from '../functions/definitions/settings.ts';
 
 /**
  * Deployment settings, read from CDK context (`cdk.json` or `-c key=value`) and validated once.
@@ -26,7 +28,7 @@ export const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,14}[a-z0-9]$|^[a-z]$/;
 
 /** Secrets Manager name of one of a stage's secrets: `fulfillment-webhooks/<stage>/<what>`. */
 export const stageSecretName = (stage: string, what: string): string =>
-  `fulfillment-webhooks/${stage}/${what}`;
+  `${SERVICE_NAME}/${stage}/${what}`;
 
 export const SETTING_DEFAULTS = {
   stage: 'dev',
@@ -36,7 +38,7 @@ export const SETTING_DEFAULTS = {
   /** Under the stage: `fulfillment-webhooks/<stage>/delivery-error-tokens`. */
   deliveryErrorTokensSecretName: 'delivery-error-tokens',
   processorMaxConcurrency: pipeline.maxConcurrency,
-  pendingTimeoutHours: 24,
+  pendingTimeoutHours: DEFAULT_PENDING_TIMEOUT_HOURS,
   logRetentionDays: 30,
   logLevel: 'INFO',
   throttleRateLimit: 50,

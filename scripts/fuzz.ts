@@ -9,6 +9,8 @@ import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { parseWebhook } from '../functions/core/events.ts';
 import { quarantinePayload } from '../functions/core/quarantine.ts';
+import { eventIdentity } from '../functions/core/state.ts';
+import { historyKey, quarantineKey } from '../functions/definitions/table-keys.ts';
 import { startLocalRuntime } from '../lib/local/runtime.ts';
 import {
   envelope,
@@ -122,11 +124,11 @@ const recordKey = (text: string, status: string): Key | undefined => {
     const parsed = parseWebhook(text);
     if (!parsed.success) return undefined;
     const { header, body } = parsed.value.event;
-    return { pk: `INTEGRATION#${body.id}`, sk: `EVENT#${header.date}#${header.type}` };
+    return historyKey(body.id, eventIdentity(header));
   }
   const payload = Buffer.from(quarantinePayload(text).payloadBase64, 'base64').toString('utf8');
   const id = createHash('sha256').update(['happycolis', payload].join('\u0000')).digest('hex');
-  return { pk: `QUARANTINE#${id}`, sk: 'QUARANTINE' };
+  return quarantineKey(id);
 };
 
 const post = async ({ body, how }: Case) => {

@@ -1,6 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { MAX_BODY_BYTES } from '../../lib/definitions.ts';
 import { storageProblems } from '../core/capacity.ts';
 import { parseDeliveryErrorNotice, parseWebhook, type ValidationError } from '../core/events.ts';
 import { SQS_MESSAGE_MAX_BYTES, utf8Bytes } from '../core/limits.ts';
@@ -17,6 +16,8 @@ import {
   verifyBearerToken,
   verifySignature,
 } from '../core/signature.ts';
+import { MAX_BODY_BYTES } from '../definitions/resources.ts';
+import { ROUTES } from '../definitions/routes.ts';
 
 export interface IngestConfig {
   /** HappyColis client secrets; several while one is rotated. At least one. */
@@ -46,11 +47,6 @@ const json = (
 
 const failure = (statusCode: number, error: string, message: string, headers = {}) =>
   json(statusCode, { error, message }, headers);
-
-export const ROUTES = {
-  happycolis: '/webhooks/happycolis',
-  deliveryErrors: '/webhooks/delivery-errors',
-} as const;
 
 /** Raised at start-up when the handler would otherwise accept unauthenticated webhooks. */
 export class MissingSecretError extends Error {

@@ -5,12 +5,9 @@ import { DynamoIntegrationStore } from '../adapters/dynamo-integration-store.ts'
 import { DynamoPendingStore } from '../adapters/dynamo-pending-store.ts';
 import { SnsAlertPublisher } from '../adapters/sns-alert-publisher.ts';
 import { parseEnv, TableEnvSchema, TopicEnvSchema } from '../config.ts';
+import { DEFAULT_PENDING_TIMEOUT_HOURS } from '../definitions/settings.ts';
 import { logger, metrics } from '../observability.ts';
-import {
-  createPendingCheck,
-  DEFAULT_PENDING_TIMEOUT_HOURS,
-  PendingTimeoutSchema,
-} from './pending-check.ts';
+import { createPendingCheck, PendingTimeoutSchema } from './pending-check.ts';
 
 const env = parseEnv(
   v.intersect([TableEnvSchema, TopicEnvSchema, PendingTimeoutSchema]),

@@ -1,7 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as v from 'valibot';
-import { retention } from '../../lib/definitions.ts';
 import { integrationStuckPendingAlert } from '../core/alert-content.ts';
 import { EVENT_TYPES } from '../core/events.ts';
 import type {
@@ -13,9 +12,8 @@ import type {
 } from '../core/ports.ts';
 import { currentOf, eventIdentity } from '../core/state.ts';
 import { integrationView } from '../core/view.ts';
-
-/** Default age after which a PENDING integration is reported. */
-export const DEFAULT_PENDING_TIMEOUT_HOURS = 24;
+import { expiresAt } from '../definitions/expiry.ts';
+import { retention } from '../definitions/resources.ts';
 
 /** `PENDING_TIMEOUT_HOURS`: a positive number of hours (fractions allowed, e.g. `0.5`). */
 export const PendingTimeoutSchema = v.object({
@@ -36,7 +34,6 @@ const HOUR_MS = 60 * 60 * 1000;
  * it was abandoned by a crashed run, not being sent by a live one.
  */
 export const RUN_LEASE_MS = 5 * 60 * 1000;
-const DAY_SECONDS = 24 * 60 * 60;
 
 export interface PendingCheckDeps {
   readonly integrations: Pick<IntegrationStore, 'getIntegration' | 'getIntegrationWithHistory'>;
@@ -102,7 +99,7 @@ export const createPendingCheck = (deps: PendingCheckDeps) => {
     };
     const recorded = await pending.recordStuckAlert(ref, {
       recordedAt: now.toISOString(),
-      expiresAt: Math.floor(now.getTime() / 1000) + retention.historyDays * DAY_SECONDS,
+      expiresAt: expiresAt(now, retention.historyDays),
     });
     if (recorded === 'exists') {
       const status = await pending.stuckAlertStatus(ref);

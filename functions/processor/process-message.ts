@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { PROCESSOR_TIMEOUT_SECONDS, retention } from '../../lib/definitions.ts';
 import {
   deliveryErrorAlert,
   integrationErroredAlert,
@@ -26,6 +25,8 @@ import {
   whyNotApplied,
 } from '../core/state.ts';
 import { integrationView } from '../core/view.ts';
+import { expiresAt } from '../definitions/expiry.ts';
+import { PROCESSOR_TIMEOUT_SECONDS, retention } from '../definitions/resources.ts';
 
 /** What processing one queue message did. A value, never an exception. */
 export type Outcome =
@@ -68,10 +69,9 @@ export class AlertInFlightError extends Error {
   }
 }
 
-const DAY_SECONDS = 24 * 60 * 60;
 const timing = (now: Date, days: number) => ({
   recordedAt: now.toISOString(),
-  expiresAt: Math.floor(now.getTime() / 1000) + days * DAY_SECONDS,
+  expiresAt: expiresAt(now, days),
 });
 
 /** No processor run outlives its timeout: an alert still owed after that was abandoned. */

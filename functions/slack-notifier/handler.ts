@@ -1,9 +1,9 @@
 import * as v from 'valibot';
-import { retention } from '../../lib/definitions.ts';
 import { createDocumentClient } from '../adapters/clients.ts';
 import { DynamoSlackPaceGate } from '../adapters/dynamo-slack-pace-gate.ts';
 import { DynamoSlackPostLedger } from '../adapters/dynamo-slack-post-ledger.ts';
 import { ConfigError, parseEnv, TableEnvSchema } from '../config.ts';
+import { retention } from '../definitions/resources.ts';
 import { logger, metrics } from '../observability.ts';
 import {
   createIncomingWebhook,

@@ -16,7 +16,8 @@ import { EmailSubscription, SqsSubscription } from 'aws-cdk-lib/aws-sns-subscrip
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { SEVERITIES, type Severity } from '../../functions/core/alerts.ts';
-import { MIN_MAPPING_CONCURRENCY } from '../definitions.ts';
+import { MIN_MAPPING_CONCURRENCY } from '../../functions/definitions/resources.ts';
+import { DEFAULT_PENDING_TIMEOUT_HOURS } from '../../functions/definitions/settings.ts';
 import type { IntegrationTable } from './integration-table.ts';
 import {
   acknowledgeKeyActionWildcards,
@@ -139,7 +140,7 @@ export class Alerting extends Construct {
       this.slack = this.#slackPath(props, props.slackWebhookSecret);
     }
 
-    const pendingTimeoutHours = props.pendingTimeoutHours ?? 24;
+    const pendingTimeoutHours = props.pendingTimeoutHours ?? DEFAULT_PENDING_TIMEOUT_HOURS;
     this.pendingCheck = new LambdaFunction(this, 'PendingCheck', {
       ...props.functionDefaults,
       entry: handlerEntry('pending-check'),

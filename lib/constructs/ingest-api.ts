@@ -11,6 +11,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { ROUTES } from '../../functions/definitions/routes.ts';
 import type { EventPipeline } from './event-pipeline.ts';
 import type { IntegrationTable } from './integration-table.ts';
 import {
@@ -19,13 +20,6 @@ import {
   handlerEntry,
   LambdaFunction,
 } from './lambda-function.ts';
-
-/** The routes, also used to build the stack outputs. */
-export const ROUTES = {
-  happycolis: '/webhooks/happycolis',
-  deliveryErrors: '/webhooks/delivery-errors',
-  integration: '/integrations/{id}',
-} as const;
 
 /** A secret referenced by name: the name goes to the function, the ARN into its policy. */
 export interface NamedSecret {

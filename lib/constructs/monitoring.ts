@@ -9,7 +9,8 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { pipeline as pipelineDefinition } from '../definitions.ts';
+import { pipeline as pipelineDefinition } from '../../functions/definitions/resources.ts';
+import { METRICS_NAMESPACE } from '../../functions/definitions/service.ts';
 import { type Alerting, SLACK_MAX_RECEIVES } from './alerting.ts';
 import type { EventPipeline } from './event-pipeline.ts';
 import type { IngestApi } from './ingest-api.ts';
@@ -97,7 +98,7 @@ export class Monitoring extends Construct {
         FilterPattern.numberValue(`$.${RECORDS_FAILED_METRIC}`, '>', 0),
         FilterPattern.numberValue(`$.${RECORDS_FAILED_METRIC}[0]`, '>', 0),
       ),
-      metricNamespace: `FulfillmentWebhooks/${Stack.of(this).stackName}`,
+      metricNamespace: `${METRICS_NAMESPACE}/${Stack.of(this).stackName}`,
       metricName: 'InvocationsWithFailedRecords',
       metricValue: '1',
     });

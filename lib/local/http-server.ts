@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { MAX_BODY_BYTES } from '../definitions.ts';
+import { MAX_BODY_BYTES } from '../../functions/definitions/resources.ts';
 
 /** An HTTP API (payload v2) Lambda handler, as the ingest and query handlers are. */
 export type HttpApiHandler = (

@@ -4,9 +4,9 @@ import { DynamoIntegrationStore } from '../../functions/adapters/dynamo-integrat
 import { DynamoPendingStore } from '../../functions/adapters/dynamo-pending-store.ts';
 import { SnsAlertPublisher } from '../../functions/adapters/sns-alert-publisher.ts';
 import { parseEnv } from '../../functions/config.ts';
+import { DEFAULT_PENDING_TIMEOUT_HOURS } from '../../functions/definitions/settings.ts';
 import {
   createPendingCheck,
-  DEFAULT_PENDING_TIMEOUT_HOURS,
   PendingTimeoutSchema,
 } from '../../functions/pending-check/pending-check.ts';
 

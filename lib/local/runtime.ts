@@ -8,10 +8,11 @@ import { DynamoIntegrationStore } from '../../functions/adapters/dynamo-integrat
 import { SnsAlertPublisher } from '../../functions/adapters/sns-alert-publisher.ts';
 import { SqsEventQueue } from '../../functions/adapters/sqs-event-queue.ts';
 import type { IntegrationStore } from '../../functions/core/ports.ts';
-import { createIngestHandler, ROUTES } from '../../functions/ingest/ingest.ts';
+import { pipeline } from '../../functions/definitions/resources.ts';
+import { ROUTES } from '../../functions/definitions/routes.ts';
+import { createIngestHandler } from '../../functions/ingest/ingest.ts';
 import { createProcessorHandler } from '../../functions/processor/processor.ts';
 import { createQueryHandler } from '../../functions/query/query.ts';
-import { pipeline } from '../definitions.ts';
 import { type AlertConsumer, alertFanOut, printAlerts } from './alerts.ts';
 import { bootstrap, type LocalResources } from './bootstrap.ts';
 import { type Emulators, startEmulators } from './emulators.ts';
@@ -235,7 +236,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       routes: [
         { routeKey: `POST ${ROUTES.happycolis}`, handler: ingest },
         { routeKey: `POST ${ROUTES.deliveryErrors}`, handler: ingest },
-        { routeKey: 'GET /integrations/{id}', handler: query },
+        { routeKey: `GET ${ROUTES.integration}`, handler: query },
       ],
     });
 

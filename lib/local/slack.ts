@@ -1,8 +1,8 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoSlackPostLedger } from '../../functions/adapters/dynamo-slack-post-ledger.ts';
+import { retention } from '../../functions/definitions/resources.ts';
 import { createIncomingWebhook } from '../../functions/slack-notifier/incoming-webhook.ts';
 import { createSlackNotifier } from '../../functions/slack-notifier/slack-notifier.ts';
-import { retention } from '../definitions.ts';
 import type { AlertConsumer } from './alerts.ts';
 
 /**

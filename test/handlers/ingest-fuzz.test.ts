@@ -18,8 +18,8 @@ import {
   type QueueMessage,
   QueueMessageSchema,
 } from '../../functions/core/queue-message.ts';
+import { MAX_BODY_BYTES } from '../../functions/definitions/resources.ts';
 import { createIngestHandler } from '../../functions/ingest/ingest.ts';
-import { MAX_BODY_BYTES } from '../../lib/definitions.ts';
 import {
   envelope,
   FUZZ_SECRET,

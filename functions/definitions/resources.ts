@@ -4,6 +4,8 @@
  * batch size, same visibility timeout, same redrive policy.
  */
 
+import { DAY_SECONDS } from './expiry.ts';
+
 /** How long one processor invocation may run. Everything queue-related derives from it. */
 export const PROCESSOR_TIMEOUT_SECONDS = 20;
 
@@ -18,15 +20,15 @@ export const pipeline = {
    */
   visibilityTimeoutSeconds: 6 * PROCESSOR_TIMEOUT_SECONDS,
   /**
-   * Five receives ride out a DynamoDB or SNS blip lasting minutes (each retry waits a full
+   * A few receives ride out a DynamoDB or SNS blip lasting minutes (each retry waits a full
    * visibility timeout) while a poison message still reaches the DLQ, and its alarm, within
    * about ten minutes.
    */
   maxReceiveCount: 5,
   /** Senders retry for up to 7 days; a backlog must survive at least as long. */
-  retentionSeconds: 8 * 24 * 60 * 60,
+  retentionSeconds: 8 * DAY_SECONDS,
   /** The DLQ keeps what failed for the SQS maximum, longer than the source queue. */
-  dlqRetentionSeconds: 14 * 24 * 60 * 60,
+  dlqRetentionSeconds: 14 * DAY_SECONDS,
   /** SQS accepts up to 1 MiB; quarantined payloads (≤ 256 KiB, base64) fit with room. */
   maxMessageBytes: 1_048_576,
   /**
