@@ -10,7 +10,7 @@ import { median, ratio, round } from './stats.ts';
 
 /**
  * Bundle weight per function, as deployed: each `functions/<name>/handler.ts` is bundled with
- * the options of the stack's function construct (`lib/constructs/lambda-function.ts` on the
+ * the options of the stack's function construct (`lib/cloud/constructs/lambda-function.ts` on the
  * `cdk` branch: NodejsFunction with `bundleAwsSDK: true`, so the SDK is inside the bundle),
  * then imported in fresh Node processes as a cold-start proxy. Both are compared with a
  * bundle that only sends one SQS message (`baseline/sqs-send-handler.ts`).

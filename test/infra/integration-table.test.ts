@@ -2,7 +2,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { table as definition } from '../../functions/definitions/resources.ts';
-import { IntegrationTable } from '../../lib/constructs/integration-table.ts';
+import { IntegrationTable } from '../../lib/cloud/constructs/integration-table.ts';
 import { arnOf, bareStack, logicalId } from './support.ts';
 
 describe('IntegrationTable', () => {

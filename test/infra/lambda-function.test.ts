@@ -4,7 +4,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { METRICS_NAMESPACE } from '../../functions/definitions/service.ts';
-import { handlerEntry, LambdaFunction } from '../../lib/constructs/lambda-function.ts';
+import { handlerEntry, LambdaFunction } from '../../lib/cloud/constructs/lambda-function.ts';
 import { allowedActions, arnOf, bareStack, logicalId, propertiesOf } from './support.ts';
 
 describe('LambdaFunction', () => {

@@ -7,11 +7,11 @@ import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lam
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../../functions/definitions/service.ts';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../../../functions/definitions/service.ts';
 import type { LogLevel } from '../settings.ts';
 
-/** The repository root: `lib/constructs/` is two levels down. */
-const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The repository root: `lib/cloud/constructs/` is three levels down. */
+const PROJECT_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** Absolute path of a handler entry, e.g. `handlerEntry('ingest')` → `functions/ingest/handler.ts`. */
 export const handlerEntry = (name: string): string =>

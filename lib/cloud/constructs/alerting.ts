@@ -15,9 +15,9 @@ import { SubscriptionFilter, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription, SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { SEVERITIES, type Severity } from '../../functions/core/alerts.ts';
-import { MIN_MAPPING_CONCURRENCY } from '../../functions/definitions/resources.ts';
-import { DEFAULT_PENDING_TIMEOUT_HOURS } from '../../functions/definitions/settings.ts';
+import { SEVERITIES, type Severity } from '../../../functions/core/alerts.ts';
+import { MIN_MAPPING_CONCURRENCY } from '../../../functions/definitions/resources.ts';
+import { DEFAULT_PENDING_TIMEOUT_HOURS } from '../../../functions/definitions/settings.ts';
 import type { IntegrationTable } from './integration-table.ts';
 import {
   acknowledgeKeyActionWildcards,

@@ -1,8 +1,8 @@
 import * as v from 'valibot';
-import { SEVERITIES } from '../functions/core/alerts.ts';
-import { MIN_MAPPING_CONCURRENCY, pipeline } from '../functions/definitions/resources.ts';
-import { SERVICE_NAME } from '../functions/definitions/service.ts';
-import { DEFAULT_PENDING_TIMEOUT_HOURS } from '../functions/definitions/settings.ts';
+import { SEVERITIES } from '../../functions/core/alerts.ts';
+import { MIN_MAPPING_CONCURRENCY, pipeline } from '../../functions/definitions/resources.ts';
+import { SERVICE_NAME } from '../../functions/definitions/service.ts';
+import { DEFAULT_PENDING_TIMEOUT_HOURS } from '../../functions/definitions/settings.ts';
 
 /**
  * Deployment settings, read from CDK context (`cdk.json` or `-c key=value`) and validated once.

@@ -4,7 +4,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { PROCESSOR_TIMEOUT_SECONDS, pipeline } from '../../functions/definitions/resources.ts';
+import { PROCESSOR_TIMEOUT_SECONDS, pipeline } from '../../../functions/definitions/resources.ts';
 import type { Alerting } from './alerting.ts';
 import type { IntegrationTable } from './integration-table.ts';
 import { type FunctionDefaults, handlerEntry, LambdaFunction } from './lambda-function.ts';

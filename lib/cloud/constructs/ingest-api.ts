@@ -11,7 +11,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { ROUTES } from '../../functions/definitions/routes.ts';
+import { ROUTES } from '../../../functions/definitions/routes.ts';
 import type { EventPipeline } from './event-pipeline.ts';
 import type { IntegrationTable } from './integration-table.ts';
 import {

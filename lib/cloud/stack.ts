@@ -2,7 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { ROUTES } from '../functions/definitions/routes.ts';
+import { ROUTES } from '../../functions/definitions/routes.ts';
 import { Alerting } from './constructs/alerting.ts';
 import { EventPipeline } from './constructs/event-pipeline.ts';
 import { IngestApi } from './constructs/ingest-api.ts';
