@@ -7,7 +7,7 @@ import { isSampleEvent, sampleBody } from '../lib/local/samples.ts';
 /**
  * `npm run send -- <event> [options]`: posts a signed sample webhook (or a delivery-error
  * notice) to a running receiver and prints the answer. The samples are the documented ones in
- * `test/fixtures/`; without overrides their bytes are sent exactly as printed.
+ * `lib/local/samples/`; without overrides their bytes are sent exactly as printed.
  */
 
 const USAGE = `Usage:
