@@ -36,6 +36,7 @@ const BASELINE = 'baseline';
 const DEPLOYED_OPTIONS: BuildOptions = {
   bundle: true,
   minify: true,
+  keepNames: true,
   format: 'esm',
   platform: 'node',
   target: 'node22',

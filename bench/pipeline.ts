@@ -6,6 +6,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoIntegrationStore } from '../functions/adapters/dynamo-integration-store.ts';
 import { SnsAlertPublisher } from '../functions/adapters/sns-alert-publisher.ts';
+import { ReceiverError } from '../functions/core/errors.ts';
 import type { IntegrationEvent } from '../functions/core/events.ts';
 import type { QueueMessage } from '../functions/core/queue-message.ts';
 import { pipeline } from '../functions/definitions/resources.ts';
@@ -83,10 +84,9 @@ export interface PipelineResult {
   readonly mixReadsPerEvent: number;
 }
 
-export class WrongAnswerError extends Error {
+export class WrongAnswerError extends ReceiverError {
   constructor(message: string) {
     super(message);
-    this.name = 'WrongAnswerError';
   }
 }
 

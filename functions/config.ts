@@ -1,5 +1,6 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import * as v from 'valibot';
+import { ReceiverError } from './core/errors.ts';
 
 /**
  * Configuration from the environment, parsed once per container with valibot. A missing or
@@ -33,12 +34,7 @@ export const parseEnv = <S extends v.GenericSchema>(
   throw new ConfigError(`${what} configuration is invalid: ${problems}`);
 };
 
-export class ConfigError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'ConfigError';
-  }
-}
+export class ConfigError extends ReceiverError {}
 
 const SecretListSchema = v.union([v.array(v.string()), v.string()]);
 

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { parseList } from '../functions/config.ts';
+import { ReceiverError } from '../functions/core/errors.ts';
 import { SIGNATURE_HEADER, sign } from '../functions/core/signature.ts';
 import { DEFAULT_PORT, DEV_HAPPYCOLIS_SECRET, DEV_WEBHOOK_TOKEN } from '../lib/local/config.ts';
 import { isSampleEvent, sampleBody } from '../lib/local/samples.ts';
@@ -29,10 +30,9 @@ Options:
 
 Exit status: 0 on a 2xx answer, 1 on any other answer or no answer, 2 on bad arguments.`;
 
-class UsageError extends Error {
+class UsageError extends ReceiverError {
   constructor(message: string) {
     super(message);
-    this.name = 'UsageError';
   }
 }
 

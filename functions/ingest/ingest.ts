@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { storageProblems } from '../core/capacity.ts';
+import { ReceiverError } from '../core/errors.ts';
 import { parseDeliveryErrorNotice, parseWebhook, type ValidationError } from '../core/events.ts';
 import { SQS_MESSAGE_MAX_BYTES, utf8Bytes } from '../core/limits.ts';
 import type { EventQueue } from '../core/ports.ts';
@@ -49,13 +50,12 @@ const failure = (statusCode: number, error: string, message: string, headers = {
   json(statusCode, { error, message }, headers);
 
 /** Raised at start-up when the handler would otherwise accept unauthenticated webhooks. */
-export class MissingSecretError extends Error {
+export class MissingSecretError extends ReceiverError {
   constructor() {
     super(
       'no HappyColis client secret is configured: refusing to start rather than accept ' +
         'unsigned webhooks (set HAPPYCOLIS_SECRETS or HAPPYCOLIS_SECRETS_SECRET_ID)',
     );
-    this.name = 'MissingSecretError';
   }
 }
 

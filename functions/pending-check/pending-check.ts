@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as v from 'valibot';
 import { integrationStuckPendingAlert } from '../core/alert-content.ts';
+import { ReceiverError } from '../core/errors.ts';
 import { EVENT_TYPES } from '../core/events.ts';
 import type {
   AlertPublisher,
@@ -60,12 +61,7 @@ export interface PendingCheckSummary {
 type EntryOutcome = 'alerted' | 'alreadyAlerted' | 'inFlight' | 'cleared' | 'skipped';
 
 /** Some entries could not be checked; the others were. The run fails so it is seen and retried. */
-export class PendingCheckError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'PendingCheckError';
-  }
-}
+export class PendingCheckError extends ReceiverError {}
 
 /**
  * The scheduled stuck-PENDING check. The index only says an integration *entered* PENDING

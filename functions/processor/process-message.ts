@@ -6,6 +6,7 @@ import {
   quarantinedAlert,
 } from '../core/alert-content.ts';
 import type { Alert } from '../core/alerts.ts';
+import { ReceiverError } from '../core/errors.ts';
 import {
   type IntegrationEvent,
   type IntegrationState,
@@ -51,21 +52,15 @@ export interface ProcessorDeps {
 }
 
 /** A queue message that does not validate any more: it fails, is retried, then dead-lettered. */
-export class InvalidQueueMessageError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'InvalidQueueMessageError';
-  }
-}
+export class InvalidQueueMessageError extends ReceiverError {}
 
 /** Lifecycle steps whose every distinct event alerts someone. */
 const ALERTING_STEPS = new Set<IntegrationEvent['step']>(['errored', 'rejected']);
 
 /** Raised when a duplicate finds an alert owed that its first writer may still be sending. */
-export class AlertInFlightError extends Error {
+export class AlertInFlightError extends ReceiverError {
   constructor(incident: string) {
     super(`the alert for ${incident} is owed and may still be in flight; retrying later`);
-    this.name = 'AlertInFlightError';
   }
 }
 

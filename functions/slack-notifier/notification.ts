@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { type DeadLetterAlarm, deadLettersAlert } from '../core/alert-content.ts';
 import { type Alert, AlertSchema } from '../core/alerts.ts';
+import { ReceiverError } from '../core/errors.ts';
 
 /**
  * What can arrive on the Slack notifier's queue: our alert JSON (the `sqs` member of the
@@ -10,12 +11,7 @@ import { type Alert, AlertSchema } from '../core/alerts.ts';
  */
 
 /** The body matches none of the shapes: retrying cannot fix it, so it ends in the DLQ. */
-export class InvalidNotificationError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'InvalidNotificationError';
-  }
-}
+export class InvalidNotificationError extends ReceiverError {}
 
 const SnsEnvelopeSchema = v.object({
   Type: v.literal('Notification'),

@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Alert } from '../core/alerts.ts';
+import { ReceiverError } from '../core/errors.ts';
 import type { SlackPostLedger } from '../core/ports.ts';
 import type { SlackWebhook } from './incoming-webhook.ts';
 import { parseNotification } from './notification.ts';
@@ -49,28 +50,13 @@ export interface SlackNotifierDeps {
 }
 
 /** Slack kept answering 429, or asked for a wait longer than this invocation should sleep. */
-export class SlackRateLimitExhaustedError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'SlackRateLimitExhaustedError';
-  }
-}
+export class SlackRateLimitExhaustedError extends ReceiverError {}
 
 /** No posting slot came free within `maxPaceWaitMs`: the record is retried later. */
-export class SlackPaceTimeoutError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'SlackPaceTimeoutError';
-  }
-}
+export class SlackPaceTimeoutError extends ReceiverError {}
 
 /** Slack took the post but the ledger write kept failing: the record is retried (a re-post). */
-export class SlackLedgerError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'SlackLedgerError';
-  }
-}
+export class SlackLedgerError extends ReceiverError {}
 
 const LEDGER_ATTEMPTS = 3;
 const LEDGER_BACKOFF_MS = 200;

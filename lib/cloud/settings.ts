@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { SEVERITIES } from '../../functions/core/alerts.ts';
+import { ReceiverError } from '../../functions/core/errors.ts';
 import { MIN_MAPPING_CONCURRENCY, pipeline } from '../../functions/definitions/resources.ts';
 import { SERVICE_NAME } from '../../functions/definitions/service.ts';
 import { DEFAULT_PENDING_TIMEOUT_HOURS } from '../../functions/definitions/settings.ts';
@@ -46,12 +47,7 @@ export const SETTING_DEFAULTS = {
   clientErrorAlarmThreshold: 50,
 } as const;
 
-export class SettingsError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'SettingsError';
-  }
-}
+export class SettingsError extends ReceiverError {}
 
 // Every issue message below is "what the key must be"; parseSettings adds key and value.
 

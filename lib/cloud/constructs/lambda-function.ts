@@ -108,6 +108,8 @@ export class LambdaFunction extends Construct {
         banner: CJS_REQUIRE_BANNER,
         target: 'node24',
         minify: true,
+        // Error classes take their name from the class (`ReceiverError`): logs keep it.
+        keepNames: true,
         sourceMap: true,
         sourceMapMode: SourceMapMode.DEFAULT,
         // Stack traces need names and lines, not the sources: keeps the .map files small.
