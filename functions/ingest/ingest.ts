@@ -1,5 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { storageProblems } from '../core/capacity.ts';
 import { ReceiverError } from '../core/errors.ts';
 import { parseDeliveryErrorNotice, parseWebhook, type ValidationError } from '../core/events.ts';
@@ -19,6 +19,7 @@ import {
 } from '../core/signature.ts';
 import { MAX_BODY_BYTES } from '../definitions/resources.ts';
 import { ROUTES } from '../definitions/routes.ts';
+import { type JsonResponse, jsonResponder } from '../http/json-response.ts';
 
 export interface IngestConfig {
   /** HappyColis client secrets; several while one is rotated. At least one. */
@@ -34,20 +35,9 @@ export interface IngestDeps {
   readonly logger?: Logger;
 }
 
-type Response = APIGatewayProxyStructuredResultV2;
+type Response = JsonResponse;
 
-const json = (
-  statusCode: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): Response => ({
-  statusCode,
-  headers: { 'content-type': 'application/json', ...headers },
-  body: JSON.stringify(body),
-});
-
-const failure = (statusCode: number, error: string, message: string, headers = {}) =>
-  json(statusCode, { error, message }, headers);
+const { ok, failure } = jsonResponder();
 
 /** Raised at start-up when the handler would otherwise accept unauthenticated webhooks. */
 export class MissingSecretError extends ReceiverError {
@@ -135,7 +125,7 @@ export const createIngestHandler = ({
     } catch (error) {
       return unavailable(message, error);
     }
-    return json(200, { status: 'quarantined', errors: bounded });
+    return ok({ status: 'quarantined', errors: bounded });
   };
 
   /**
@@ -159,7 +149,7 @@ export const createIngestHandler = ({
     }
     try {
       const { queueMessageId } = await queue.send(message);
-      return json(200, answer(queueMessageId));
+      return ok(answer(queueMessageId));
     } catch (error) {
       if (!isContentRefusal(error)) return unavailable(message, error);
       logger?.warn('SQS refused the message content; quarantining it', { kind: message.kind });
