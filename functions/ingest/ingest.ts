@@ -3,6 +3,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { storageProblems } from '../core/capacity.ts';
 import { ReceiverError } from '../core/errors.ts';
 import { parseDeliveryErrorNotice, parseWebhook, type ValidationError } from '../core/events.ts';
+import { parseJson } from '../core/json.ts';
 import { SQS_MESSAGE_MAX_BYTES, utf8Bytes } from '../core/limits.ts';
 import type { EventQueue } from '../core/ports.ts';
 import { boundErrors, quarantinePayload } from '../core/quarantine.ts';
@@ -58,8 +59,10 @@ const bodyBytes = (event: APIGatewayProxyEventV2): Buffer =>
  * (a `RangeError`, caught here like a parse error: the raw bytes may still match).
  */
 const signedForm = (text: string): string | undefined => {
+  const json = parseJson(text);
+  if (!json.success) return undefined;
   try {
-    return canonicalPayload(JSON.parse(text));
+    return canonicalPayload(json.value);
   } catch {
     return undefined;
   }

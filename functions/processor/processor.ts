@@ -3,6 +3,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as v from 'valibot';
+import { parseJson } from '../core/json.ts';
 import { QueueMessageSchema } from '../core/queue-message.ts';
 import {
   InvalidQueueMessageError,
@@ -22,12 +23,13 @@ const METRIC_BY_OUTCOME: Readonly<Record<Outcome['kind'], string>> = {
 };
 
 const parseRecord = (record: SQSRecord) => {
-  let body: unknown;
-  try {
-    body = JSON.parse(record.body);
-  } catch (error) {
-    throw new InvalidQueueMessageError('queue message body is not JSON', { cause: error });
+  const json = parseJson(record.body);
+  if (!json.success) {
+    throw new InvalidQueueMessageError('queue message body is not JSON', {
+      cause: json.errors[0]?.message,
+    });
   }
+  const body = json.value;
   const message = v.safeParse(QueueMessageSchema, body);
   if (!message.success) {
     throw new InvalidQueueMessageError(
