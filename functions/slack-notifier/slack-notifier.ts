@@ -1,6 +1,7 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Alert } from '../core/alerts.ts';
 import { ReceiverError } from '../core/errors.ts';
 import type { SlackPostLedger } from '../core/ports.ts';
@@ -83,6 +84,10 @@ type RecordOutcome = { readonly kind: 'posted' | 'duplicate'; readonly incidentK
  *   given (the cloud runs up to two at once), within the container otherwise — and a 429 is
  *   retried after its `Retry-After`, which the gate then imposes on every container, a bounded
  *   number of times. Records are handled one at a time so the spacing holds within a batch.
+ *
+ * Run by Powertools batch, records in sequence: a record that fails is reported alone, and when
+ * every record of a batch failed the handler throws `FullBatchFailureError`, so Lambda's
+ * `Errors` metric sees a Slack outage.
  */
 export const createSlackNotifier = (deps: SlackNotifierDeps) => {
   const { webhook, ledger, pace, logger, metrics } = deps;
@@ -172,29 +177,39 @@ export const createSlackNotifier = (deps: SlackNotifierDeps) => {
     return { kind: 'posted', incidentKey };
   };
 
-  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
-    const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
-    for (const record of event.Records) {
-      try {
-        const { kind, incidentKey } = await handleRecord(record);
-        const posted = kind === 'posted';
-        metrics?.addMetric(posted ? 'SlackPosted' : 'SlackDuplicatesSkipped', MetricUnit.Count, 1);
-        logger?.info(posted ? 'alert posted to Slack' : 'alert already posted; skipped', {
-          sqsMessageId: record.messageId,
-          incidentKey,
-        });
-      } catch (error) {
-        batchItemFailures.push({ itemIdentifier: record.messageId });
-        metrics?.addMetric('SlackPostsFailed', MetricUnit.Count, 1);
-        // The error names the failure (status, rate limit, ledger); never the URL or the body.
-        logger?.error('Slack post failed; SQS will redeliver the record', {
-          sqsMessageId: record.messageId,
-          receiveCount: record.attributes.ApproximateReceiveCount,
-          error,
-        });
-      }
+  const processRecord = async (record: SQSRecord): Promise<RecordOutcome> => {
+    try {
+      const outcome = await handleRecord(record);
+      const posted = outcome.kind === 'posted';
+      metrics?.addMetric(posted ? 'SlackPosted' : 'SlackDuplicatesSkipped', MetricUnit.Count, 1);
+      logger?.info(posted ? 'alert posted to Slack' : 'alert already posted; skipped', {
+        sqsMessageId: record.messageId,
+        incidentKey: outcome.incidentKey,
+      });
+      return outcome;
+    } catch (error) {
+      metrics?.addMetric('SlackPostsFailed', MetricUnit.Count, 1);
+      // The error names the failure (status, rate limit, ledger); never the URL or the body.
+      logger?.error('Slack post failed; SQS will redeliver the record', {
+        sqsMessageId: record.messageId,
+        receiveCount: record.attributes.ApproximateReceiveCount,
+        error,
+      });
+      throw error;
     }
-    metrics?.publishStoredMetrics();
-    return { batchItemFailures };
+  };
+
+  return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
+    // One processor per invocation: it keeps the batch's state.
+    const processor = new BatchProcessor(EventType.SQS);
+    try {
+      return await processPartialResponse(event, processRecord, processor, {
+        // In sequence: the spacing between posts must hold within a batch.
+        processInParallel: false,
+        ...(context ? { context } : {}),
+      });
+    } finally {
+      metrics?.publishStoredMetrics();
+    }
   };
 };
