@@ -9,9 +9,12 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { pipeline as pipelineDefinition } from '../../../functions/definitions/resources.ts';
+import {
+  pipeline as pipelineDefinition,
+  slackQueue,
+} from '../../../functions/definitions/resources.ts';
 import { METRICS_NAMESPACE } from '../../../functions/definitions/service.ts';
-import { type Alerting, SLACK_MAX_RECEIVES } from './alerting.ts';
+import type { Alerting } from './alerting.ts';
 import type { EventPipeline } from './event-pipeline.ts';
 import type { IngestApi } from './ingest-api.ts';
 
@@ -61,7 +64,7 @@ export class Monitoring extends Construct {
       }),
       threshold: 0,
       description:
-        'Integration events failed processing 5 times and wait in the dead-letter queue. ' +
+        `Integration events failed processing ${pipelineDefinition.maxReceiveCount} times and wait in the dead-letter queue. ` +
         'Read the processor logs for the cause, fix it, then redrive the DLQ to the queue.',
     });
 
@@ -83,7 +86,7 @@ export class Monitoring extends Construct {
       threshold: 0,
       description:
         'The processor failed (crash, timeout or unhandled error); its records are retried ' +
-        'and reach the DLQ after 5 receives. See the processor log group.',
+        `and reach the DLQ after ${pipelineDefinition.maxReceiveCount} receives. See the processor log group.`,
     });
 
     // The processor reports failed records to SQS and returns normally, so Lambda's `Errors`
@@ -147,7 +150,7 @@ export class Monitoring extends Construct {
         }),
         threshold: 0,
         description:
-          `Alerts could not be posted to Slack after ${SLACK_MAX_RECEIVES} attempts (webhook revoked, secret ` +
+          `Alerts could not be posted to Slack after ${slackQueue.maxReceiveCount} attempts (webhook revoked, secret ` +
           'wrong, Slack down). They were still emailed. See the slack-notifier logs.',
       });
     }
