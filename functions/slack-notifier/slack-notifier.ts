@@ -1,10 +1,10 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSRecord } from 'aws-lambda';
 import type { Alert } from '../core/alerts.ts';
 import { ReceiverError } from '../core/errors.ts';
 import type { SlackPostLedger } from '../core/ports.ts';
+import { sqsBatchHandler } from '../sqs-batch.ts';
 import type { SlackWebhook } from './incoming-webhook.ts';
 import { parseNotification } from './notification.ts';
 import { slackMessage } from './slack-message.ts';
@@ -178,38 +178,26 @@ export const createSlackNotifier = (deps: SlackNotifierDeps) => {
   };
 
   const processRecord = async (record: SQSRecord): Promise<RecordOutcome> => {
-    try {
-      const outcome = await handleRecord(record);
-      const posted = outcome.kind === 'posted';
-      metrics?.addMetric(posted ? 'SlackPosted' : 'SlackDuplicatesSkipped', MetricUnit.Count, 1);
-      logger?.info(posted ? 'alert posted to Slack' : 'alert already posted; skipped', {
-        sqsMessageId: record.messageId,
-        incidentKey: outcome.incidentKey,
-      });
-      return outcome;
-    } catch (error) {
-      metrics?.addMetric('SlackPostsFailed', MetricUnit.Count, 1);
-      // The error names the failure (status, rate limit, ledger); never the URL or the body.
-      logger?.error('Slack post failed; SQS will redeliver the record', {
-        sqsMessageId: record.messageId,
-        receiveCount: record.attributes.ApproximateReceiveCount,
-        error,
-      });
-      throw error;
-    }
+    const outcome = await handleRecord(record);
+    const posted = outcome.kind === 'posted';
+    metrics?.addMetric(posted ? 'SlackPosted' : 'SlackDuplicatesSkipped', MetricUnit.Count, 1);
+    logger?.info(posted ? 'alert posted to Slack' : 'alert already posted; skipped', {
+      sqsMessageId: record.messageId,
+      incidentKey: outcome.incidentKey,
+    });
+    return outcome;
   };
 
-  return async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
-    // One processor per invocation: it keeps the batch's state.
-    const processor = new BatchProcessor(EventType.SQS);
-    try {
-      return await processPartialResponse(event, processRecord, processor, {
-        // In sequence: the spacing between posts must hold within a batch.
-        processInParallel: false,
-        ...(context ? { context } : {}),
-      });
-    } finally {
-      metrics?.publishStoredMetrics();
-    }
-  };
+  return sqsBatchHandler({
+    processRecord,
+    // In sequence: the spacing between posts must hold within a batch.
+    inParallel: false,
+    // The error logged names the failure (status, rate limit, ledger); never the URL or body.
+    failure: {
+      metric: 'SlackPostsFailed',
+      message: 'Slack post failed; SQS will redeliver the record',
+    },
+    logger,
+    metrics,
+  });
 };

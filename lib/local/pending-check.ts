@@ -1,5 +1,3 @@
-import type { SNSClient } from '@aws-sdk/client-sns';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseEnv } from '../../functions/config.ts';
 import { PendingTimeoutSchema } from '../../functions/pending-check/pending-check.ts';
 import { wirePendingCheck } from '../../functions/pending-check/wiring.ts';
@@ -26,15 +24,12 @@ export interface LocalPendingCheck {
  * never overlap; a failed run is printed and the next one tries again, like a failed
  * scheduled invocation.
  */
-export const startLocalPendingCheck = (options: {
-  readonly document: DynamoDBDocumentClient;
-  readonly sns: SNSClient;
-  readonly tableName: string;
-  readonly topicArn: string;
-  readonly timeoutHours?: number | undefined;
-  readonly intervalMs: number;
-  readonly print: (line: string) => void;
-}): LocalPendingCheck => {
+export const startLocalPendingCheck = (
+  options: Parameters<typeof wirePendingCheck>[0] & {
+    readonly intervalMs: number;
+    readonly print: (line: string) => void;
+  },
+): LocalPendingCheck => {
   const check = wirePendingCheck(options);
   let running: Promise<void> | undefined;
   const runOnce = (): Promise<void> => {

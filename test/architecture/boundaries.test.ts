@@ -15,82 +15,84 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  */
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BIOME = join(ROOT, 'node_modules', '.bin', 'biome');
 
-const LIB = 'Lambda code never imports the deployment folder (lib/).';
-const TEST = 'Nothing imports test/';
-const PURE = 'functions/core is pure: time and environment come in as arguments';
-const CORE = 'functions/core is pure';
-const ADAPTER = 'An adapter never imports another adapter';
-const BELOW = 'functions/core is below the functions';
-const DEFINITIONS = 'functions/definitions is the bottom layer';
+/** The start of each rule's message in `biome.json` and `biome/core-is-pure.grit`. */
+const RULE = {
+  lib: 'Lambda code never imports the deployment folder (lib/).',
+  test: 'Nothing imports test/',
+  pure: 'functions/core is pure: time and environment come in as arguments',
+  core: 'functions/core is pure',
+  adapter: 'An adapter never imports another adapter',
+  below: 'functions/core is below the functions',
+  definitions: 'functions/definitions is the bottom layer',
+} as const;
 
 /** Each probe: its path in the repository, its code, and the message its violation reports. */
 const VIOLATIONS: readonly { path: string; code: string; message: string }[] = [
   {
     path: 'functions/ingest/imports-lib.ts',
     code: "import { ROUTES } from '../../lib/cloud/settings.ts';\nexport const r = ROUTES;\n",
-    message: LIB,
+    message: RULE.lib,
   },
   {
     path: 'functions/core/imports-adapter.ts',
     code: "import { SqsEventQueue } from '../adapters/sqs-event-queue.ts';\nexport const q = SqsEventQueue;\n",
-    message: CORE,
+    message: RULE.core,
   },
   {
     path: 'functions/core/imports-sdk.ts',
     code: "import { SQSClient } from '@aws-sdk/client-sqs';\nexport const c = SQSClient;\n",
-    message: CORE,
+    message: RULE.core,
   },
   {
     path: 'functions/core/imports-process.ts',
     code: "import { env } from 'node:process';\nexport const e = env;\n",
-    message: PURE,
+    message: RULE.pure,
   },
   {
     path: 'functions/core/imports-handler.ts',
     code: "import { ROUTES } from '../ingest/ingest.ts';\nexport const r = ROUTES;\n",
-    message: BELOW,
+    message: RULE.below,
   },
   {
     path: 'functions/core/reads-clock.ts',
     code: 'export const now = (): number => Date.now();\n',
-    message: PURE,
+    message: RULE.pure,
   },
   {
     path: 'functions/core/builds-now.ts',
     code: 'export const now = (): Date => new Date();\n',
-    message: PURE,
+    message: RULE.pure,
   },
   {
     path: 'functions/core/reads-env.ts',
     code: 'export const region = (): string | undefined => process.env.AWS_REGION;\n',
-    message: PURE,
+    message: RULE.pure,
   },
   {
     path: 'functions/adapters/imports-store.ts',
     code: "import { DynamoIntegrationStore } from './dynamo-integration-store.ts';\nexport const s = DynamoIntegrationStore;\n",
-    message: ADAPTER,
+    message: RULE.adapter,
   },
   {
     path: 'functions/definitions/imports-core.ts',
     code: "import { EVENT_TYPES } from '../core/events.ts';\nexport const t = EVENT_TYPES;\n",
-    message: DEFINITIONS,
+    message: RULE.definitions,
   },
   {
     path: 'lib/local/imports-test.ts',
     code: "import { seedSample } from '../../test/support/seeds.ts';\nexport const s = seedSample;\n",
-    message: TEST,
+    message: RULE.test,
   },
   {
     path: 'scripts/imports-test.ts',
     code: "import { seedSample } from '../test/support/seeds.ts';\nexport const s = seedSample;\n",
-    message: TEST,
+    message: RULE.test,
   },
   {
     path: 'functions/processor/imports-test.ts',
     code: "import { seedSample } from '../../test/support/seeds.ts';\nexport const s = seedSample;\n",
-    message: TEST,
+    message: RULE.test,
   },
 ];
 
@@ -155,7 +157,7 @@ describe('dependency boundaries (biome.json)', () => {
       await writeFile(join(scratch, probe.path), probe.code);
     }
     const run = spawnSync(
-      BIOME,
+      join(ROOT, 'node_modules', '.bin', 'biome'),
       ['lint', '--reporter=json', '--max-diagnostics=none', 'functions', 'lib', 'scripts', 'test'],
       { cwd: scratch, encoding: 'utf8' },
     );
