@@ -10,7 +10,7 @@ import { ReceiverError } from '../functions/core/errors.ts';
 import type { IntegrationEvent } from '../functions/core/events.ts';
 import type { QueueMessage } from '../functions/core/queue-message.ts';
 import { pipeline } from '../functions/definitions/resources.ts';
-import { ROUTES } from '../functions/definitions/routes.ts';
+import { integrationPath, ROUTES } from '../functions/definitions/routes.ts';
 import { createProcessorHandler } from '../functions/processor/processor.ts';
 import { startEmulators } from '../lib/local/emulators.ts';
 import { type LocalRuntime, startLocalRuntime } from '../lib/local/runtime.ts';
@@ -367,7 +367,7 @@ export const measurePipeline = async (options: {
         const stillWrong: string[] = [];
         await runLoad({
           client,
-          requests: pending.map((id) => ({ method: 'GET', path: `/integrations/${id}` })),
+          requests: pending.map((id) => ({ method: 'GET', path: integrationPath(id) })),
           concurrency,
           deadline,
           check: (answer, index) => {

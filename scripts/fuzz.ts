@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { parseWebhook } from '../functions/core/events.ts';
 import { quarantinePayload } from '../functions/core/quarantine.ts';
 import { eventIdentity } from '../functions/core/state.ts';
+import { ROUTES } from '../functions/definitions/routes.ts';
 import { historyKey, quarantineKey } from '../functions/definitions/table-keys.ts';
 import { startLocalRuntime } from '../lib/local/runtime.ts';
 import {
@@ -133,7 +134,7 @@ const recordKey = (text: string, status: string): Key | undefined => {
 
 const post = async ({ body, how }: Case) => {
   try {
-    const response = await fetch(`${runtime.url}/webhooks/happycolis`, {
+    const response = await fetch(`${runtime.url}${ROUTES.happycolis}`, {
       method: 'POST',
       // Bytes go as binary, which API Gateway hands over base64-encoded and intact; as text
       // it would decode them as UTF-8, replacing invalid sequences, and the signature would

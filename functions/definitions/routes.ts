@@ -7,3 +7,6 @@ export const ROUTES = {
   deliveryErrors: '/webhooks/delivery-errors',
   integration: '/integrations/{id}',
 } as const;
+
+/** The path of one integration's view (`GET`), the id inserted as given. */
+export const integrationPath = (id: string): string => ROUTES.integration.replace('{id}', id);

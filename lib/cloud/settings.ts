@@ -3,7 +3,12 @@ import { SEVERITIES } from '../../functions/core/alerts.ts';
 import { ReceiverError } from '../../functions/core/errors.ts';
 import { MIN_MAPPING_CONCURRENCY, pipeline } from '../../functions/definitions/resources.ts';
 import { SERVICE_NAME } from '../../functions/definitions/service.ts';
-import { DEFAULT_PENDING_TIMEOUT_HOURS } from '../../functions/definitions/settings.ts';
+import {
+  DEFAULT_CLIENT_ERROR_ALARM_THRESHOLD,
+  DEFAULT_PENDING_TIMEOUT_HOURS,
+  DEFAULT_THROTTLE_BURST_LIMIT,
+  DEFAULT_THROTTLE_RATE_LIMIT,
+} from '../../functions/definitions/settings.ts';
 
 /**
  * Deployment settings, read from CDK context (`cdk.json` or `-c key=value`) and validated once.
@@ -42,9 +47,9 @@ export const SETTING_DEFAULTS = {
   pendingTimeoutHours: DEFAULT_PENDING_TIMEOUT_HOURS,
   logRetentionDays: 30,
   logLevel: 'INFO',
-  throttleRateLimit: 50,
-  throttleBurstLimit: 100,
-  clientErrorAlarmThreshold: 50,
+  throttleRateLimit: DEFAULT_THROTTLE_RATE_LIMIT,
+  throttleBurstLimit: DEFAULT_THROTTLE_BURST_LIMIT,
+  clientErrorAlarmThreshold: DEFAULT_CLIENT_ERROR_ALARM_THRESHOLD,
 } as const;
 
 export class SettingsError extends ReceiverError {}

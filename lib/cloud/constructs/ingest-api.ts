@@ -12,6 +12,10 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ROUTES } from '../../../functions/definitions/routes.ts';
+import {
+  DEFAULT_THROTTLE_BURST_LIMIT,
+  DEFAULT_THROTTLE_RATE_LIMIT,
+} from '../../../functions/definitions/settings.ts';
 import type { EventPipeline } from './event-pipeline.ts';
 import type { IntegrationTable } from './integration-table.ts';
 import {
@@ -119,8 +123,8 @@ export class IngestApi extends Construct {
       stageName: '$default',
       autoDeploy: true,
       throttle: {
-        rateLimit: props.throttleRateLimit ?? 50,
-        burstLimit: props.throttleBurstLimit ?? 100,
+        rateLimit: props.throttleRateLimit ?? DEFAULT_THROTTLE_RATE_LIMIT,
+        burstLimit: props.throttleBurstLimit ?? DEFAULT_THROTTLE_BURST_LIMIT,
       },
       accessLogSettings: {
         destination: new LogGroupLogDestination(this.accessLogGroup),

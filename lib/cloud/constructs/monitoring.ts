@@ -14,6 +14,7 @@ import {
   slackQueue,
 } from '../../../functions/definitions/resources.ts';
 import { METRICS_NAMESPACE } from '../../../functions/definitions/service.ts';
+import { DEFAULT_CLIENT_ERROR_ALARM_THRESHOLD } from '../../../functions/definitions/settings.ts';
 import type { Alerting } from './alerting.ts';
 import type { EventPipeline } from './event-pipeline.ts';
 import type { IngestApi } from './ingest-api.ts';
@@ -136,7 +137,7 @@ export class Monitoring extends Construct {
 
     this.#alarm('Api4xxSpike', {
       metric: api.api.metricClientError({ period: FIVE_MINUTES, statistic: 'Sum' }),
-      threshold: props.clientErrorThreshold ?? 50,
+      threshold: props.clientErrorThreshold ?? DEFAULT_CLIENT_ERROR_ALARM_THRESHOLD,
       description:
         'Many 4xx answers: a sender is probably using a wrong or rotated secret (401) or ' +
         'being throttled (429). Check the access logs by route and status.',
