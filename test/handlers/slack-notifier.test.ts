@@ -6,6 +6,7 @@ import { DynamoSlackPaceGate } from '../../functions/adapters/dynamo-slack-pace-
 import { DynamoSlackPostLedger } from '../../functions/adapters/dynamo-slack-post-ledger.ts';
 import { deliveryErrorAlert } from '../../functions/core/alert-content.ts';
 import type { Alert } from '../../functions/core/alerts.ts';
+import { SLACK_PACE_KEY } from '../../functions/definitions/table-keys.ts';
 import { createIncomingWebhook } from '../../functions/slack-notifier/incoming-webhook.ts';
 import {
   createSlackNotifier,
@@ -236,7 +237,7 @@ describe('slack pace across containers', () => {
     await aws.clients.document.send(
       new UpdateCommand({
         TableName: aws.resources.tableName,
-        Key: { pk: 'SLACK#PACE', sk: 'SLACK' },
+        Key: SLACK_PACE_KEY,
         UpdateExpression: 'SET nextPostAt = :zero',
         ExpressionAttributeValues: { ':zero': 0 },
       }),
