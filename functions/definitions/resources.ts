@@ -47,6 +47,8 @@ export const pipeline = {
 
 /** The queue between the alerts topic and the Slack notifier, and its dead-letter queue. */
 export const slackQueue = {
+  /** Alerts handed to one notifier invocation. */
+  batchSize: 1,
   /**
    * Receives of one alert before the queue parks it in its DLQ. Ten: a burst of alerts waits
    * for its turn at Slack's pace inside the notifier, and a delivery that times out waiting

@@ -234,7 +234,7 @@ export class Alerting extends Construct {
     });
     notifier.function.addEventSource(
       new SqsEventSource(queue, {
-        batchSize: 1,
+        batchSize: slackQueue.batchSize,
         reportBatchItemFailures: true,
         // Lambda's minimum: more would only wait at the pace gate.
         maxConcurrency: MIN_MAPPING_CONCURRENCY,
