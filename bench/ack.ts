@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { text } from 'node:stream/consumers';
 import { CreateQueueCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { IntegrationStore } from '../functions/core/ports.ts';
-import { ROUTES } from '../functions/ingest/ingest.ts';
+import { ROUTES } from '../functions/definitions/routes.ts';
 import { startLocalRuntime } from '../lib/local/runtime.ts';
 import { type Answer, createClient, LoadError, type LoadRequest, runLoad } from './http-load.ts';
 import type { Progress } from './progress.ts';

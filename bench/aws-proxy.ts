@@ -7,7 +7,8 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { table } from '../lib/definitions.ts';
+import { table } from '../functions/definitions/resources.ts';
+import { EVENT_SK_PREFIX, STATE_SK } from '../functions/definitions/table-keys.ts';
 
 /**
  * A counting proxy in front of the emulators, at their HTTP layer: the local runtime is given
@@ -112,8 +113,8 @@ const itemKind = (payload: Record<string, unknown>): string => {
   const key = (payload.Key ?? payload.Item) as AttributeMap | undefined;
   const sk = key?.sk?.S;
   if (typeof sk !== 'string') return payload.KeyConditionExpression ? 'partition' : 'other';
-  if (sk === 'STATE') return 'integration';
-  if (sk.startsWith('EVENT#')) return 'history';
+  if (sk === STATE_SK) return 'integration';
+  if (sk.startsWith(EVENT_SK_PREFIX)) return 'history';
   return sk.toLowerCase();
 };
 

@@ -4,12 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type BuildOptions, build } from 'esbuild';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../functions/definitions/service.ts';
 import type { Progress } from './progress.ts';
 import { median, ratio, round } from './stats.ts';
 
 /**
  * Bundle weight per function, as deployed: each `functions/<name>/handler.ts` is bundled with
- * the options of the stack's function construct (`lib/constructs/lambda-function.ts` on the
+ * the options of the stack's function construct (`lib/cloud/constructs/lambda-function.ts` on the
  * `cdk` branch: NodejsFunction with `bundleAwsSDK: true`, so the SDK is inside the bundle),
  * then imported in fresh Node processes as a cold-start proxy. Both are compared with a
  * bundle that only sends one SQS message (`baseline/sqs-send-handler.ts`).
@@ -35,6 +36,7 @@ const BASELINE = 'baseline';
 const DEPLOYED_OPTIONS: BuildOptions = {
   bundle: true,
   minify: true,
+  keepNames: true,
   format: 'esm',
   platform: 'node',
   target: 'node22',
@@ -63,8 +65,8 @@ const IMPORT_ENV: Readonly<Record<string, string>> = {
   HAPPYCOLIS_SECRETS: 'bench-secret',
   WEBHOOK_TOKENS: 'bench-token',
   SLACK_WEBHOOK_URL: 'http://127.0.0.1:9/slack',
-  POWERTOOLS_SERVICE_NAME: 'fulfillment-webhooks',
-  POWERTOOLS_METRICS_NAMESPACE: 'FulfillmentWebhooks',
+  POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+  POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
   POWERTOOLS_LOG_LEVEL: 'ERROR',
 };
 

@@ -1,4 +1,4 @@
-import { pipeline } from '../lib/definitions.ts';
+import { pipeline } from '../functions/definitions/resources.ts';
 import { type CallCounts, type CallStats, isDynamoRead, isDynamoWrite } from './aws-proxy.ts';
 import type { EventKind, KindFigures } from './pipeline.ts';
 import { POWERTOOLS_TRANSACTION_BASELINE, PRICES, PRICES_AS_OF } from './prices.ts';

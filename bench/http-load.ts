@@ -1,4 +1,5 @@
 import { Agent, request } from 'node:http';
+import { ReceiverError } from '../functions/core/errors.ts';
 
 /**
  * The one HTTP client every latency figure is measured with: keep-alive sockets (a sender
@@ -18,12 +19,7 @@ export interface Answer {
   readonly body: string;
 }
 
-export class LoadError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'LoadError';
-  }
-}
+export class LoadError extends ReceiverError {}
 
 /** A keep-alive client bound to one base URL. */
 export const createClient = (baseUrl: string, maxSockets: number) => {

@@ -1,7 +1,8 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { parseWebhook } from '../functions/core/events.ts';
 import { verifySignature } from '../functions/core/signature.ts';
-import { createIngestHandler, ROUTES } from '../functions/ingest/ingest.ts';
+import { ROUTES } from '../functions/definitions/routes.ts';
+import { createIngestHandler } from '../functions/ingest/ingest.ts';
 import type { Progress } from './progress.ts';
 import { round } from './stats.ts';
 import { BENCH_SECRET, benchEvent, signedWebhook } from './workload.ts';

@@ -6,11 +6,12 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoIntegrationStore } from '../functions/adapters/dynamo-integration-store.ts';
 import { SnsAlertPublisher } from '../functions/adapters/sns-alert-publisher.ts';
+import { ReceiverError } from '../functions/core/errors.ts';
 import type { IntegrationEvent } from '../functions/core/events.ts';
 import type { QueueMessage } from '../functions/core/queue-message.ts';
-import { ROUTES } from '../functions/ingest/ingest.ts';
+import { pipeline } from '../functions/definitions/resources.ts';
+import { integrationPath, ROUTES } from '../functions/definitions/routes.ts';
 import { createProcessorHandler } from '../functions/processor/processor.ts';
-import { pipeline } from '../lib/definitions.ts';
 import { startEmulators } from '../lib/local/emulators.ts';
 import { type LocalRuntime, startLocalRuntime } from '../lib/local/runtime.ts';
 import {
@@ -83,10 +84,9 @@ export interface PipelineResult {
   readonly mixReadsPerEvent: number;
 }
 
-export class WrongAnswerError extends Error {
+export class WrongAnswerError extends ReceiverError {
   constructor(message: string) {
     super(message);
-    this.name = 'WrongAnswerError';
   }
 }
 
@@ -367,7 +367,7 @@ export const measurePipeline = async (options: {
         const stillWrong: string[] = [];
         await runLoad({
           client,
-          requests: pending.map((id) => ({ method: 'GET', path: `/integrations/${id}` })),
+          requests: pending.map((id) => ({ method: 'GET', path: integrationPath(id) })),
           concurrency,
           deadline,
           check: (answer, index) => {

@@ -1,5 +1,7 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import * as v from 'valibot';
+import { ReceiverError } from './core/errors.ts';
+import { parseJson } from './core/json.ts';
 
 /**
  * Configuration from the environment, parsed once per container with valibot. A missing or
@@ -33,12 +35,7 @@ export const parseEnv = <S extends v.GenericSchema>(
   throw new ConfigError(`${what} configuration is invalid: ${problems}`);
 };
 
-export class ConfigError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'ConfigError';
-  }
-}
+export class ConfigError extends ReceiverError {}
 
 const SecretListSchema = v.union([v.array(v.string()), v.string()]);
 
@@ -46,11 +43,13 @@ const SecretListSchema = v.union([v.array(v.string()), v.string()]);
 export const parseSecretList = (text: string): string[] => {
   let parsed: unknown = text;
   if (text.trim().startsWith('[')) {
-    try {
-      parsed = JSON.parse(text);
-    } catch (error) {
-      throw new ConfigError('secret looks like a JSON array but does not parse', { cause: error });
+    const json = parseJson(text);
+    if (!json.success) {
+      throw new ConfigError('secret looks like a JSON array but does not parse', {
+        cause: json.errors[0]?.message,
+      });
     }
+    parsed = json.value;
   }
   const list = v.parse(SecretListSchema, parsed);
   return typeof list === 'string'

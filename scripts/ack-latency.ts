@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { SIGNATURE_HEADER, sign } from '../functions/core/signature.ts';
+import { ROUTES } from '../functions/definitions/routes.ts';
 import { startLocalRuntime } from '../lib/local/runtime.ts';
 import { sampleBody } from '../lib/local/samples.ts';
 
@@ -49,7 +50,7 @@ try {
   const latencies: number[] = [];
   for (const [i, { body, signature }] of requests.entries()) {
     const started = performance.now();
-    const response = await fetch(`${runtime.url}/webhooks/happycolis`, {
+    const response = await fetch(`${runtime.url}${ROUTES.happycolis}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signature },
       body,

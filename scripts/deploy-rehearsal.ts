@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { stackName } from '../lib/settings.ts';
+import { stackName } from '../lib/cloud/settings.ts';
 
 /**
  * A deploy rehearsal without an AWS account: `cdk bootstrap` and `cdk deploy` against moto's

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { EVENT_TYPES, INTEGRATION_STATES } from '../functions/core/events.ts';
 import { utf8Bytes } from '../functions/core/limits.ts';
 import { canonicalPayload, SIGNATURE_HEADER, sign } from '../functions/core/signature.ts';
-import { MAX_BODY_BYTES } from '../lib/definitions.ts';
+import { MAX_BODY_BYTES } from '../functions/definitions/resources.ts';
 
 /**
  * Payloads a buggy or unusual sender could produce, for the ingest's fuzz test and the

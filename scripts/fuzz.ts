@@ -9,6 +9,9 @@ import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { parseWebhook } from '../functions/core/events.ts';
 import { quarantinePayload } from '../functions/core/quarantine.ts';
+import { eventIdentity } from '../functions/core/state.ts';
+import { ROUTES } from '../functions/definitions/routes.ts';
+import { historyKey, quarantineKey } from '../functions/definitions/table-keys.ts';
 import { startLocalRuntime } from '../lib/local/runtime.ts';
 import {
   envelope,
@@ -122,16 +125,16 @@ const recordKey = (text: string, status: string): Key | undefined => {
     const parsed = parseWebhook(text);
     if (!parsed.success) return undefined;
     const { header, body } = parsed.value.event;
-    return { pk: `INTEGRATION#${body.id}`, sk: `EVENT#${header.date}#${header.type}` };
+    return historyKey(body.id, eventIdentity(header));
   }
   const payload = Buffer.from(quarantinePayload(text).payloadBase64, 'base64').toString('utf8');
   const id = createHash('sha256').update(['happycolis', payload].join('\u0000')).digest('hex');
-  return { pk: `QUARANTINE#${id}`, sk: 'QUARANTINE' };
+  return quarantineKey(id);
 };
 
 const post = async ({ body, how }: Case) => {
   try {
-    const response = await fetch(`${runtime.url}/webhooks/happycolis`, {
+    const response = await fetch(`${runtime.url}${ROUTES.happycolis}`, {
       method: 'POST',
       // Bytes go as binary, which API Gateway hands over base64-encoded and intact; as text
       // it would decode them as UTF-8, replacing invalid sequences, and the signature would

@@ -1,13 +1,15 @@
 import { parseArgs } from 'node:util';
 import { parseList } from '../functions/config.ts';
+import { ReceiverError } from '../functions/core/errors.ts';
 import { SIGNATURE_HEADER, sign } from '../functions/core/signature.ts';
+import { ROUTES } from '../functions/definitions/routes.ts';
 import { DEFAULT_PORT, DEV_HAPPYCOLIS_SECRET, DEV_WEBHOOK_TOKEN } from '../lib/local/config.ts';
 import { isSampleEvent, sampleBody } from '../lib/local/samples.ts';
 
 /**
  * `npm run send -- <event> [options]`: posts a signed sample webhook (or a delivery-error
  * notice) to a running receiver and prints the answer. The samples are the documented ones in
- * `test/fixtures/`; without overrides their bytes are sent exactly as printed.
+ * `lib/local/samples/`; without overrides their bytes are sent exactly as printed.
  */
 
 const USAGE = `Usage:
@@ -29,10 +31,9 @@ Options:
 
 Exit status: 0 on a 2xx answer, 1 on any other answer or no answer, 2 on bad arguments.`;
 
-class UsageError extends Error {
+class UsageError extends ReceiverError {
   constructor(message: string) {
     super(message);
-    this.name = 'UsageError';
   }
 }
 
@@ -109,10 +110,10 @@ const run = async (args: string[]): Promise<number> => {
       const token = values.token ?? firstOf(process.env.WEBHOOK_TOKENS) ?? DEV_WEBHOOK_TOKEN;
       const notice = {
         code: values.code ?? 503,
-        endpoint: values.endpoint ?? `${base}/webhooks/happycolis`,
+        endpoint: values.endpoint ?? `${base}${ROUTES.happycolis}`,
         message: values.message ?? 'three consecutive deliveries failed (sample notice)',
       };
-      const url = `${base}/webhooks/delivery-errors`;
+      const url = `${base}${ROUTES.deliveryErrors}`;
       console.log(`POST ${url}`);
       const ok = await post(
         url,
@@ -128,7 +129,7 @@ const run = async (args: string[]): Promise<number> => {
       date: values.date,
       messageId: values['message-id'],
     });
-    const url = `${base}/webhooks/happycolis`;
+    const url = `${base}${ROUTES.happycolis}`;
     console.log(`POST ${url} (${target.event} sample, ${Buffer.byteLength(body)} bytes, signed)`);
     const ok = await post(
       url,

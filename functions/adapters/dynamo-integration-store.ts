@@ -23,38 +23,32 @@ import {
   type Registers,
   toRegister,
 } from '../core/state.ts';
+import {
+  EVENT_SK_PREFIX,
+  historyKey,
+  integrationIdOf,
+  integrationKey,
+  noticeKey,
+  PENDING_SHARD,
+  quarantineKey,
+  STATE_SK,
+  type TableKey,
+} from '../definitions/table-keys.ts';
 import { conditionally } from './conditional-write.ts';
 import { markAlertSent, putOnce, readAlertStatus } from './owed-alerts.ts';
 
-/**
- * One table holds everything; an integration's item and its history share a partition so a
- * single Query reads both.
- *
- * | item            | pk                  | sk                     |
- * |-----------------|---------------------|------------------------|
- * | integration     | `INTEGRATION#<id>`  | `STATE`                |
- * | history event   | `INTEGRATION#<id>`  | `EVENT#<date>#<type>`  |
- * | quarantine      | `QUARANTINE#<hash>` | `QUARANTINE`           |
- * | delivery notice | `NOTICE#<hash>`     | `NOTICE`               |
- */
+// One table holds everything; its key layout is in `definitions/table-keys.ts`.
 
-const STATE_SK = 'STATE';
-const EVENT_SK_PREFIX = 'EVENT#';
-/** Constant partition of the sparse `pending` index: the check reads it in one Query. */
-export const PENDING_SHARD = 'PENDING';
-
-const keyOf = (ref: RecordRef): { pk: string; sk: string } => {
+const keyOf = (ref: RecordRef): TableKey => {
   switch (ref.kind) {
     case 'event':
-      return { pk: `INTEGRATION#${ref.integrationId}`, sk: `${EVENT_SK_PREFIX}${ref.eventId}` };
+      return historyKey(ref.integrationId, ref.eventId);
     case 'quarantine':
-      return { pk: `QUARANTINE#${ref.id}`, sk: 'QUARANTINE' };
+      return quarantineKey(ref.id);
     case 'notice':
-      return { pk: `NOTICE#${ref.id}`, sk: 'NOTICE' };
+      return noticeKey(ref.id);
   }
 };
-
-const integrationKey = (id: string) => ({ pk: `INTEGRATION#${id}`, sk: STATE_SK });
 
 // Condition fragments, named after the core's rule they enforce (see `conditionFor`).
 const NEWER_THAN_OWN_STEP = '(attribute_not_exists(#step) OR #step.#key < :key)';
@@ -99,7 +93,7 @@ const toStored = (item: Record<string, unknown>): StoredIntegration => {
     if (register) registers[step] = register;
   }
   return {
-    id: parsed.pk.slice('INTEGRATION#'.length),
+    id: integrationIdOf(parsed.pk),
     registers,
     hasAccessToken: parsed.accessToken !== undefined,
   };

@@ -1,6 +1,5 @@
 import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
-import { table } from '../../lib/definitions.ts';
 import type {
   AlertStatus,
   PendingEntry,
@@ -8,31 +7,28 @@ import type {
   RecordTiming,
   StuckPendingRef,
 } from '../core/ports.ts';
+import { table } from '../definitions/resources.ts';
+import {
+  INTEGRATION_PK_PREFIX,
+  integrationIdOf,
+  integrationKey,
+  PENDING_SHARD,
+  stuckPendingKey,
+} from '../definitions/table-keys.ts';
 import { conditionally } from './conditional-write.ts';
-import { PENDING_SHARD } from './dynamo-integration-store.ts';
 import { markAlertSent, putOnce, readAlertStatus } from './owed-alerts.ts';
 
 /**
  * The stuck-PENDING check's view of the integrations table. It reads the sparse `pending`
  * index the processor fills on `created`, and keeps one alert record per integration and
- * `created` event, with the same owed/sent marker the processor's records carry:
- *
- * | item               | pk                                       | sk              |
- * |--------------------|------------------------------------------|-----------------|
- * | stuck alert record | `STUCK_PENDING#<id>#<created event id>`  | `STUCK_PENDING` |
+ * `created` event (`stuckPendingKey`), with the same owed/sent marker the processor's records
+ * carry.
  */
 
-const INTEGRATION_PREFIX = 'INTEGRATION#';
-const STUCK_SK = 'STUCK_PENDING';
-
-const integrationKey = (id: string) => ({ pk: `${INTEGRATION_PREFIX}${id}`, sk: 'STATE' });
-const stuckKey = (ref: StuckPendingRef) => ({
-  pk: `${STUCK_SK}#${ref.integrationId}#${ref.createdEventId}`,
-  sk: STUCK_SK,
-});
+const stuckKey = (ref: StuckPendingRef) => stuckPendingKey(ref.integrationId, ref.createdEventId);
 
 const IndexItemSchema = v.object({
-  pk: v.pipe(v.string(), v.startsWith(INTEGRATION_PREFIX)),
+  pk: v.pipe(v.string(), v.startsWith(INTEGRATION_PK_PREFIX)),
   pendingSince: v.string(),
 });
 
@@ -68,7 +64,7 @@ export class DynamoPendingStore implements PendingStore {
       for (const item of page.Items ?? []) {
         const parsed = v.parse(IndexItemSchema, item);
         yield {
-          integrationId: parsed.pk.slice(INTEGRATION_PREFIX.length),
+          integrationId: integrationIdOf(parsed.pk),
           pendingSince: parsed.pendingSince,
         };
       }

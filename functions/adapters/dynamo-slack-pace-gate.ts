@@ -1,13 +1,10 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { SLACK_PACE_KEY } from '../definitions/table-keys.ts';
 import { conditionally } from './conditional-write.ts';
 
 /**
  * Slack's one message per second, held across every notifier container, in the integrations
- * table:
- *
- * | item      | pk           | sk      | attributes               |
- * |-----------|--------------|---------|--------------------------|
- * | pace slot | `SLACK#PACE` | `SLACK` | `nextPostAt` (epoch ms)  |
+ * table: one item (`SLACK_PACE_KEY`) whose `nextPostAt` attribute holds epoch ms.
  *
  * A container may post once it has moved `nextPostAt` forward by a conditional update that only
  * succeeds while `nextPostAt` is not in the future; two containers cannot both win the same
@@ -16,7 +13,7 @@ import { conditionally } from './conditional-write.ts';
  * alert: alerts are rare, so the hot key costs nothing that matters.
  */
 
-const GATE_KEY = { pk: 'SLACK#PACE', sk: 'SLACK' } as const;
+const GATE_KEY = SLACK_PACE_KEY;
 
 /** The slot was ours, or another container holds it until `nextPostAt` (epoch ms). */
 export type PaceClaim =

@@ -1,35 +1,32 @@
 import { createHash } from 'node:crypto';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { SlackPostLedger } from '../core/ports.ts';
+import { expiresAt } from '../definitions/expiry.ts';
+import { slackPostedKey } from '../definitions/table-keys.ts';
 import { conditionally } from './conditional-write.ts';
 
 /**
- * The Slack notifier's memory of posted incidents, in the integrations table:
- *
- * | item          | pk                    | sk      |
- * |---------------|-----------------------|---------|
- * | posted marker | `SLACK#<incidentKey>` | `SLACK` |
+ * The Slack notifier's memory of posted incidents, in the integrations table
+ * (`slackPostedKey`).
  *
  * Written only after Slack accepted the post, so a crash before it means a re-post (at least
  * once) rather than a lost alert. Expires with `expiresAt` like the rest of the dedupe memory.
  */
 
-const SLACK_SK = 'SLACK';
 /** Partition keys may hold 2 KiB; longer incident keys (none today) are hashed. */
 const MAX_KEY_CHARS = 512;
 
-const keyOf = (incidentKey: string) => ({
-  pk:
+const keyOf = (incidentKey: string) =>
+  slackPostedKey(
     incidentKey.length <= MAX_KEY_CHARS
-      ? `SLACK#${incidentKey}`
-      : `SLACK#sha256:${createHash('sha256').update(incidentKey).digest('hex')}`,
-  sk: SLACK_SK,
-});
+      ? incidentKey
+      : `sha256:${createHash('sha256').update(incidentKey).digest('hex')}`,
+  );
 
 export class DynamoSlackPostLedger implements SlackPostLedger {
   readonly #client: DynamoDBDocumentClient;
   readonly #tableName: string;
-  readonly #retentionSeconds: number;
+  readonly #retentionDays: number;
 
   constructor(options: {
     client: DynamoDBDocumentClient;
@@ -39,7 +36,7 @@ export class DynamoSlackPostLedger implements SlackPostLedger {
   }) {
     this.#client = options.client;
     this.#tableName = options.tableName;
-    this.#retentionSeconds = options.retentionDays * 24 * 60 * 60;
+    this.#retentionDays = options.retentionDays;
   }
 
   async wasPosted(incidentKey: string): Promise<boolean> {
@@ -63,7 +60,7 @@ export class DynamoSlackPostLedger implements SlackPostLedger {
             ...keyOf(incidentKey),
             incidentKey: incidentKey.slice(0, MAX_KEY_CHARS),
             postedAt: at.toISOString(),
-            expiresAt: Math.floor(at.getTime() / 1000) + this.#retentionSeconds,
+            expiresAt: expiresAt(at, this.#retentionDays),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { DLQ_RETENTION_DAYS } from '../definitions/resources.ts';
 import type { Alert, AlertIntegration } from './alerts.ts';
 import type { DeliveryErrorNotice, IntegrationEvent, ValidationError } from './events.ts';
 import {
@@ -248,7 +249,7 @@ export const deadLettersAlert = (alarm: DeadLetterAlarm): Alert => {
     title = `Messages are waiting in dead-letter queue ${queue}`;
     summary =
       `${queue} is not empty: messages failed every retry and were set aside, unprocessed. ` +
-      'Nothing is lost while they stay there (14 days), but the events or alerts they hold ' +
+      `Nothing is lost while they stay there (${DLQ_RETENTION_DAYS} days), but the events or alerts they hold ` +
       'have not taken effect.';
     actions = DLQ_ACTIONS;
   } else {

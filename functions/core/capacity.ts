@@ -1,3 +1,4 @@
+import { EVENT_SK_PREFIX, historyKey, INTEGRATION_PK_PREFIX } from '../definitions/table-keys.ts';
 import type { ValidationError, WebhookEvent } from './events.ts';
 import {
   DYNAMODB_ITEM_MAX_BYTES,
@@ -7,18 +8,13 @@ import {
   EVENT_ITEM_SHARE_MAX_BYTES,
   utf8Bytes,
 } from './limits.ts';
-import { eventKey, toRegister } from './state.ts';
+import { eventIdentity, eventKey, toRegister } from './state.ts';
 
 /**
  * Whether the processor will be able to store an event, decided at the ingest before it
  * answers `200`: a `200` followed by a DynamoDB refusal would only end in the DLQ. The key
- * shapes mirror the integration store's (`INTEGRATION#<id>` / `EVENT#<date>#<type>`); a test
- * checks them against the store. Alerts need no check here: they are bounded when built.
+ * shapes are the store's own (`definitions/table-keys.ts`). Alerts need no check here: they are bounded when built.
  */
-
-/** Prefixes the store puts before the ids in its keys. */
-export const INTEGRATION_PK_PREFIX = 'INTEGRATION#';
-export const EVENT_SK_PREFIX = 'EVENT#';
 
 /** Bookkeeping the store adds to a history item, at its largest. */
 const HISTORY_BOOKKEEPING = {
@@ -51,8 +47,7 @@ export const storageProblems = (webhook: WebhookEvent): ValidationError[] => {
   if (problems.length > 0) return problems;
 
   const history = {
-    pk: `${INTEGRATION_PK_PREFIX}${body.id}`,
-    sk: `${EVENT_SK_PREFIX}${header.date}#${header.type}`,
+    ...historyKey(body.id, eventIdentity(header)),
     type: header.type,
     date: header.date,
     messageId: header.messageId,

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { parseEventDate } from './event-date.ts';
+import { type Parsed, parseJson, type ValidationError } from './json.ts';
 import { ERROR_TEXT_MAX_CHARS, JSON_MAX_DEPTH, truncateChars } from './limits.ts';
 
 /**
@@ -115,15 +116,7 @@ export const DeliveryErrorNoticeSchema = v.object({
 });
 export type DeliveryErrorNotice = v.InferOutput<typeof DeliveryErrorNoticeSchema>;
 
-/** One readable validation problem: where, and what is wrong. */
-export interface ValidationError {
-  readonly path: string;
-  readonly message: string;
-}
-
-export type Parsed<T> =
-  | { readonly success: true; readonly value: T }
-  | { readonly success: false; readonly errors: readonly ValidationError[] };
+export type { Parsed, ValidationError } from './json.ts';
 
 /**
  * The rule an issue broke, in words that never quote the input: valibot's default messages
@@ -140,43 +133,6 @@ const toErrors = (issues: readonly v.BaseIssue<unknown>[]): ValidationError[] =>
     path: truncateChars(v.getDotPath(issue) ?? '(root)', ERROR_TEXT_MAX_CHARS),
     message: truncateChars(ruleOf(issue), ERROR_TEXT_MAX_CHARS),
   }));
-
-/** Whether `value` nests arrays/objects deeper than `limit`; iterative, so any depth is safe. */
-export const nestsDeeperThan = (value: unknown, limit: number): boolean => {
-  const stack: { readonly value: unknown; readonly depth: number }[] = [{ value, depth: 0 }];
-  for (let next = stack.pop(); next; next = stack.pop()) {
-    if (next.value === null || typeof next.value !== 'object') continue;
-    if (next.depth >= limit) return true;
-    for (const child of Object.values(next.value))
-      stack.push({ value: child, depth: next.depth + 1 });
-  }
-  return false;
-};
-
-/** JSON.parse's messages quote the text around the error; only the position is kept. */
-const jsonError = (error: unknown): ValidationError => {
-  const position = error instanceof Error ? /position (\d+)/.exec(error.message)?.[1] : undefined;
-  return {
-    path: '(root)',
-    message: `invalid JSON${position === undefined ? '' : ` (at character ${position})`}`,
-  };
-};
-
-const parseJson = (text: string): Parsed<unknown> => {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    return { success: false, errors: [jsonError(error)] };
-  }
-  if (nestsDeeperThan(value, JSON_MAX_DEPTH)) {
-    return {
-      success: false,
-      errors: [{ path: '(root)', message: `JSON nests deeper than ${JSON_MAX_DEPTH} levels` }],
-    };
-  }
-  return { success: true, value };
-};
 
 export type WebhookEvent =
   | { readonly kind: 'lifecycle'; readonly event: IntegrationEvent }
@@ -203,13 +159,13 @@ export const validateWebhook = (input: unknown): Parsed<WebhookEvent> => {
 
 /** Parses and validates a HappyColis webhook body. */
 export const parseWebhook = (text: string): Parsed<WebhookEvent> => {
-  const json = parseJson(text);
+  const json = parseJson(text, JSON_MAX_DEPTH);
   return json.success ? validateWebhook(json.value) : json;
 };
 
 /** Parses and validates a delivery-error notice `{code, endpoint, message}`. */
 export const parseDeliveryErrorNotice = (text: string): Parsed<DeliveryErrorNotice> => {
-  const json = parseJson(text);
+  const json = parseJson(text, JSON_MAX_DEPTH);
   if (!json.success) return json;
   const notice = v.safeParse(DeliveryErrorNoticeSchema, json.value);
   return notice.success

@@ -1,3 +1,5 @@
+import { parseJson } from './json.ts';
+
 /**
  * Removes every `accessToken` value from text kept for quarantine, whatever its JSON type and
  * however broken the JSON around it.
@@ -15,14 +17,7 @@ const KEY = 'accessToken';
 const REDACTED = '"[redacted]"';
 const MENTION = /access_?token/gi;
 
-const isValidJson = (text: string): boolean => {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
-};
+const isValidJson = (text: string): boolean => parseJson(text).success;
 
 /** End (exclusive) of the string token opening at `start`, or `-1` if it never closes. */
 const stringEnd = (text: string, start: number): number => {
@@ -36,12 +31,8 @@ const stringEnd = (text: string, start: number): number => {
 };
 
 const decode = (token: string): string | undefined => {
-  try {
-    const value: unknown = JSON.parse(token);
-    return typeof value === 'string' ? value : undefined;
-  } catch {
-    return undefined;
-  }
+  const json = parseJson(token);
+  return json.success && typeof json.value === 'string' ? json.value : undefined;
 };
 
 /** End (exclusive) of the object or array opening at `start`, or `-1` if it never closes. */

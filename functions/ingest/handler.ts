@@ -1,8 +1,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { SqsEventQueue } from '../adapters/sqs-event-queue.ts';
 import { loadCredentialList, parseEnv, QueueEnvSchema } from '../config.ts';
 import { logger } from '../observability.ts';
-import { createIngestHandler } from './ingest.ts';
+import { wireIngest } from './wiring.ts';
 
 // Read once per container; a missing secret fails the cold start (fail closed).
 const env = parseEnv(QueueEnvSchema, process.env, 'ingest');
@@ -11,8 +10,9 @@ const [happycolisSecrets, webhookTokens] = await Promise.all([
   loadCredentialList(process.env, 'WEBHOOK_TOKENS'),
 ]);
 
-export const handler = createIngestHandler({
+export const handler = wireIngest({
+  sqs: new SQSClient({}),
+  queueUrl: env.QUEUE_URL,
   config: { happycolisSecrets, webhookTokens },
-  queue: new SqsEventQueue({ client: new SQSClient({}), queueUrl: env.QUEUE_URL }),
   logger,
 });

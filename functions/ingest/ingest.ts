@@ -1,8 +1,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { MAX_BODY_BYTES } from '../../lib/definitions.ts';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { storageProblems } from '../core/capacity.ts';
+import { ReceiverError } from '../core/errors.ts';
 import { parseDeliveryErrorNotice, parseWebhook, type ValidationError } from '../core/events.ts';
+import { parseJson } from '../core/json.ts';
 import { SQS_MESSAGE_MAX_BYTES, utf8Bytes } from '../core/limits.ts';
 import type { EventQueue } from '../core/ports.ts';
 import { boundErrors, quarantinePayload } from '../core/quarantine.ts';
@@ -17,6 +18,9 @@ import {
   verifyBearerToken,
   verifySignature,
 } from '../core/signature.ts';
+import { MAX_BODY_BYTES } from '../definitions/resources.ts';
+import { ROUTES } from '../definitions/routes.ts';
+import { type JsonResponse, jsonResponder } from '../http/json-response.ts';
 
 export interface IngestConfig {
   /** HappyColis client secrets; several while one is rotated. At least one. */
@@ -32,34 +36,17 @@ export interface IngestDeps {
   readonly logger?: Logger;
 }
 
-type Response = APIGatewayProxyStructuredResultV2;
+type Response = JsonResponse;
 
-const json = (
-  statusCode: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): Response => ({
-  statusCode,
-  headers: { 'content-type': 'application/json', ...headers },
-  body: JSON.stringify(body),
-});
-
-const failure = (statusCode: number, error: string, message: string, headers = {}) =>
-  json(statusCode, { error, message }, headers);
-
-export const ROUTES = {
-  happycolis: '/webhooks/happycolis',
-  deliveryErrors: '/webhooks/delivery-errors',
-} as const;
+const { ok, failure } = jsonResponder();
 
 /** Raised at start-up when the handler would otherwise accept unauthenticated webhooks. */
-export class MissingSecretError extends Error {
+export class MissingSecretError extends ReceiverError {
   constructor() {
     super(
       'no HappyColis client secret is configured: refusing to start rather than accept ' +
         'unsigned webhooks (set HAPPYCOLIS_SECRETS or HAPPYCOLIS_SECRETS_SECRET_ID)',
     );
-    this.name = 'MissingSecretError';
   }
 }
 
@@ -72,8 +59,10 @@ const bodyBytes = (event: APIGatewayProxyEventV2): Buffer =>
  * (a `RangeError`, caught here like a parse error: the raw bytes may still match).
  */
 const signedForm = (text: string): string | undefined => {
+  const json = parseJson(text);
+  if (!json.success) return undefined;
   try {
-    return canonicalPayload(JSON.parse(text));
+    return canonicalPayload(json.value);
   } catch {
     return undefined;
   }
@@ -139,7 +128,7 @@ export const createIngestHandler = ({
     } catch (error) {
       return unavailable(message, error);
     }
-    return json(200, { status: 'quarantined', errors: bounded });
+    return ok({ status: 'quarantined', errors: bounded });
   };
 
   /**
@@ -163,7 +152,7 @@ export const createIngestHandler = ({
     }
     try {
       const { queueMessageId } = await queue.send(message);
-      return json(200, answer(queueMessageId));
+      return ok(answer(queueMessageId));
     } catch (error) {
       if (!isContentRefusal(error)) return unavailable(message, error);
       logger?.warn('SQS refused the message content; quarantining it', { kind: message.kind });

@@ -1,16 +1,10 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import * as v from 'valibot';
 import { createDocumentClient } from '../adapters/clients.ts';
-import { DynamoIntegrationStore } from '../adapters/dynamo-integration-store.ts';
-import { DynamoPendingStore } from '../adapters/dynamo-pending-store.ts';
-import { SnsAlertPublisher } from '../adapters/sns-alert-publisher.ts';
 import { parseEnv, TableEnvSchema, TopicEnvSchema } from '../config.ts';
 import { logger, metrics } from '../observability.ts';
-import {
-  createPendingCheck,
-  DEFAULT_PENDING_TIMEOUT_HOURS,
-  PendingTimeoutSchema,
-} from './pending-check.ts';
+import { PendingTimeoutSchema } from './pending-check.ts';
+import { wirePendingCheck } from './wiring.ts';
 
 const env = parseEnv(
   v.intersect([TableEnvSchema, TopicEnvSchema, PendingTimeoutSchema]),
@@ -18,15 +12,13 @@ const env = parseEnv(
   'pending-check',
 );
 
-const document = createDocumentClient();
-
 /** Invoked by a schedule (EventBridge); the event carries nothing the check needs. */
-export const handler = createPendingCheck({
-  integrations: new DynamoIntegrationStore({ client: document, tableName: env.TABLE_NAME }),
-  pending: new DynamoPendingStore({ client: document, tableName: env.TABLE_NAME }),
-  alerts: new SnsAlertPublisher({ client: new SNSClient({}), topicArn: env.TOPIC_ARN }),
-  clock: () => new Date(),
-  timeoutHours: env.PENDING_TIMEOUT_HOURS ?? DEFAULT_PENDING_TIMEOUT_HOURS,
+export const handler = wirePendingCheck({
+  document: createDocumentClient(),
+  sns: new SNSClient({}),
+  tableName: env.TABLE_NAME,
+  topicArn: env.TOPIC_ARN,
+  timeoutHours: env.PENDING_TIMEOUT_HOURS,
   logger,
   metrics,
 });

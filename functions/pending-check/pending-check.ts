@@ -1,8 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as v from 'valibot';
-import { retention } from '../../lib/definitions.ts';
 import { integrationStuckPendingAlert } from '../core/alert-content.ts';
+import { ReceiverError } from '../core/errors.ts';
 import { EVENT_TYPES } from '../core/events.ts';
 import type {
   AlertPublisher,
@@ -13,9 +13,8 @@ import type {
 } from '../core/ports.ts';
 import { currentOf, eventIdentity } from '../core/state.ts';
 import { integrationView } from '../core/view.ts';
-
-/** Default age after which a PENDING integration is reported. */
-export const DEFAULT_PENDING_TIMEOUT_HOURS = 24;
+import { expiresAt } from '../definitions/expiry.ts';
+import { retention } from '../definitions/resources.ts';
 
 /** `PENDING_TIMEOUT_HOURS`: a positive number of hours (fractions allowed, e.g. `0.5`). */
 export const PendingTimeoutSchema = v.object({
@@ -36,7 +35,6 @@ const HOUR_MS = 60 * 60 * 1000;
  * it was abandoned by a crashed run, not being sent by a live one.
  */
 export const RUN_LEASE_MS = 5 * 60 * 1000;
-const DAY_SECONDS = 24 * 60 * 60;
 
 export interface PendingCheckDeps {
   readonly integrations: Pick<IntegrationStore, 'getIntegration' | 'getIntegrationWithHistory'>;
@@ -63,12 +61,7 @@ export interface PendingCheckSummary {
 type EntryOutcome = 'alerted' | 'alreadyAlerted' | 'inFlight' | 'cleared' | 'skipped';
 
 /** Some entries could not be checked; the others were. The run fails so it is seen and retried. */
-export class PendingCheckError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'PendingCheckError';
-  }
-}
+export class PendingCheckError extends ReceiverError {}
 
 /**
  * The scheduled stuck-PENDING check. The index only says an integration *entered* PENDING
@@ -102,7 +95,7 @@ export const createPendingCheck = (deps: PendingCheckDeps) => {
     };
     const recorded = await pending.recordStuckAlert(ref, {
       recordedAt: now.toISOString(),
-      expiresAt: Math.floor(now.getTime() / 1000) + retention.historyDays * DAY_SECONDS,
+      expiresAt: expiresAt(now, retention.historyDays),
     });
     if (recorded === 'exists') {
       const status = await pending.stuckAlertStatus(ref);

@@ -1,11 +1,9 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import * as v from 'valibot';
 import { createDocumentClient } from '../adapters/clients.ts';
-import { DynamoIntegrationStore } from '../adapters/dynamo-integration-store.ts';
-import { SnsAlertPublisher } from '../adapters/sns-alert-publisher.ts';
 import { parseEnv, TableEnvSchema, TopicEnvSchema } from '../config.ts';
 import { logger, metrics } from '../observability.ts';
-import { createProcessorHandler } from './processor.ts';
+import { wireProcessor } from './wiring.ts';
 
 const env = parseEnv(
   v.object({ ...TableEnvSchema.entries, ...TopicEnvSchema.entries }),
@@ -13,9 +11,11 @@ const env = parseEnv(
   'processor',
 );
 
-export const handler = createProcessorHandler({
-  store: new DynamoIntegrationStore({ client: createDocumentClient(), tableName: env.TABLE_NAME }),
-  alerts: new SnsAlertPublisher({ client: new SNSClient({}), topicArn: env.TOPIC_ARN }),
+export const handler = wireProcessor({
+  document: createDocumentClient(),
+  sns: new SNSClient({}),
+  tableName: env.TABLE_NAME,
+  topicArn: env.TOPIC_ARN,
   logger,
   metrics,
 });

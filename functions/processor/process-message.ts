@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { PROCESSOR_TIMEOUT_SECONDS, retention } from '../../lib/definitions.ts';
 import {
   deliveryErrorAlert,
   integrationErroredAlert,
@@ -7,6 +6,7 @@ import {
   quarantinedAlert,
 } from '../core/alert-content.ts';
 import type { Alert } from '../core/alerts.ts';
+import { ReceiverError } from '../core/errors.ts';
 import {
   type IntegrationEvent,
   type IntegrationState,
@@ -26,6 +26,8 @@ import {
   whyNotApplied,
 } from '../core/state.ts';
 import { integrationView } from '../core/view.ts';
+import { expiresAt } from '../definitions/expiry.ts';
+import { PROCESSOR_TIMEOUT_SECONDS, retention } from '../definitions/resources.ts';
 
 /** What processing one queue message did. A value, never an exception. */
 export type Outcome =
@@ -50,28 +52,21 @@ export interface ProcessorDeps {
 }
 
 /** A queue message that does not validate any more: it fails, is retried, then dead-lettered. */
-export class InvalidQueueMessageError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'InvalidQueueMessageError';
-  }
-}
+export class InvalidQueueMessageError extends ReceiverError {}
 
 /** Lifecycle steps whose every distinct event alerts someone. */
 const ALERTING_STEPS = new Set<IntegrationEvent['step']>(['errored', 'rejected']);
 
 /** Raised when a duplicate finds an alert owed that its first writer may still be sending. */
-export class AlertInFlightError extends Error {
+export class AlertInFlightError extends ReceiverError {
   constructor(incident: string) {
     super(`the alert for ${incident} is owed and may still be in flight; retrying later`);
-    this.name = 'AlertInFlightError';
   }
 }
 
-const DAY_SECONDS = 24 * 60 * 60;
 const timing = (now: Date, days: number) => ({
   recordedAt: now.toISOString(),
-  expiresAt: Math.floor(now.getTime() / 1000) + days * DAY_SECONDS,
+  expiresAt: expiresAt(now, days),
 });
 
 /** No processor run outlives its timeout: an alert still owed after that was abandoned. */

@@ -1,9 +1,10 @@
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSRecord } from 'aws-lambda';
 import * as v from 'valibot';
+import { parseJson } from '../core/json.ts';
 import { QueueMessageSchema } from '../core/queue-message.ts';
+import { type SqsBatchHandler, sqsBatchHandler } from '../sqs-batch.ts';
 import {
   InvalidQueueMessageError,
   type Outcome,
@@ -22,12 +23,13 @@ const METRIC_BY_OUTCOME: Readonly<Record<Outcome['kind'], string>> = {
 };
 
 const parseRecord = (record: SQSRecord) => {
-  let body: unknown;
-  try {
-    body = JSON.parse(record.body);
-  } catch (error) {
-    throw new InvalidQueueMessageError('queue message body is not JSON', { cause: error });
+  const json = parseJson(record.body);
+  if (!json.success) {
+    throw new InvalidQueueMessageError('queue message body is not JSON', {
+      cause: json.errors[0]?.message,
+    });
   }
+  const body = json.value;
   const message = v.safeParse(QueueMessageSchema, body);
   if (!message.success) {
     throw new InvalidQueueMessageError(
@@ -38,7 +40,7 @@ const parseRecord = (record: SQSRecord) => {
 };
 
 /** The processor's Lambda handler: an SQS batch in, a partial batch response out. */
-export type ProcessorHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
+export type ProcessorHandler = SqsBatchHandler;
 
 /**
  * The processor: an SQS batch with `ReportBatchItemFailures`, run by Powertools batch.
@@ -59,37 +61,20 @@ export const createProcessorHandler = (
   const processorDeps: ProcessorDeps = { ...rest, clock: clock ?? (() => new Date()) };
 
   const processRecord = async (record: SQSRecord): Promise<Outcome> => {
-    try {
-      const outcome = await processMessage(parseRecord(record), processorDeps);
-      metrics?.addMetric(METRIC_BY_OUTCOME[outcome.kind], MetricUnit.Count, 1);
-      if ('alerted' in outcome && outcome.alerted) {
-        metrics?.addMetric('AlertsPublished', MetricUnit.Count, 1);
-      }
-      logger?.info('record processed', { sqsMessageId: record.messageId, outcome });
-      return outcome;
-    } catch (error) {
-      // Counted and logged here, where the record is known; rethrown so it is reported.
-      metrics?.addMetric('RecordsFailed', MetricUnit.Count, 1);
-      logger?.error('record failed; SQS will redeliver it', {
-        sqsMessageId: record.messageId,
-        receiveCount: record.attributes.ApproximateReceiveCount,
-        error,
-      });
-      throw error;
+    const outcome = await processMessage(parseRecord(record), processorDeps);
+    metrics?.addMetric(METRIC_BY_OUTCOME[outcome.kind], MetricUnit.Count, 1);
+    if ('alerted' in outcome && outcome.alerted) {
+      metrics?.addMetric('AlertsPublished', MetricUnit.Count, 1);
     }
+    logger?.info('record processed', { sqsMessageId: record.messageId, outcome });
+    return outcome;
   };
 
-  return async (event, context) => {
-    // One processor per invocation: it keeps the batch's state, and the local runtime runs
-    // several batches through one handler at once (Lambda runs one per container).
-    const processor = new BatchProcessor(EventType.SQS);
-    try {
-      return await processPartialResponse(event, processRecord, processor, {
-        processInParallel: true,
-        ...(context ? { context } : {}),
-      });
-    } finally {
-      metrics?.publishStoredMetrics();
-    }
-  };
+  return sqsBatchHandler({
+    processRecord,
+    inParallel: true,
+    failure: { metric: 'RecordsFailed', message: 'record failed; SQS will redeliver it' },
+    logger,
+    metrics,
+  });
 };

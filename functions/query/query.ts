@@ -1,13 +1,11 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { IntegrationStore } from '../core/ports.ts';
 import { integrationView } from '../core/view.ts';
+import { type JsonResponse, jsonResponder } from '../http/json-response.ts';
 
-const json = (statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 => ({
-  statusCode,
-  headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
-  body: JSON.stringify(body),
-});
+// A view is the state at the time of the read; no cache may serve it later.
+const { ok, failure, internalError } = jsonResponder({ 'cache-control': 'no-store' });
 
 /**
  * `GET /integrations/{id}`: the integration's current state and history, newest first.
@@ -16,17 +14,14 @@ const json = (statusCode: number, body: unknown): APIGatewayProxyStructuredResul
  */
 export const createQueryHandler =
   ({ store, logger }: { store: IntegrationStore; logger?: Logger }) =>
-  async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+  async (event: APIGatewayProxyEventV2): Promise<JsonResponse> => {
     const id = event.pathParameters?.id?.trim();
-    if (!id) return json(400, { error: 'bad_request', message: 'the integration id is missing' });
+    if (!id) return failure(400, 'bad_request', 'the integration id is missing');
     try {
       const { integration, history } = await store.getIntegrationWithHistory(id);
       const view = integrationView(id, integration, history);
-      return view
-        ? json(200, view)
-        : json(404, { error: 'not_found', message: `no integration with id ${id}` });
+      return view ? ok(view) : failure(404, 'not_found', `no integration with id ${id}`);
     } catch (error) {
-      logger?.error('query failed', { integrationId: id, error });
-      return json(500, { error: 'internal_error', message: 'the integration could not be read' });
+      return internalError(logger, 'query failed', { integrationId: id, error });
     }
   };

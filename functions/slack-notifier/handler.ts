@@ -1,8 +1,5 @@
 import * as v from 'valibot';
-import { retention } from '../../lib/definitions.ts';
 import { createDocumentClient } from '../adapters/clients.ts';
-import { DynamoSlackPaceGate } from '../adapters/dynamo-slack-pace-gate.ts';
-import { DynamoSlackPostLedger } from '../adapters/dynamo-slack-post-ledger.ts';
 import { ConfigError, parseEnv, TableEnvSchema } from '../config.ts';
 import { logger, metrics } from '../observability.ts';
 import {
@@ -10,7 +7,7 @@ import {
   type SlackWebhook,
   secretIncomingWebhook,
 } from './incoming-webhook.ts';
-import { createSlackNotifier } from './slack-notifier.ts';
+import { wireSlackNotifier } from './wiring.ts';
 
 /**
  * The webhook URL comes from Secrets Manager in the cloud (`SLACK_WEBHOOK_SECRET_ID`), or
@@ -34,18 +31,10 @@ const webhookFrom = (settings: v.InferOutput<typeof SlackEnvSchema>): SlackWebho
   );
 };
 
-const documentClient = createDocumentClient();
-
-export const handler = createSlackNotifier({
+export const handler = wireSlackNotifier({
+  document: createDocumentClient(),
+  tableName: env.TABLE_NAME,
   webhook: webhookFrom(env),
-  ledger: new DynamoSlackPostLedger({
-    client: documentClient,
-    tableName: env.TABLE_NAME,
-    retentionDays: retention.historyDays,
-  }),
-  // Up to two notifiers run at once (the queue mapping's maximum concurrency): Slack's pace is
-  // shared through the table.
-  pace: new DynamoSlackPaceGate({ client: documentClient, tableName: env.TABLE_NAME }),
   logger,
   metrics,
 });

@@ -7,6 +7,7 @@ import {
   SlackWebhookError,
 } from '@slack/webhook';
 import * as v from 'valibot';
+import { ReceiverError } from '../core/errors.ts';
 
 /**
  * The Slack side of the notifier: an incoming webhook URL, posted to with the official
@@ -34,12 +35,7 @@ export class SlackRateLimitedError extends SlackWebhookError {
 }
 
 /** The URL or secret does not hold a usable webhook URL. */
-export class SlackWebhookConfigError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'SlackWebhookConfigError';
-  }
-}
+export class SlackWebhookConfigError extends ReceiverError {}
 
 /** Without a usable `Retry-After`, wait the documented one message per second. */
 const DEFAULT_RETRY_AFTER_MS = 1_000;

@@ -1,6 +1,8 @@
 import * as v from 'valibot';
 import { type DeadLetterAlarm, deadLettersAlert } from '../core/alert-content.ts';
 import { type Alert, AlertSchema } from '../core/alerts.ts';
+import { ReceiverError } from '../core/errors.ts';
+import { parseJson } from '../core/json.ts';
 
 /**
  * What can arrive on the Slack notifier's queue: our alert JSON (the `sqs` member of the
@@ -10,12 +12,7 @@ import { type Alert, AlertSchema } from '../core/alerts.ts';
  */
 
 /** The body matches none of the shapes: retrying cannot fix it, so it ends in the DLQ. */
-export class InvalidNotificationError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'InvalidNotificationError';
-  }
-}
+export class InvalidNotificationError extends ReceiverError {}
 
 const SnsEnvelopeSchema = v.object({
   Type: v.literal('Notification'),
@@ -80,23 +77,23 @@ const toDeadLetterAlarm = (alarm: CloudWatchAlarm): DeadLetterAlarm => ({
   queueName: queueNameOf(alarm),
 });
 
-const parseJson = (text: string): unknown => {
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new InvalidNotificationError('notification body is not JSON', { cause: error });
-  }
+const jsonOf = (text: string): unknown => {
+  const json = parseJson(text);
+  if (json.success) return json.value;
+  throw new InvalidNotificationError('notification body is not JSON', {
+    cause: json.errors[0]?.message,
+  });
 };
 
 const MAX_ENVELOPES = 2;
 
 /** The alert a queue record carries, whichever publisher produced it. */
 export const parseNotification = (body: string): Alert => {
-  let value = parseJson(body);
+  let value = jsonOf(body);
   for (let depth = 0; depth < MAX_ENVELOPES; depth++) {
     const envelope = v.safeParse(SnsEnvelopeSchema, value);
     if (!envelope.success) break;
-    value = parseJson(envelope.output.Message);
+    value = jsonOf(envelope.output.Message);
   }
   const alert = v.safeParse(AlertSchema, value);
   if (alert.success) return alert.output;

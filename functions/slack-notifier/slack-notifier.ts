@@ -1,8 +1,10 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSRecord } from 'aws-lambda';
 import type { Alert } from '../core/alerts.ts';
+import { ReceiverError } from '../core/errors.ts';
 import type { SlackPostLedger } from '../core/ports.ts';
+import { sqsBatchHandler } from '../sqs-batch.ts';
 import type { SlackWebhook } from './incoming-webhook.ts';
 import { parseNotification } from './notification.ts';
 import { slackMessage } from './slack-message.ts';
@@ -49,28 +51,13 @@ export interface SlackNotifierDeps {
 }
 
 /** Slack kept answering 429, or asked for a wait longer than this invocation should sleep. */
-export class SlackRateLimitExhaustedError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'SlackRateLimitExhaustedError';
-  }
-}
+export class SlackRateLimitExhaustedError extends ReceiverError {}
 
 /** No posting slot came free within `maxPaceWaitMs`: the record is retried later. */
-export class SlackPaceTimeoutError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'SlackPaceTimeoutError';
-  }
-}
+export class SlackPaceTimeoutError extends ReceiverError {}
 
 /** Slack took the post but the ledger write kept failing: the record is retried (a re-post). */
-export class SlackLedgerError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'SlackLedgerError';
-  }
-}
+export class SlackLedgerError extends ReceiverError {}
 
 const LEDGER_ATTEMPTS = 3;
 const LEDGER_BACKOFF_MS = 200;
@@ -97,6 +84,10 @@ type RecordOutcome = { readonly kind: 'posted' | 'duplicate'; readonly incidentK
  *   given (the cloud runs up to two at once), within the container otherwise — and a 429 is
  *   retried after its `Retry-After`, which the gate then imposes on every container, a bounded
  *   number of times. Records are handled one at a time so the spacing holds within a batch.
+ *
+ * Run by Powertools batch, records in sequence: a record that fails is reported alone, and when
+ * every record of a batch failed the handler throws `FullBatchFailureError`, so Lambda's
+ * `Errors` metric sees a Slack outage.
  */
 export const createSlackNotifier = (deps: SlackNotifierDeps) => {
   const { webhook, ledger, pace, logger, metrics } = deps;
@@ -186,29 +177,27 @@ export const createSlackNotifier = (deps: SlackNotifierDeps) => {
     return { kind: 'posted', incidentKey };
   };
 
-  return async (event: SQSEvent): Promise<SQSBatchResponse> => {
-    const batchItemFailures: SQSBatchResponse['batchItemFailures'] = [];
-    for (const record of event.Records) {
-      try {
-        const { kind, incidentKey } = await handleRecord(record);
-        const posted = kind === 'posted';
-        metrics?.addMetric(posted ? 'SlackPosted' : 'SlackDuplicatesSkipped', MetricUnit.Count, 1);
-        logger?.info(posted ? 'alert posted to Slack' : 'alert already posted; skipped', {
-          sqsMessageId: record.messageId,
-          incidentKey,
-        });
-      } catch (error) {
-        batchItemFailures.push({ itemIdentifier: record.messageId });
-        metrics?.addMetric('SlackPostsFailed', MetricUnit.Count, 1);
-        // The error names the failure (status, rate limit, ledger); never the URL or the body.
-        logger?.error('Slack post failed; SQS will redeliver the record', {
-          sqsMessageId: record.messageId,
-          receiveCount: record.attributes.ApproximateReceiveCount,
-          error,
-        });
-      }
-    }
-    metrics?.publishStoredMetrics();
-    return { batchItemFailures };
+  const processRecord = async (record: SQSRecord): Promise<RecordOutcome> => {
+    const outcome = await handleRecord(record);
+    const posted = outcome.kind === 'posted';
+    metrics?.addMetric(posted ? 'SlackPosted' : 'SlackDuplicatesSkipped', MetricUnit.Count, 1);
+    logger?.info(posted ? 'alert posted to Slack' : 'alert already posted; skipped', {
+      sqsMessageId: record.messageId,
+      incidentKey: outcome.incidentKey,
+    });
+    return outcome;
   };
+
+  return sqsBatchHandler({
+    processRecord,
+    // In sequence: the spacing between posts must hold within a batch.
+    inParallel: false,
+    // The error logged names the failure (status, rate limit, ledger); never the URL or body.
+    failure: {
+      metric: 'SlackPostsFailed',
+      message: 'Slack post failed; SQS will redeliver the record',
+    },
+    logger,
+    metrics,
+  });
 };

@@ -18,7 +18,7 @@ import {
   SetQueueAttributesCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { names, pipeline, table } from '../definitions.ts';
+import { names, pipeline, table } from '../../functions/definitions/resources.ts';
 
 /** Names and addresses of the resources the local runtime wires together. */
 export interface LocalResources {

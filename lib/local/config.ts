@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { parseList } from '../../functions/config.ts';
+import { ReceiverError } from '../../functions/core/errors.ts';
 
 /**
  * Settings of `npm start`, from the environment. Secrets fall back to documented development
@@ -52,10 +53,9 @@ export interface LocalConfig {
   readonly warnings: string[];
 }
 
-export class LocalConfigError extends Error {
+export class LocalConfigError extends ReceiverError {
   constructor(message: string) {
     super(message);
-    this.name = 'LocalConfigError';
   }
 }
 

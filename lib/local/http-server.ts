@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { MAX_BODY_BYTES } from '../definitions.ts';
+import { ReceiverError } from '../../functions/core/errors.ts';
+import { MAX_BODY_BYTES } from '../../functions/definitions/resources.ts';
 
 /** An HTTP API (payload v2) Lambda handler, as the ingest and query handlers are. */
 export type HttpApiHandler = (
@@ -99,10 +100,9 @@ const match = (
 };
 
 /** A request API Gateway would refuse before any Lambda runs: a malformed path or header. */
-class BadRequestError extends Error {
+class BadRequestError extends ReceiverError {
   constructor(reason: string) {
     super(reason);
-    this.name = 'BadRequestError';
   }
 }
 
@@ -114,10 +114,9 @@ const decodePathParameter = (raw: string): string => {
   }
 };
 
-class BodyTooLargeError extends Error {
+class BodyTooLargeError extends ReceiverError {
   constructor() {
     super(`request body exceeds ${HARD_BODY_CAP_BYTES} bytes`);
-    this.name = 'BodyTooLargeError';
   }
 }
 

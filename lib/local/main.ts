@@ -1,4 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { integrationPath, ROUTES } from '../../functions/definitions/routes.ts';
+import { SERVICE_NAME } from '../../functions/definitions/service.ts';
 import { type LocalConfig, LocalConfigError, loadLocalConfig } from './config.ts';
 import { LOCAL_PENDING_CHECK_INTERVAL_MS, pendingTimeoutHours } from './pending-check.ts';
 import { type LocalRuntime, startLocalRuntime } from './runtime.ts';
@@ -14,16 +16,16 @@ const banner = (config: LocalConfig, runtime: LocalRuntime): string => {
     : `DynamoDB in ${config.dataDir} (dynalite, kept across restarts); queues and topic in memory (fauxqs)`;
   return [
     `Local webhook receiver listening on ${url}`,
-    `  POST ${url}/webhooks/happycolis       HappyColis webhooks (HMAC-signed)`,
-    `  POST ${url}/webhooks/delivery-errors  delivery-error notices (Bearer token)`,
-    `  GET  ${url}/integrations/{id}         integration state and history`,
+    `  POST ${url}${ROUTES.happycolis}       HappyColis webhooks (HMAC-signed)`,
+    `  POST ${url}${ROUTES.deliveryErrors}  delivery-error notices (Bearer token)`,
+    `  GET  ${url}${ROUTES.integration}         integration state and history`,
     `  GET  ${url}/health`,
     `  storage: ${storage}`,
     `  alerts are printed below as they arrive${config.slackWebhookUrl ? ' and posted to SLACK_WEBHOOK_URL' : ''}`,
     '',
     'Try:',
     '  npm run send -- created          # then accepted, rejected, errored',
-    `  curl -s ${url}/integrations/${SAMPLE_INTEGRATION_ID}`,
+    `  curl -s ${url}${integrationPath(SAMPLE_INTEGRATION_ID)}`,
     '  npm run send -- delivery-error',
     'Ctrl-C stops (batches being processed finish first).',
   ].join('\n');
@@ -57,7 +59,7 @@ const main = async (): Promise<void> => {
     // Process what was already acknowledged before the in-memory queue goes away.
     drainTimeoutMs: 10_000,
     handlerLogger: new Logger({
-      serviceName: 'fulfillment-webhooks-local',
+      serviceName: `${SERVICE_NAME}-local`,
       logLevel: config.handlerLogLevel,
     }),
   });

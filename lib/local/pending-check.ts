@@ -1,22 +1,16 @@
-import type { SNSClient } from '@aws-sdk/client-sns';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoIntegrationStore } from '../../functions/adapters/dynamo-integration-store.ts';
-import { DynamoPendingStore } from '../../functions/adapters/dynamo-pending-store.ts';
-import { SnsAlertPublisher } from '../../functions/adapters/sns-alert-publisher.ts';
 import { parseEnv } from '../../functions/config.ts';
-import {
-  createPendingCheck,
-  DEFAULT_PENDING_TIMEOUT_HOURS,
-  PendingTimeoutSchema,
-} from '../../functions/pending-check/pending-check.ts';
+import { PendingTimeoutSchema } from '../../functions/pending-check/pending-check.ts';
+import { wirePendingCheck } from '../../functions/pending-check/wiring.ts';
 
 /** How often `npm start` runs the stuck-PENDING check (the cloud's schedule is coarser). */
 export const LOCAL_PENDING_CHECK_INTERVAL_MS = 60_000;
 
-/** `PENDING_TIMEOUT_HOURS` from the environment, parsed as the cloud handler parses it. */
-export const pendingTimeoutHours = (env: NodeJS.ProcessEnv): number =>
-  parseEnv(PendingTimeoutSchema, env, 'local pending check').PENDING_TIMEOUT_HOURS ??
-  DEFAULT_PENDING_TIMEOUT_HOURS;
+/**
+ * `PENDING_TIMEOUT_HOURS` from the environment, parsed as the cloud handler parses it; absent,
+ * the wiring applies the same default as in the cloud.
+ */
+export const pendingTimeoutHours = (env: NodeJS.ProcessEnv): number | undefined =>
+  parseEnv(PendingTimeoutSchema, env, 'local pending check').PENDING_TIMEOUT_HOURS;
 
 export interface LocalPendingCheck {
   /** Runs one check now (also what the interval does). */
@@ -30,25 +24,13 @@ export interface LocalPendingCheck {
  * never overlap; a failed run is printed and the next one tries again, like a failed
  * scheduled invocation.
  */
-export const startLocalPendingCheck = (options: {
-  readonly document: DynamoDBDocumentClient;
-  readonly sns: SNSClient;
-  readonly tableName: string;
-  readonly topicArn: string;
-  readonly timeoutHours: number;
-  readonly intervalMs: number;
-  readonly print: (line: string) => void;
-}): LocalPendingCheck => {
-  const check = createPendingCheck({
-    integrations: new DynamoIntegrationStore({
-      client: options.document,
-      tableName: options.tableName,
-    }),
-    pending: new DynamoPendingStore({ client: options.document, tableName: options.tableName }),
-    alerts: new SnsAlertPublisher({ client: options.sns, topicArn: options.topicArn }),
-    clock: () => new Date(),
-    timeoutHours: options.timeoutHours,
-  });
+export const startLocalPendingCheck = (
+  options: Parameters<typeof wirePendingCheck>[0] & {
+    readonly intervalMs: number;
+    readonly print: (line: string) => void;
+  },
+): LocalPendingCheck => {
+  const check = wirePendingCheck(options);
   let running: Promise<void> | undefined;
   const runOnce = (): Promise<void> => {
     running ??= check()

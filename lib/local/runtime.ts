@@ -4,14 +4,12 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../functions/adapters/clients.ts';
-import { DynamoIntegrationStore } from '../../functions/adapters/dynamo-integration-store.ts';
-import { SnsAlertPublisher } from '../../functions/adapters/sns-alert-publisher.ts';
-import { SqsEventQueue } from '../../functions/adapters/sqs-event-queue.ts';
 import type { IntegrationStore } from '../../functions/core/ports.ts';
-import { createIngestHandler, ROUTES } from '../../functions/ingest/ingest.ts';
-import { createProcessorHandler } from '../../functions/processor/processor.ts';
-import { createQueryHandler } from '../../functions/query/query.ts';
-import { pipeline } from '../definitions.ts';
+import { pipeline } from '../../functions/definitions/resources.ts';
+import { ROUTES } from '../../functions/definitions/routes.ts';
+import { wireIngest } from '../../functions/ingest/wiring.ts';
+import { wireProcessor } from '../../functions/processor/wiring.ts';
+import { wireQuery } from '../../functions/query/wiring.ts';
 import { type AlertConsumer, alertFanOut, printAlerts } from './alerts.ts';
 import { bootstrap, type LocalResources } from './bootstrap.ts';
 import { type Emulators, startEmulators } from './emulators.ts';
@@ -51,7 +49,10 @@ export interface LocalRuntimeOptions {
   /** Also posts every alert to this Slack incoming webhook, through the slack-notifier handler. */
   readonly slackWebhookUrl?: string;
   /** Runs the stuck-PENDING check on an interval, as the cloud's schedule does. */
-  readonly pendingCheck?: { readonly intervalMs: number; readonly timeoutHours: number };
+  readonly pendingCheck?: {
+    readonly intervalMs: number;
+    readonly timeoutHours?: number | undefined;
+  };
   /** Where the runtime's own lines go. @default console.log */
   readonly print?: (line: string) => void;
   /**
@@ -165,26 +166,26 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
         ? { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds }
         : {}),
     });
-    const logger = options.handlerLogger ? { logger: options.handlerLogger } : {};
-
-    const store = new DynamoIntegrationStore({ client: document, tableName: resources.tableName });
-    const ingest = createIngestHandler({
+    const logger = options.handlerLogger;
+    const ingest = wireIngest({
+      sqs,
+      queueUrl: resources.queueUrl,
       config: {
         happycolisSecrets: options.happycolisSecrets,
         webhookTokens: options.webhookTokens,
       },
-      queue: new SqsEventQueue({ client: sqs, queueUrl: resources.queueUrl }),
-      ...logger,
+      logger,
     });
-    const processor = createProcessorHandler({
-      store: options.decorateProcessorStore?.(store) ?? store,
-      alerts: new SnsAlertPublisher({ client: sns, topicArn: resources.topicArn }),
-      ...(options.processorAlertLeaseMs === undefined
-        ? {}
-        : { alertLeaseMs: options.processorAlertLeaseMs }),
-      ...logger,
+    const processor = wireProcessor({
+      document,
+      sns,
+      tableName: resources.tableName,
+      topicArn: resources.topicArn,
+      logger,
+      decorateStore: options.decorateProcessorStore,
+      alertLeaseMs: options.processorAlertLeaseMs,
     });
-    const query = createQueryHandler({ store, ...logger });
+    const query = wireQuery({ document, tableName: resources.tableName, logger });
 
     pollers.push(
       startSqsPoller({
@@ -235,7 +236,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       routes: [
         { routeKey: `POST ${ROUTES.happycolis}`, handler: ingest },
         { routeKey: `POST ${ROUTES.deliveryErrors}`, handler: ingest },
-        { routeKey: 'GET /integrations/{id}', handler: query },
+        { routeKey: `GET ${ROUTES.integration}`, handler: query },
       ],
     });
 

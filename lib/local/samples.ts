@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import * as v from 'valibot';
 
 /**
- * The documented HappyColis samples (`test/fixtures/`, copied verbatim from the docs; the
+ * The documented HappyColis samples (`lib/local/samples/`, copied verbatim from the docs; the
  * `accepted` one built from the documented contract), for `npm run send` and the e2e tests.
  */
 
@@ -27,9 +27,13 @@ const Envelope = v.object({
   body: v.looseObject({}),
 });
 
+/** Where a sample's documented bytes are stored. */
+export const sampleUrl = (event: SampleEvent): URL =>
+  new URL(`samples/${event}.json`, import.meta.url);
+
 /** The sample's bytes exactly as documented. */
 export const sampleText = (event: SampleEvent): Promise<string> =>
-  readFile(new URL(`../../test/fixtures/${event}.json`, import.meta.url), 'utf8');
+  readFile(sampleUrl(event), 'utf8');
 
 /**
  * The body to send: the documented bytes when nothing is overridden, else the edited

@@ -1,8 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoSlackPostLedger } from '../../functions/adapters/dynamo-slack-post-ledger.ts';
 import { createIncomingWebhook } from '../../functions/slack-notifier/incoming-webhook.ts';
-import { createSlackNotifier } from '../../functions/slack-notifier/slack-notifier.ts';
-import { retention } from '../definitions.ts';
+import { wireSlackNotifier } from '../../functions/slack-notifier/wiring.ts';
 import type { AlertConsumer } from './alerts.ts';
 
 /**
@@ -17,13 +15,10 @@ export const localSlackConsumers = (options: {
 }): AlertConsumer[] => {
   if (!options.webhookUrl) return [];
   return [
-    createSlackNotifier({
+    wireSlackNotifier({
+      document: options.document,
+      tableName: options.tableName,
       webhook: createIncomingWebhook(options.webhookUrl),
-      ledger: new DynamoSlackPostLedger({
-        client: options.document,
-        tableName: options.tableName,
-        retentionDays: retention.historyDays,
-      }),
     }),
   ];
 };

@@ -1,6 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoIntegrationStore } from '../../functions/adapters/dynamo-integration-store.ts';
+import { integrationKey } from '../../functions/definitions/table-keys.ts';
 import { startAws, type TestAws } from '../support/aws.ts';
 import { lifecycleEvent } from '../support/events.ts';
 
@@ -31,7 +32,7 @@ const rawItem = async (id: string) =>
     await aws.clients.document.send(
       new GetCommand({
         TableName: aws.resources.tableName,
-        Key: { pk: `INTEGRATION#${id}`, sk: 'STATE' },
+        Key: integrationKey(id),
       }),
     )
   ).Item;

@@ -18,6 +18,7 @@ import {
   utf8Bytes,
 } from '../../functions/core/limits.ts';
 import { integrationView } from '../../functions/core/view.ts';
+import { historyKey, INTEGRATION_PK_PREFIX } from '../../functions/definitions/table-keys.ts';
 import { slackMessage } from '../../functions/slack-notifier/slack-message.ts';
 import { envelope, lifecycleEvent } from '../support/events.ts';
 
@@ -309,9 +310,9 @@ describe('the README limits table', () => {
       limits.SQS_MESSAGE_MAX_BYTES,
       limits.DYNAMODB_ITEM_MAX_BYTES,
       limits.DYNAMODB_PARTITION_KEY_MAX_BYTES,
-      limits.DYNAMODB_PARTITION_KEY_MAX_BYTES - 'INTEGRATION#'.length,
+      limits.DYNAMODB_PARTITION_KEY_MAX_BYTES - INTEGRATION_PK_PREFIX.length,
       limits.DYNAMODB_SORT_KEY_MAX_BYTES,
-      limits.DYNAMODB_SORT_KEY_MAX_BYTES - 'EVENT#2024-06-10T09:00:00.000Z#'.length,
+      limits.DYNAMODB_SORT_KEY_MAX_BYTES - historyKey('', '2024-06-10T09:00:00.000Z#').sk.length,
       limits.EVENT_ITEM_SHARE_MAX_BYTES,
       limits.QUARANTINE_PAYLOAD_MAX_BYTES,
       limits.QUARANTINE_EXCERPT_BYTES,

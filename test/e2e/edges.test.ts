@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIGNATURE_HEADER, sign } from '../../functions/core/signature.ts';
-import { MAX_BODY_BYTES } from '../../lib/definitions.ts';
+import { MAX_BODY_BYTES } from '../../functions/definitions/resources.ts';
 import { HARD_BODY_CAP_BYTES } from '../../lib/local/http-server.ts';
 import { sampleBody } from '../../lib/local/samples.ts';
 import {

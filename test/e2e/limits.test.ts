@@ -2,6 +2,7 @@ import { connect } from 'node:net';
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LifecycleStep } from '../../functions/core/events.ts';
+import { integrationKey, QUARANTINE_PK_PREFIX } from '../../functions/definitions/table-keys.ts';
 import { envelope, lifecycleEvent } from '../support/events.ts';
 import {
   getIntegration,
@@ -62,7 +63,7 @@ const quarantined = (marker: string) =>
       new ScanCommand({
         TableName: test.runtime.resources.tableName,
         FilterExpression: 'begins_with(pk, :prefix) AND contains(payload, :marker)',
-        ExpressionAttributeValues: { ':prefix': 'QUARANTINE#', ':marker': marker },
+        ExpressionAttributeValues: { ':prefix': QUARANTINE_PK_PREFIX, ':marker': marker },
       }),
     );
     return Items[0];
@@ -73,7 +74,7 @@ const integrationItem = async (id: string) =>
     await test.runtime.clients.document.send(
       new GetCommand({
         TableName: test.runtime.resources.tableName,
-        Key: { pk: `INTEGRATION#${id}`, sk: 'STATE' },
+        Key: integrationKey(id),
         ConsistentRead: true,
       }),
     )

@@ -1,7 +1,7 @@
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IntegrationStore } from '../../functions/core/ports.ts';
-import { pipeline } from '../../lib/definitions.ts';
+import { pipeline } from '../../functions/definitions/resources.ts';
 import { sampleBody } from '../../lib/local/samples.ts';
 import {
   getIntegration,

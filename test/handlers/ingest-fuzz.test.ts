@@ -18,8 +18,9 @@ import {
   type QueueMessage,
   QueueMessageSchema,
 } from '../../functions/core/queue-message.ts';
+import { MAX_BODY_BYTES } from '../../functions/definitions/resources.ts';
+import { quarantineKey } from '../../functions/definitions/table-keys.ts';
 import { createIngestHandler } from '../../functions/ingest/ingest.ts';
-import { MAX_BODY_BYTES } from '../../lib/definitions.ts';
 import {
   envelope,
   FUZZ_SECRET,
@@ -131,8 +132,7 @@ const check = async (
     const payload = Buffer.from(received.payloadBase64, 'base64').toString('utf8');
     expect(utf8Bytes(payload)).toBeLessThanOrEqual(QUARANTINE_PAYLOAD_MAX_BYTES);
     const item = {
-      pk: `QUARANTINE#${'0'.repeat(64)}`,
-      sk: 'QUARANTINE',
+      ...quarantineKey('0'.repeat(64)),
       source: received.source,
       receivedAt: received.receivedAt,
       errors: received.errors,

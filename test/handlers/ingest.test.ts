@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { QueueMessage } from '../../functions/core/queue-message.ts';
 import { sign } from '../../functions/core/signature.ts';
+import { MAX_BODY_BYTES } from '../../functions/definitions/resources.ts';
 import { createIngestHandler, MissingSecretError } from '../../functions/ingest/ingest.ts';
-import { MAX_BODY_BYTES } from '../../lib/definitions.ts';
 import { httpEvent } from '../support/http-events.ts';
 import { seedSample } from '../support/seeds.ts';
 import { InMemoryEventQueue } from '../twins/index.ts';

@@ -4,6 +4,7 @@ import { DynamoIntegrationStore } from '../../functions/adapters/dynamo-integrat
 import type { Alert } from '../../functions/core/alerts.ts';
 import type { AlertPublisher, IntegrationStore } from '../../functions/core/ports.ts';
 import type { QueueMessage } from '../../functions/core/queue-message.ts';
+import { quarantineKey } from '../../functions/definitions/table-keys.ts';
 import { type Outcome, processMessage } from '../../functions/processor/process-message.ts';
 import { startAws, type TestAws } from '../support/aws.ts';
 import { envelope, lifecycleEvent } from '../support/events.ts';
@@ -59,7 +60,7 @@ const quarantineItem = async (outcome: Outcome) => {
   const { Item } = await aws.clients.document.send(
     new GetCommand({
       TableName: aws.resources.tableName,
-      Key: { pk: `QUARANTINE#${outcome.id}`, sk: 'QUARANTINE' },
+      Key: quarantineKey(outcome.id),
       ConsistentRead: true,
     }),
   );

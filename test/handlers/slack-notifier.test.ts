@@ -1,3 +1,4 @@
+import { FullBatchFailureError } from '@aws-lambda-powertools/batch';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -5,6 +6,7 @@ import { DynamoSlackPaceGate } from '../../functions/adapters/dynamo-slack-pace-
 import { DynamoSlackPostLedger } from '../../functions/adapters/dynamo-slack-post-ledger.ts';
 import { deliveryErrorAlert } from '../../functions/core/alert-content.ts';
 import type { Alert } from '../../functions/core/alerts.ts';
+import { SLACK_PACE_KEY } from '../../functions/definitions/table-keys.ts';
 import { createIncomingWebhook } from '../../functions/slack-notifier/incoming-webhook.ts';
 import {
   createSlackNotifier,
@@ -98,8 +100,8 @@ describe('slack notifier', () => {
     slack.script({ status: 429, headers: { 'retry-after': '120' } });
     const alert = anAlert();
     const item = record(JSON.stringify(alert));
-    const result = await notifier()(batch(item));
-    expect(result.batchItemFailures).toEqual([{ itemIdentifier: item.messageId }]);
+    // Every record of the batch failed: Powertools throws, and Lambda retries the whole batch.
+    await expect(notifier()(batch(item))).rejects.toBeInstanceOf(FullBatchFailureError);
     expect(slack.requests).toHaveLength(1);
     expect(await ledger.wasPosted(alert.incidentKey)).toBe(false);
   });
@@ -109,9 +111,8 @@ describe('slack notifier', () => {
     const alert = anAlert();
     const item = record(JSON.stringify(alert));
     const handle = notifier();
-    expect((await handle(batch(item))).batchItemFailures).toEqual([
-      { itemIdentifier: item.messageId },
-    ]);
+    // Every record of the batch failed: Powertools throws, and Lambda retries the whole batch.
+    await expect(handle(batch(item))).rejects.toBeInstanceOf(FullBatchFailureError);
     expect(await ledger.wasPosted(alert.incidentKey)).toBe(false);
 
     // SQS redelivers the same message; then once more, as if the delete had been lost.
@@ -124,8 +125,10 @@ describe('slack notifier', () => {
     const alert = anAlert();
     const item = record(JSON.stringify(alert));
     const unreachable = createIncomingWebhook('http://127.0.0.1:9/services/T/B/X');
-    const result = await notifier({ webhook: unreachable })(batch(item));
-    expect(result.batchItemFailures).toEqual([{ itemIdentifier: item.messageId }]);
+    // Every record of the batch failed: Powertools throws, and Lambda retries the whole batch.
+    await expect(notifier({ webhook: unreachable })(batch(item))).rejects.toBeInstanceOf(
+      FullBatchFailureError,
+    );
     expect(await ledger.wasPosted(alert.incidentKey)).toBe(false);
   });
 
@@ -225,14 +228,16 @@ describe('slack pace across containers', () => {
   it('fails the record, for SQS to retry, when no slot comes free in time', async () => {
     await gate().deferUntil(new Date(Date.now() + 60_000));
     const item = record(JSON.stringify(anAlert()));
-    const result = await notifier({ pace: gate(), maxPaceWaitMs: 500 })(batch(item));
-    expect(result.batchItemFailures).toEqual([{ itemIdentifier: item.messageId }]);
+    // Every record of the batch failed: Powertools throws, and Lambda retries the whole batch.
+    await expect(
+      notifier({ pace: gate(), maxPaceWaitMs: 500 })(batch(item)),
+    ).rejects.toBeInstanceOf(FullBatchFailureError);
     expect(slack.posts()).toHaveLength(0);
     // Leave the slot free for whoever runs next.
     await aws.clients.document.send(
       new UpdateCommand({
         TableName: aws.resources.tableName,
-        Key: { pk: 'SLACK#PACE', sk: 'SLACK' },
+        Key: SLACK_PACE_KEY,
         UpdateExpression: 'SET nextPostAt = :zero',
         ExpressionAttributeValues: { ':zero': 0 },
       }),

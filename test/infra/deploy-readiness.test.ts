@@ -4,7 +4,7 @@ import {
   CONSUMERS_CONCURRENCY_BUDGET,
   MIN_MAPPING_CONCURRENCY,
   pipeline,
-} from '../../lib/definitions.ts';
+} from '../../functions/definitions/resources.ts';
 import { FULL_OPTIONS, logicalId, type SynthesizedStack, synthStack } from './support.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PROCESSOR_TIMEOUT_SECONDS, pipeline } from '../../lib/definitions.ts';
+import { PROCESSOR_TIMEOUT_SECONDS, pipeline } from '../../functions/definitions/resources.ts';
 import {
   allowedActions,
   arnOf,

@@ -4,7 +4,7 @@ import type { AlertPublisher, IntegrationStore } from '../../functions/core/port
 import type { QueueMessage } from '../../functions/core/queue-message.ts';
 import { metrics } from '../../functions/observability.ts';
 import { createProcessorHandler } from '../../functions/processor/processor.ts';
-import { RECORDS_FAILED_METRIC } from '../../lib/constructs/monitoring.ts';
+import { RECORDS_FAILED_METRIC } from '../../lib/cloud/constructs/monitoring.ts';
 import { envelope, lifecycleEvent } from '../support/events.ts';
 import { sqsEvent } from '../support/http-events.ts';
 

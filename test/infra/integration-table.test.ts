@@ -1,8 +1,8 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { IntegrationTable } from '../../lib/constructs/integration-table.ts';
-import { table as definition } from '../../lib/definitions.ts';
+import { table as definition } from '../../functions/definitions/resources.ts';
+import { IntegrationTable } from '../../lib/cloud/constructs/integration-table.ts';
 import { arnOf, bareStack, logicalId } from './support.ts';
 
 describe('IntegrationTable', () => {

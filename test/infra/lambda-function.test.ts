@@ -3,11 +3,8 @@ import { Duration } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  handlerEntry,
-  LambdaFunction,
-  METRICS_NAMESPACE,
-} from '../../lib/constructs/lambda-function.ts';
+import { METRICS_NAMESPACE } from '../../functions/definitions/service.ts';
+import { handlerEntry, LambdaFunction } from '../../lib/cloud/constructs/lambda-function.ts';
 import { allowedActions, arnOf, bareStack, logicalId, propertiesOf } from './support.ts';
 
 describe('LambdaFunction', () => {

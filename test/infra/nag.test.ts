@@ -3,8 +3,8 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseSettings } from '../../lib/settings.ts';
-import { FulfillmentWebhooksStack } from '../../lib/stack.ts';
+import { parseSettings } from '../../lib/cloud/settings.ts';
+import { FulfillmentWebhooksStack } from '../../lib/cloud/stack.ts';
 import {
   FULL_OPTIONS,
   type SynthesizedStack,
@@ -80,7 +80,7 @@ describe('cdk-nag AwsSolutions', () => {
     }
   });
 
-  it('passes synthesis with the plugin registered as lib/app.ts registers it', () => {
+  it('passes synthesis with the plugin registered as lib/cloud/app.ts registers it', () => {
     const app = testApp(FULL_OPTIONS);
     new FulfillmentWebhooksStack(app, 'FulfillmentWebhooks', {
       settings: parseSettings(testContext(FULL_OPTIONS)),

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseSettings, SETTING_DEFAULTS, SettingsError } from '../../lib/settings.ts';
+import { parseSettings, SETTING_DEFAULTS, SettingsError } from '../../lib/cloud/settings.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -110,7 +110,7 @@ describe('settings from context', () => {
   });
 
   it('stops the app with the message alone, no stack trace', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', 'lib/app.ts'], {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'lib/cloud/app.ts'], {
       cwd: ROOT,
       encoding: 'utf8',
       env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify({ alertEmail: 'x' }) },

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import type { LambdaFunction } from '../../lib/constructs/lambda-function.ts';
-import { parseSettings, stackName } from '../../lib/settings.ts';
-import { FulfillmentWebhooksStack } from '../../lib/stack.ts';
+import type { LambdaFunction } from '../../lib/cloud/constructs/lambda-function.ts';
+import { parseSettings, stackName } from '../../lib/cloud/settings.ts';
+import { FulfillmentWebhooksStack } from '../../lib/cloud/stack.ts';
 
 /**
  * Shared helpers of the infra tests. Stacks are built with the context of cdk.json (feature
@@ -36,7 +36,7 @@ export interface SynthesizedStack {
   readonly template: Template;
 }
 
-/** The whole stack, built from context overrides the way lib/app.ts builds it. */
+/** The whole stack, built from context overrides the way lib/cloud/app.ts builds it. */
 export const synthStack = (overrides: Record<string, unknown> = {}): SynthesizedStack => {
   const app = testApp(overrides);
   const settings = parseSettings(testContext(overrides));

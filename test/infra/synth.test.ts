@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIGNATURE_HEADER, sign } from '../../functions/core/signature.ts';
+import { stackName } from '../../lib/cloud/settings.ts';
 import { unwrapPerProtocolMessage } from '../../lib/local/alerts.ts';
-import { stackName } from '../../lib/settings.ts';
 import { startAws, type TestAws } from '../support/aws.ts';
 import { httpEvent, sqsEvent } from '../support/http-events.ts';
 import { seedSample } from '../support/seeds.ts';
@@ -17,7 +17,7 @@ import { FULL_OPTIONS } from './support.ts';
 /**
  * The real thing, once: `cdk synth` through the pinned CLI, with every function bundled by the
  * local esbuild (no Docker, no network) as a deploy would upload it, cdk-nag registered as in
- * lib/app.ts. One synthesis serves two sets of checks, because it is the slowest step of the
+ * lib/cloud/app.ts. One synthesis serves two sets of checks, because it is the slowest step of the
  * test suite.
  *
  * The artifacts Lambda would run, run: each bundle's `index.mjs` is loaded in a fresh

@@ -1,3 +1,4 @@
+import { ReceiverError } from '../../functions/core/errors.ts';
 /**
  * Fault injection for the in-memory twins: the failures the emulators cannot produce on cue
  * (a DynamoDB or SNS outage for one call, one integration, or for good).
@@ -12,10 +13,9 @@ export interface FaultOptions<A extends readonly unknown[]> {
 }
 
 /** The error an armed fault rejects with unless told otherwise. */
-export class InjectedFaultError extends Error {
+export class InjectedFaultError extends ReceiverError {
   constructor(method: string) {
     super(`injected fault: ${method}`);
-    this.name = 'InjectedFaultError';
   }
 }
 

@@ -1,3 +1,4 @@
+import { ReceiverError } from '../../functions/core/errors.ts';
 import type { AlertStatus, HistoryEntry, RecordTiming } from '../../functions/core/ports.ts';
 import type { Registers } from '../../functions/core/state.ts';
 
@@ -18,10 +19,9 @@ interface OwedRecord {
 }
 
 /** Thrown where DynamoDB's `attribute_exists(pk)` condition would refuse a write. */
-export class MissingRecordError extends Error {
+export class MissingRecordError extends ReceiverError {
   constructor(key: string) {
     super(`no record ${key}`);
-    this.name = 'MissingRecordError';
   }
 }
 

@@ -2,9 +2,11 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { pipeline as pipelineDefinition } from '../../functions/definitions/resources.ts';
+import { ROUTES } from '../../functions/definitions/routes.ts';
 import { Alerting } from './constructs/alerting.ts';
 import { EventPipeline } from './constructs/event-pipeline.ts';
-import { IngestApi, ROUTES } from './constructs/ingest-api.ts';
+import { IngestApi } from './constructs/ingest-api.ts';
 import { IntegrationTable } from './constructs/integration-table.ts';
 import type { FunctionDefaults } from './constructs/lambda-function.ts';
 import { Monitoring } from './constructs/monitoring.ts';
@@ -109,7 +111,7 @@ export class FulfillmentWebhooksStack extends Stack {
       value: this.table.table.tableName,
     });
     new CfnOutput(this, 'DeadLetterQueueUrl', {
-      description: 'Events that failed processing 5 times; redrive after fixing the cause',
+      description: `Events that failed processing ${pipelineDefinition.maxReceiveCount} times; redrive after fixing the cause`,
       value: this.pipeline.deadLetterQueue.queueUrl,
     });
   }

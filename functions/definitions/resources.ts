@@ -4,6 +4,11 @@
  * batch size, same visibility timeout, same redrive policy.
  */
 
+import { DAY_SECONDS } from './expiry.ts';
+
+/** How long every dead-letter queue keeps what failed: the SQS maximum. */
+export const DLQ_RETENTION_DAYS = 14;
+
 /** How long one processor invocation may run. Everything queue-related derives from it. */
 export const PROCESSOR_TIMEOUT_SECONDS = 20;
 
@@ -18,15 +23,15 @@ export const pipeline = {
    */
   visibilityTimeoutSeconds: 6 * PROCESSOR_TIMEOUT_SECONDS,
   /**
-   * Five receives ride out a DynamoDB or SNS blip lasting minutes (each retry waits a full
+   * A few receives ride out a DynamoDB or SNS blip lasting minutes (each retry waits a full
    * visibility timeout) while a poison message still reaches the DLQ, and its alarm, within
    * about ten minutes.
    */
   maxReceiveCount: 5,
   /** Senders retry for up to 7 days; a backlog must survive at least as long. */
-  retentionSeconds: 8 * 24 * 60 * 60,
+  retentionSeconds: 8 * DAY_SECONDS,
   /** The DLQ keeps what failed for the SQS maximum, longer than the source queue. */
-  dlqRetentionSeconds: 14 * 24 * 60 * 60,
+  dlqRetentionSeconds: DLQ_RETENTION_DAYS * DAY_SECONDS,
   /** SQS accepts up to 1 MiB; quarantined payloads (≤ 256 KiB, base64) fit with room. */
   maxMessageBytes: 1_048_576,
   /**
@@ -38,6 +43,21 @@ export const pipeline = {
    * instead, which the queue absorbs.
    */
   maxConcurrency: 2,
+} as const;
+
+/** The queue between the alerts topic and the Slack notifier, and its dead-letter queue. */
+export const slackQueue = {
+  /** Alerts handed to one notifier invocation. */
+  batchSize: 1,
+  /**
+   * Receives of one alert before the queue parks it in its DLQ. Ten: a burst of alerts waits
+   * for its turn at Slack's pace inside the notifier, and a delivery that times out waiting
+   * counts as a receive without any post.
+   */
+  maxReceiveCount: 10,
+  /** Alerts are worth little after a few days; the DLQ keeps the failures longer. */
+  retentionSeconds: 4 * DAY_SECONDS,
+  dlqRetentionSeconds: DLQ_RETENTION_DAYS * DAY_SECONDS,
 } as const;
 
 /** Lambda's smallest `MaximumConcurrency` for an SQS event source mapping. */

@@ -9,8 +9,13 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { pipeline as pipelineDefinition } from '../definitions.ts';
-import { type Alerting, SLACK_MAX_RECEIVES } from './alerting.ts';
+import {
+  pipeline as pipelineDefinition,
+  slackQueue,
+} from '../../../functions/definitions/resources.ts';
+import { METRICS_NAMESPACE } from '../../../functions/definitions/service.ts';
+import { DEFAULT_CLIENT_ERROR_ALARM_THRESHOLD } from '../../../functions/definitions/settings.ts';
+import type { Alerting } from './alerting.ts';
 import type { EventPipeline } from './event-pipeline.ts';
 import type { IngestApi } from './ingest-api.ts';
 
@@ -60,7 +65,7 @@ export class Monitoring extends Construct {
       }),
       threshold: 0,
       description:
-        'Integration events failed processing 5 times and wait in the dead-letter queue. ' +
+        `Integration events failed processing ${pipelineDefinition.maxReceiveCount} times and wait in the dead-letter queue. ` +
         'Read the processor logs for the cause, fix it, then redrive the DLQ to the queue.',
     });
 
@@ -82,7 +87,7 @@ export class Monitoring extends Construct {
       threshold: 0,
       description:
         'The processor failed (crash, timeout or unhandled error); its records are retried ' +
-        'and reach the DLQ after 5 receives. See the processor log group.',
+        `and reach the DLQ after ${pipelineDefinition.maxReceiveCount} receives. See the processor log group.`,
     });
 
     // The processor reports failed records to SQS and returns normally, so Lambda's `Errors`
@@ -97,7 +102,7 @@ export class Monitoring extends Construct {
         FilterPattern.numberValue(`$.${RECORDS_FAILED_METRIC}`, '>', 0),
         FilterPattern.numberValue(`$.${RECORDS_FAILED_METRIC}[0]`, '>', 0),
       ),
-      metricNamespace: `FulfillmentWebhooks/${Stack.of(this).stackName}`,
+      metricNamespace: `${METRICS_NAMESPACE}/${Stack.of(this).stackName}`,
       metricName: 'InvocationsWithFailedRecords',
       metricValue: '1',
     });
@@ -132,7 +137,7 @@ export class Monitoring extends Construct {
 
     this.#alarm('Api4xxSpike', {
       metric: api.api.metricClientError({ period: FIVE_MINUTES, statistic: 'Sum' }),
-      threshold: props.clientErrorThreshold ?? 50,
+      threshold: props.clientErrorThreshold ?? DEFAULT_CLIENT_ERROR_ALARM_THRESHOLD,
       description:
         'Many 4xx answers: a sender is probably using a wrong or rotated secret (401) or ' +
         'being throttled (429). Check the access logs by route and status.',
@@ -146,7 +151,7 @@ export class Monitoring extends Construct {
         }),
         threshold: 0,
         description:
-          `Alerts could not be posted to Slack after ${SLACK_MAX_RECEIVES} attempts (webhook revoked, secret ` +
+          `Alerts could not be posted to Slack after ${slackQueue.maxReceiveCount} attempts (webhook revoked, secret ` +
           'wrong, Slack down). They were still emailed. See the slack-notifier logs.',
       });
     }

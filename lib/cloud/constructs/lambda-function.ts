@@ -7,18 +7,15 @@ import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lam
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../../../functions/definitions/service.ts';
 import type { LogLevel } from '../settings.ts';
 
-/** The repository root: `lib/constructs/` is two levels down. */
-const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The repository root: `lib/cloud/constructs/` is three levels down. */
+const PROJECT_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** Absolute path of a handler entry, e.g. `handlerEntry('ingest')` → `functions/ingest/handler.ts`. */
 export const handlerEntry = (name: string): string =>
   join(PROJECT_ROOT, 'functions', name, 'handler.ts');
-
-/** Powertools metrics namespace of every function; dashboards and alarms read it. */
-export const METRICS_NAMESPACE = 'FulfillmentWebhooks';
-export const SERVICE_NAME = 'fulfillment-webhooks';
 
 /**
  * ESM output cannot `require()`, but some CommonJS dependencies bundled into it do (axios
@@ -111,6 +108,8 @@ export class LambdaFunction extends Construct {
         banner: CJS_REQUIRE_BANNER,
         target: 'node24',
         minify: true,
+        // Error classes take their name from the class (`ReceiverError`): logs keep it.
+        keepNames: true,
         sourceMap: true,
         sourceMapMode: SourceMapMode.DEFAULT,
         // Stack traces need names and lines, not the sources: keeps the .map files small.

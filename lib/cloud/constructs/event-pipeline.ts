@@ -4,7 +4,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { PROCESSOR_TIMEOUT_SECONDS, pipeline } from '../definitions.ts';
+import { PROCESSOR_TIMEOUT_SECONDS, pipeline } from '../../../functions/definitions/resources.ts';
 import type { Alerting } from './alerting.ts';
 import type { IntegrationTable } from './integration-table.ts';
 import { type FunctionDefaults, handlerEntry, LambdaFunction } from './lambda-function.ts';
@@ -15,7 +15,7 @@ export interface EventPipelineProps {
   readonly functionDefaults: FunctionDefaults;
   /**
    * Most concurrent processor executions the event source mapping starts (2 to 1,000).
-   * @default pipeline.maxConcurrency from lib/definitions.ts (2, Lambda's minimum)
+   * @default pipeline.maxConcurrency from functions/definitions/resources.ts (2, Lambda's minimum)
    */
   readonly processorMaxConcurrency?: number;
 }
@@ -23,7 +23,7 @@ export interface EventPipelineProps {
 /**
  * The hop between acknowledging a webhook and applying it: the event queue, its dead-letter
  * queue, the processor, and the event source mapping between them, all sized from `pipeline`
- * in lib/definitions.ts (the local runtime reads the same values).
+ * in functions/definitions/resources.ts (the local runtime reads the same values).
  *
  * The queues use a customer-managed key rather than SQS-managed encryption: messages carry the
  * webhook as received, and an `accepted` webhook carries the service's `accessToken`, so the
@@ -72,7 +72,7 @@ export class EventPipeline extends Construct {
       ...props.functionDefaults,
       entry: handlerEntry('processor'),
       description: 'Applies queued integration webhooks to the table and publishes alerts',
-      // Shared with lib/definitions.ts: the visibility timeout is 6× this value.
+      // Shared with functions/definitions/resources.ts: the visibility timeout is 6× this value.
       timeout: Duration.seconds(PROCESSOR_TIMEOUT_SECONDS),
       // Up to 10 records, each two concurrent conditional writes and maybe a publish: I/O
       // bound. 256 MB keeps a cold start (SDK clients, valibot schemas) well under a second.

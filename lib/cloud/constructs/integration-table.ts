@@ -9,7 +9,7 @@ import {
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { table as tableDefinition } from '../definitions.ts';
+import { table as tableDefinition } from '../../../functions/definitions/resources.ts';
 import { acknowledgeKeyActionWildcards } from './lambda-function.ts';
 
 /** The DynamoDB item actions a function may be granted. */

@@ -11,6 +11,11 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { ROUTES } from '../../../functions/definitions/routes.ts';
+import {
+  DEFAULT_THROTTLE_BURST_LIMIT,
+  DEFAULT_THROTTLE_RATE_LIMIT,
+} from '../../../functions/definitions/settings.ts';
 import type { EventPipeline } from './event-pipeline.ts';
 import type { IntegrationTable } from './integration-table.ts';
 import {
@@ -19,13 +24,6 @@ import {
   handlerEntry,
   LambdaFunction,
 } from './lambda-function.ts';
-
-/** The routes, also used to build the stack outputs. */
-export const ROUTES = {
-  happycolis: '/webhooks/happycolis',
-  deliveryErrors: '/webhooks/delivery-errors',
-  integration: '/integrations/{id}',
-} as const;
 
 /** A secret referenced by name: the name goes to the function, the ARN into its policy. */
 export interface NamedSecret {
@@ -125,8 +123,8 @@ export class IngestApi extends Construct {
       stageName: '$default',
       autoDeploy: true,
       throttle: {
-        rateLimit: props.throttleRateLimit ?? 50,
-        burstLimit: props.throttleBurstLimit ?? 100,
+        rateLimit: props.throttleRateLimit ?? DEFAULT_THROTTLE_RATE_LIMIT,
+        burstLimit: props.throttleBurstLimit ?? DEFAULT_THROTTLE_BURST_LIMIT,
       },
       accessLogSettings: {
         destination: new LogGroupLogDestination(this.accessLogGroup),

@@ -15,8 +15,9 @@ import { SubscriptionFilter, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription, SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { SEVERITIES, type Severity } from '../../functions/core/alerts.ts';
-import { MIN_MAPPING_CONCURRENCY } from '../definitions.ts';
+import { SEVERITIES, type Severity } from '../../../functions/core/alerts.ts';
+import { MIN_MAPPING_CONCURRENCY, slackQueue } from '../../../functions/definitions/resources.ts';
+import { DEFAULT_PENDING_TIMEOUT_HOURS } from '../../../functions/definitions/settings.ts';
 import type { IntegrationTable } from './integration-table.ts';
 import {
   acknowledgeKeyActionWildcards,
@@ -31,9 +32,6 @@ import {
  * `Retry-After` capped at 10 s) and posts are spaced a second apart: a minute covers that.
  */
 const SLACK_NOTIFIER_TIMEOUT = Duration.seconds(60);
-
-/** Receives of one alert before the Slack queue parks it in its dead-letter queue. */
-export const SLACK_MAX_RECEIVES = 10;
 
 export interface AlertingProps {
   readonly table: IntegrationTable;
@@ -139,7 +137,7 @@ export class Alerting extends Construct {
       this.slack = this.#slackPath(props, props.slackWebhookSecret);
     }
 
-    const pendingTimeoutHours = props.pendingTimeoutHours ?? 24;
+    const pendingTimeoutHours = props.pendingTimeoutHours ?? DEFAULT_PENDING_TIMEOUT_HOURS;
     this.pendingCheck = new LambdaFunction(this, 'PendingCheck', {
       ...props.functionDefaults,
       entry: handlerEntry('pending-check'),
@@ -200,18 +198,16 @@ export class Alerting extends Construct {
     const deadLetterQueue = new Queue(this, 'SlackDeadLetterQueue', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+      retentionPeriod: Duration.seconds(slackQueue.dlqRetentionSeconds),
     });
     const queue = new Queue(this, 'SlackQueue', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       // AWS asks for ≥ 6× the consumer's timeout, so a retried batch never overlaps itself.
       visibilityTimeout: Duration.seconds(6 * SLACK_NOTIFIER_TIMEOUT.toSeconds()),
-      retentionPeriod: Duration.days(4),
+      retentionPeriod: Duration.seconds(slackQueue.retentionSeconds),
       // A failed post is retried (each retry after one visibility timeout) and then parked.
-      // Ten receives: a burst of alerts waits for its turn at Slack's pace inside the
-      // notifier, and a delivery that times out waiting counts as a receive without any post.
-      deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: SLACK_MAX_RECEIVES },
+      deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: slackQueue.maxReceiveCount },
     });
 
     this.topic.addSubscription(
@@ -238,7 +234,7 @@ export class Alerting extends Construct {
     });
     notifier.function.addEventSource(
       new SqsEventSource(queue, {
-        batchSize: 1,
+        batchSize: slackQueue.batchSize,
         reportBatchItemFailures: true,
         // Lambda's minimum: more would only wait at the pace gate.
         maxConcurrency: MIN_MAPPING_CONCURRENCY,

@@ -1,6 +1,14 @@
 import * as v from 'valibot';
-import { SEVERITIES } from '../functions/core/alerts.ts';
-import { MIN_MAPPING_CONCURRENCY, pipeline } from './definitions.ts';
+import { SEVERITIES } from '../../functions/core/alerts.ts';
+import { ReceiverError } from '../../functions/core/errors.ts';
+import { MIN_MAPPING_CONCURRENCY, pipeline } from '../../functions/definitions/resources.ts';
+import { SERVICE_NAME } from '../../functions/definitions/service.ts';
+import {
+  DEFAULT_CLIENT_ERROR_ALARM_THRESHOLD,
+  DEFAULT_PENDING_TIMEOUT_HOURS,
+  DEFAULT_THROTTLE_BURST_LIMIT,
+  DEFAULT_THROTTLE_RATE_LIMIT,
+} from '../../functions/definitions/settings.ts';
 
 /**
  * Deployment settings, read from CDK context (`cdk.json` or `-c key=value`) and validated once.
@@ -26,7 +34,7 @@ export const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,14}[a-z0-9]$|^[a-z]$/;
 
 /** Secrets Manager name of one of a stage's secrets: `fulfillment-webhooks/<stage>/<what>`. */
 export const stageSecretName = (stage: string, what: string): string =>
-  `fulfillment-webhooks/${stage}/${what}`;
+  `${SERVICE_NAME}/${stage}/${what}`;
 
 export const SETTING_DEFAULTS = {
   stage: 'dev',
@@ -36,20 +44,15 @@ export const SETTING_DEFAULTS = {
   /** Under the stage: `fulfillment-webhooks/<stage>/delivery-error-tokens`. */
   deliveryErrorTokensSecretName: 'delivery-error-tokens',
   processorMaxConcurrency: pipeline.maxConcurrency,
-  pendingTimeoutHours: 24,
+  pendingTimeoutHours: DEFAULT_PENDING_TIMEOUT_HOURS,
   logRetentionDays: 30,
   logLevel: 'INFO',
-  throttleRateLimit: 50,
-  throttleBurstLimit: 100,
-  clientErrorAlarmThreshold: 50,
+  throttleRateLimit: DEFAULT_THROTTLE_RATE_LIMIT,
+  throttleBurstLimit: DEFAULT_THROTTLE_BURST_LIMIT,
+  clientErrorAlarmThreshold: DEFAULT_CLIENT_ERROR_ALARM_THRESHOLD,
 } as const;
 
-export class SettingsError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'SettingsError';
-  }
-}
+export class SettingsError extends ReceiverError {}
 
 // Every issue message below is "what the key must be"; parseSettings adds key and value.
 

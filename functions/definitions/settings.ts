@@ -1,0 +1,16 @@
+/**
+ * Defaults of the settings that both the deployment and the functions read: the CDK settings
+ * and constructs pass them as environment, the handlers and the local runtime fall back to them.
+ */
+
+/** Age after which a PENDING integration is reported. */
+export const DEFAULT_PENDING_TIMEOUT_HOURS = 24;
+
+/** API Gateway's steady rate limit on the stage (requests per second). */
+export const DEFAULT_THROTTLE_RATE_LIMIT = 50;
+
+/** API Gateway's burst limit on the stage (requests). */
+export const DEFAULT_THROTTLE_BURST_LIMIT = 100;
+
+/** 4xx answers in 5 minutes above which the client-errors alarm fires. */
+export const DEFAULT_CLIENT_ERROR_ALARM_THRESHOLD = 50;

@@ -1,0 +1,74 @@
+/**
+ * The key layout of the one table. Every adapter, the bench and the tests build keys here, so
+ * a key shape exists once. An integration's item and its history share a partition, so a
+ * single Query reads both.
+ *
+ * | item               | pk                                      | sk                    |
+ * |--------------------|-----------------------------------------|-----------------------|
+ * | integration        | `INTEGRATION#<id>`                      | `STATE`               |
+ * | history event      | `INTEGRATION#<id>`                      | `EVENT#<date>#<type>` |
+ * | quarantine         | `QUARANTINE#<hash>`                     | `QUARANTINE`          |
+ * | delivery notice    | `NOTICE#<hash>`                         | `NOTICE`              |
+ * | stuck alert record | `STUCK_PENDING#<id>#<created event id>` | `STUCK_PENDING`       |
+ * | Slack pace slot    | `SLACK#PACE`                            | `SLACK`               |
+ * | Slack posted mark  | `SLACK#<incident key or its hash>`      | `SLACK`               |
+ */
+
+/** A primary key of the table. */
+export interface TableKey {
+  readonly pk: string;
+  readonly sk: string;
+}
+
+/** Prefix of an integration's partition key. */
+export const INTEGRATION_PK_PREFIX = 'INTEGRATION#';
+/** Sort key of an integration's own item. */
+export const STATE_SK = 'STATE';
+/** Prefix of a history item's sort key. */
+export const EVENT_SK_PREFIX = 'EVENT#';
+/** Prefix of a quarantined payload's partition key. */
+export const QUARANTINE_PK_PREFIX = 'QUARANTINE#';
+/** Constant partition of the sparse `pending` index: the check reads it in one Query. */
+export const PENDING_SHARD = 'PENDING';
+
+/** Partition key of an integration and its history. */
+export const integrationPk = (integrationId: string): string =>
+  `${INTEGRATION_PK_PREFIX}${integrationId}`;
+
+/** The integration id inside an integration partition key. */
+export const integrationIdOf = (pk: string): string => pk.slice(INTEGRATION_PK_PREFIX.length);
+
+/** An integration's own item (its registers). */
+export const integrationKey = (integrationId: string): TableKey => ({
+  pk: integrationPk(integrationId),
+  sk: STATE_SK,
+});
+
+/** A history item; `eventId` is `<date>#<type>`. */
+export const historyKey = (integrationId: string, eventId: string): TableKey => ({
+  pk: integrationPk(integrationId),
+  sk: `${EVENT_SK_PREFIX}${eventId}`,
+});
+
+/** A quarantined payload, by the hash of its bytes. */
+export const quarantineKey = (id: string): TableKey => ({
+  pk: `${QUARANTINE_PK_PREFIX}${id}`,
+  sk: 'QUARANTINE',
+});
+
+/** A delivery-error notice, by its hash. */
+export const noticeKey = (id: string): TableKey => ({ pk: `NOTICE#${id}`, sk: 'NOTICE' });
+
+const STUCK_PENDING = 'STUCK_PENDING';
+
+/** The alert record of one integration stuck in PENDING since one `created` event. */
+export const stuckPendingKey = (integrationId: string, createdEventId: string): TableKey => ({
+  pk: `${STUCK_PENDING}#${integrationId}#${createdEventId}`,
+  sk: STUCK_PENDING,
+});
+
+/** The one slot that spaces Slack posts across notifier executions. */
+export const SLACK_PACE_KEY: TableKey = { pk: 'SLACK#PACE', sk: 'SLACK' };
+
+/** The marker that a Slack message was posted; `id` is the incident key or its hash. */
+export const slackPostedKey = (id: string): TableKey => ({ pk: `SLACK#${id}`, sk: 'SLACK' });

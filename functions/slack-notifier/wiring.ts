@@ -1,0 +1,33 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoSlackPaceGate } from '../adapters/dynamo-slack-pace-gate.ts';
+import { DynamoSlackPostLedger } from '../adapters/dynamo-slack-post-ledger.ts';
+import { retention } from '../definitions/resources.ts';
+import type { SlackWebhook } from './incoming-webhook.ts';
+import { createSlackNotifier } from './slack-notifier.ts';
+
+/**
+ * The Slack notifier assembled from its DynamoDB client, table and incoming webhook. The
+ * Lambda handler and the local runtime both call it, so the two assemblies cannot drift.
+ */
+export const wireSlackNotifier = (options: {
+  readonly document: DynamoDBDocumentClient;
+  readonly tableName: string;
+  readonly webhook: SlackWebhook;
+  readonly logger?: Logger | undefined;
+  readonly metrics?: Metrics | undefined;
+}) =>
+  createSlackNotifier({
+    webhook: options.webhook,
+    ledger: new DynamoSlackPostLedger({
+      client: options.document,
+      tableName: options.tableName,
+      retentionDays: retention.historyDays,
+    }),
+    // Up to two notifiers run at once (the queue mapping's maximum concurrency): Slack's pace
+    // is shared through the table.
+    pace: new DynamoSlackPaceGate({ client: options.document, tableName: options.tableName }),
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
+  });
