@@ -4,6 +4,8 @@
  * batch size, same visibility timeout, same redrive policy.
  */
 
+import { FLEET_INDEXES } from '../functions/core/fleet.ts';
+
 /** How long one processor invocation may run. Everything queue-related derives from it. */
 export const PROCESSOR_TIMEOUT_SECONDS = 20;
 
@@ -49,6 +51,37 @@ export const MIN_MAPPING_CONCURRENCY = 2;
  * (10) keeps at least 4 for the ingest, the query and the scheduled check.
  */
 export const CONSUMERS_CONCURRENCY_BUDGET = 3 * MIN_MAPPING_CONCURRENCY;
+
+/**
+ * The operator's list indexes (see `FLEET_INDEXES`): which attributes each copies besides its
+ * keys. Only what the list shows and filters on, so an index entry stays small and a write
+ * that changes none of them leaves the index alone.
+ */
+const INTEGRATION_LIST_ATTRIBUTES = [
+  'state',
+  'organizationId',
+  'locationId',
+  'fulfillmentServiceId',
+];
+export const fleetIndexes = [
+  {
+    ...FLEET_INDEXES.byState,
+    // `state` too: the key holds it only as `<state>#<shard>`, and it changes with the key.
+    projection: INTEGRATION_LIST_ATTRIBUTES,
+  },
+  {
+    ...FLEET_INDEXES.byOrganization,
+    projection: INTEGRATION_LIST_ATTRIBUTES.filter((name) => name !== 'organizationId'),
+  },
+  {
+    ...FLEET_INDEXES.byLocation,
+    projection: INTEGRATION_LIST_ATTRIBUTES.filter((name) => name !== 'locationId'),
+  },
+  {
+    ...FLEET_INDEXES.records,
+    projection: ['source', 'receivedAt', 'code', 'endpoint', 'message'],
+  },
+] as const;
 
 export const table = {
   partitionKey: 'pk',

@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
 import { INTEGRATION_STATES, type IntegrationEvent, LIFECYCLE_STEPS } from '../core/events.ts';
+import { FLEET_INDEXES, PENDING_SHARDS, recordListKey, shardKey } from '../core/fleet.ts';
 import type {
   AlertStatus,
   HistoryEntry,
@@ -24,6 +25,7 @@ import {
   toRegister,
 } from '../core/state.ts';
 import { conditionally } from './conditional-write.ts';
+import { reconcileListView } from './fleet-view.ts';
 import { markAlertSent, putOnce, readAlertStatus } from './owed-alerts.ts';
 
 /**
@@ -40,7 +42,10 @@ import { markAlertSent, putOnce, readAlertStatus } from './owed-alerts.ts';
 
 const STATE_SK = 'STATE';
 const EVENT_SK_PREFIX = 'EVENT#';
-/** Constant partition of the sparse `pending` index: the check reads it in one Query. */
+/**
+ * Partition value of the sparse `pending` index, sharded by integration id
+ * (`PENDING#<shard>`, see `PENDING_SHARDS`); the check reads every shard.
+ */
 export const PENDING_SHARD = 'PENDING';
 
 const keyOf = (ref: RecordRef): { pk: string; sk: string } => {
@@ -160,7 +165,7 @@ export class DynamoIntegrationStore implements IntegrationStore {
       // Enters the sparse index read by the stuck-PENDING check, which verifies the derived
       // state before alerting and clears entries that moved on.
       set.push('pendingShard = :shard', 'pendingSince = :date');
-      values[':shard'] = PENDING_SHARD;
+      values[':shard'] = shardKey(PENDING_SHARD, event.body.id, PENDING_SHARDS);
       values[':date'] = event.header.date;
     }
     if (event.step === 'accepted' && event.body.accessToken !== null) {
@@ -191,7 +196,16 @@ export class DynamoIntegrationStore implements IntegrationStore {
       );
       attributes = result.Attributes;
     });
-    return applied && attributes ? toStored(attributes) : undefined;
+    if (!applied || !attributes) return undefined;
+    const stored = toStored(attributes);
+    await reconcileListView(
+      this.#client,
+      this.#tableName,
+      integrationKey(event.body.id),
+      stored,
+      attributes,
+    );
+    return stored;
   }
 
   async getIntegration(id: string): Promise<StoredIntegration | undefined> {
@@ -246,13 +260,17 @@ export class DynamoIntegrationStore implements IntegrationStore {
   }
 
   #recordOwingAlert(
-    ref: RecordRef,
-    record: object,
+    ref: Extract<RecordRef, { kind: 'quarantine' | 'notice' }>,
+    record: { readonly receivedAt: string },
     timing: RecordTiming,
   ): Promise<'recorded' | 'exists'> {
+    const { records } = FLEET_INDEXES;
     return putOnce(this.#client, this.#tableName, {
       ...keyOf(ref),
       ...record,
+      // Written once, so the sparse `records` index costs one write per record, ever.
+      [records.partitionKey]: shardKey(ref.kind.toUpperCase(), ref.id, records.shards),
+      [records.sortKey]: recordListKey(record.receivedAt, ref.id),
       alert: 'owed',
       ...timing,
     });

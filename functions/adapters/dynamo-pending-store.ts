@@ -1,6 +1,7 @@
 import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
 import { table } from '../../lib/definitions.ts';
+import { allShards, PENDING_SHARDS } from '../core/fleet.ts';
 import type {
   AlertStatus,
   PendingEntry,
@@ -46,7 +47,21 @@ export class DynamoPendingStore implements PendingStore {
   }
 
   async *listPendingBefore(cutoff: string): AsyncIterable<PendingEntry> {
+    // Every shard, plus the unsharded partition items written before sharding may still use;
+    // merged oldest first as one partition would have returned them.
+    const partitions = [...allShards(PENDING_SHARD, PENDING_SHARDS), PENDING_SHARD];
+    const entries = (
+      await Promise.all(partitions.map((shard) => this.#listShard(shard, cutoff)))
+    ).flat();
+    entries.sort((a, b) =>
+      a.pendingSince < b.pendingSince ? -1 : a.pendingSince > b.pendingSince ? 1 : 0,
+    );
+    yield* entries;
+  }
+
+  async #listShard(shard: string, cutoff: string): Promise<PendingEntry[]> {
     const index = table.pendingIndex;
+    const entries: PendingEntry[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       // A GSI read is eventually consistent; the check re-reads each integration before acting.
@@ -60,20 +75,21 @@ export class DynamoPendingStore implements PendingStore {
             '#since': index.sortKey,
             '#pk': table.partitionKey,
           },
-          ExpressionAttributeValues: { ':shard': PENDING_SHARD, ':cutoff': cutoff },
+          ExpressionAttributeValues: { ':shard': shard, ':cutoff': cutoff },
           ProjectionExpression: '#pk, #since',
           ExclusiveStartKey: startKey,
         }),
       );
       for (const item of page.Items ?? []) {
         const parsed = v.parse(IndexItemSchema, item);
-        yield {
+        entries.push({
           integrationId: parsed.pk.slice(INTEGRATION_PREFIX.length),
           pendingSince: parsed.pendingSince,
-        };
+        });
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);
+    return entries;
   }
 
   async clearPending(entry: PendingEntry): Promise<'cleared' | 'changed'> {

@@ -1,5 +1,14 @@
 import type { Alert } from './alerts.ts';
 import type { IntegrationEvent, IntegrationState } from './events.ts';
+import type {
+  IntegrationFilter,
+  IntegrationSummary,
+  NoticeSummary,
+  Page,
+  PageRequest,
+  QuarantineFilter,
+  QuarantineSummary,
+} from './fleet.ts';
 import type { QueueMessage } from './queue-message.ts';
 import type { Registers } from './state.ts';
 
@@ -159,4 +168,24 @@ export interface PendingStore {
   recordStuckAlert(ref: StuckPendingRef, timing: RecordTiming): Promise<'recorded' | 'exists'>;
   stuckAlertStatus(ref: StuckPendingRef): Promise<AlertStatus>;
   markStuckAlertSent(ref: StuckPendingRef, at: Date): Promise<void>;
+}
+
+/** A quarantine record as an operator reads it: what was kept, and whether it was replayed. */
+export interface QuarantineDetail extends QuarantineRecord {
+  readonly id: string;
+  /** When a replay sent it back into the pipeline; absent until then. */
+  readonly replayedAt?: string;
+}
+
+/**
+ * What operators read of the fleet, through indexes built for each question (see
+ * `FLEET_INDEXES`). Lists are newest first and paginated by list key.
+ */
+export interface FleetQueries {
+  listIntegrations(filter: IntegrationFilter, page: PageRequest): Promise<Page<IntegrationSummary>>;
+  listQuarantine(filter: QuarantineFilter, page: PageRequest): Promise<Page<QuarantineSummary>>;
+  getQuarantine(id: string): Promise<QuarantineDetail | undefined>;
+  /** Marks a quarantine record replayed, once; `already` when an earlier replay marked it. */
+  markQuarantineReplayed(id: string, at: Date): Promise<'marked' | 'already' | 'missing'>;
+  listNotices(page: PageRequest): Promise<Page<NoticeSummary>>;
 }

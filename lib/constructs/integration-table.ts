@@ -9,7 +9,7 @@ import {
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { table as tableDefinition } from '../definitions.ts';
+import { fleetIndexes, table as tableDefinition } from '../definitions.ts';
 import { acknowledgeKeyActionWildcards } from './lambda-function.ts';
 
 /** The DynamoDB item actions a function may be granted. */
@@ -75,6 +75,30 @@ export class IntegrationTable extends Construct {
       sortKey: { name: tableDefinition.pendingIndex.sortKey, type: AttributeType.STRING },
       projectionType: ProjectionType[tableDefinition.pendingIndex.projection],
     });
+    for (const index of fleetIndexes) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+        projectionType: ProjectionType.INCLUDE,
+        nonKeyAttributes: [...index.projection],
+      });
+    }
+  }
+
+  /** ARNs of the operator's list indexes (`fleetIndexes`). */
+  get fleetIndexArns(): string[] {
+    return fleetIndexes.map((index) => `${this.table.tableArn}/index/${index.name}`);
+  }
+
+  /** `Query` on the list indexes and `GetItem` on the table: the operator's read routes. */
+  grantFleetRead(grantee: IGrantable): void {
+    Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:Query'],
+      resourceArns: this.fleetIndexArns,
+    });
+    this.grantItemActions(grantee, 'GetItem', 'Query');
   }
 
   /** ARN of the `pending` index, the only index anyone may query. */

@@ -1,6 +1,7 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import * as v from 'valibot';
 import { afterAll, beforeAll } from 'vitest';
+import { DynamoFleetQueries } from '../../functions/adapters/dynamo-fleet-queries.ts';
 import { DynamoIntegrationStore } from '../../functions/adapters/dynamo-integration-store.ts';
 import { DynamoPendingStore } from '../../functions/adapters/dynamo-pending-store.ts';
 import { DynamoSlackPostLedger } from '../../functions/adapters/dynamo-slack-post-ledger.ts';
@@ -10,6 +11,7 @@ import { type Alert, AlertSchema } from '../../functions/core/alerts.ts';
 import { type QueueMessage, QueueMessageSchema } from '../../functions/core/queue-message.ts';
 import { unwrapPerProtocolMessage } from '../../lib/local/alerts.ts';
 import { toSqsRecord } from '../../lib/local/sqs-poller.ts';
+import { describeFleetQueriesContract } from '../contracts/fleet-queries.contract.ts';
 import { describeIntegrationStoreContract } from '../contracts/integration-store.contract.ts';
 import {
   describeAlertPublisherContract,
@@ -25,6 +27,7 @@ let aws: TestAws;
 let adapters: {
   store: DynamoIntegrationStore;
   pending: DynamoPendingStore;
+  fleet: DynamoFleetQueries;
   ledger: DynamoSlackPostLedger;
   queue: SqsEventQueue;
   publisher: SnsAlertPublisher;
@@ -36,6 +39,7 @@ beforeAll(async () => {
   adapters = {
     store: new DynamoIntegrationStore(table),
     pending: new DynamoPendingStore(table),
+    fleet: new DynamoFleetQueries(table),
     ledger: new DynamoSlackPostLedger({ ...table, retentionDays: 8 }),
     queue: new SqsEventQueue({ client: aws.clients.sqs, queueUrl: aws.resources.queueUrl }),
     publisher: new SnsAlertPublisher({ client: aws.clients.sns, topicArn: aws.resources.topicArn }),
@@ -76,6 +80,7 @@ const receiveBodies = async (queueUrl: string, count: number): Promise<string[]>
 
 describeIntegrationStoreContract('DynamoDB adapter (dynalite)', () => adapters.store);
 describePendingStoreContract('DynamoDB adapter (dynalite)', () => adapters);
+describeFleetQueriesContract('DynamoDB adapter (dynalite)', () => adapters);
 describeSlackPostLedgerContract('DynamoDB adapter (dynalite)', () => adapters.ledger);
 describeEventQueueContract('SQS adapter (fauxqs)', () => ({
   queue: adapters.queue,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lifecycleEvent } from '../support/events.ts';
 import { createTwins, InjectedFaultError } from '../twins/index.ts';
+import { describeFleetQueriesContract } from './fleet-queries.contract.ts';
 import { describeIntegrationStoreContract } from './integration-store.contract.ts';
 import {
   describeAlertPublisherContract,
@@ -15,6 +16,7 @@ const twins = createTwins();
 
 describeIntegrationStoreContract('in-memory twin', () => twins.store);
 describePendingStoreContract('in-memory twin', () => twins);
+describeFleetQueriesContract('in-memory twin', () => twins);
 describeSlackPostLedgerContract('in-memory twin', () => twins.ledger);
 describeEventQueueContract('in-memory twin', () => ({
   queue: twins.queue,

@@ -1,5 +1,6 @@
 import { InMemoryAlertPublisher } from './alert-publisher.ts';
 import { InMemoryEventQueue } from './event-queue.ts';
+import { InMemoryFleetQueries } from './fleet-queries.ts';
 import { InMemoryIntegrationStore } from './integration-store.ts';
 import { InMemoryPendingStore } from './pending-store.ts';
 import { InMemorySlackPostLedger } from './slack-post-ledger.ts';
@@ -8,6 +9,7 @@ import { TwinTable } from './table.ts';
 export { InMemoryAlertPublisher } from './alert-publisher.ts';
 export { InMemoryEventQueue } from './event-queue.ts';
 export { type FaultOptions, Faults, InjectedFaultError } from './faults.ts';
+export { InMemoryFleetQueries } from './fleet-queries.ts';
 export { InMemoryIntegrationStore } from './integration-store.ts';
 export { InMemoryPendingStore } from './pending-store.ts';
 export { InMemorySlackPostLedger } from './slack-post-ledger.ts';
@@ -20,6 +22,7 @@ export const createTwins = () => {
     table,
     store: new InMemoryIntegrationStore(table),
     pending: new InMemoryPendingStore(table),
+    fleet: new InMemoryFleetQueries(table),
     ledger: new InMemorySlackPostLedger(),
     queue: new InMemoryEventQueue(),
     alerts: new InMemoryAlertPublisher(),
