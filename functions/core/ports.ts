@@ -189,3 +189,40 @@ export interface FleetQueries {
   markQuarantineReplayed(id: string, at: Date): Promise<'marked' | 'already' | 'missing'>;
   listNotices(page: PageRequest): Promise<Page<NoticeSummary>>;
 }
+
+/** One dead-lettered message, as an operator needs to see it. Never the payload's token. */
+export interface DeadLetterSample {
+  readonly sqsMessageId: string;
+  /** When it was first sent to the event queue. */
+  readonly sentAt?: string;
+  readonly receiveCount?: number;
+  /** `webhook`, `delivery-error`, `quarantine`, or `unreadable`. */
+  readonly kind: string;
+  /** What it was about: event type and integration id, or notice endpoint. */
+  readonly summary: string;
+  /** What can be said of the failure now (re-validation with the current code). */
+  readonly diagnosis: string;
+}
+
+/** Progress of a redrive: SQS's own move task in the cloud, a copy loop locally. */
+export interface RedriveStatus {
+  readonly status: 'RUNNING' | 'COMPLETED' | 'CANCELLED' | 'FAILED' | 'NONE';
+  readonly moved: number;
+  readonly toMove?: number;
+  readonly startedAt?: string;
+  readonly failureReason?: string;
+}
+
+/** The event queue's dead-letter queue, for inspection and redrive. */
+export interface DeadLetterQueue {
+  /** Approximate depth, the oldest sample's age, and up to `sample` messages (left in place). */
+  inspect(sample: number): Promise<{
+    readonly count: number;
+    readonly oldestSentAt?: string;
+    readonly sample: readonly DeadLetterSample[];
+  }>;
+  /** Starts moving every message back to the event queue, at most `ratePerSecond`. */
+  startRedrive(ratePerSecond: number): Promise<RedriveStatus>;
+  /** The latest redrive's progress, `NONE` when none ran. */
+  redriveStatus(): Promise<RedriveStatus>;
+}

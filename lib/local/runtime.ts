@@ -4,16 +4,19 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../functions/adapters/clients.ts';
+import { DynamoFleetQueries } from '../../functions/adapters/dynamo-fleet-queries.ts';
 import { DynamoIntegrationStore } from '../../functions/adapters/dynamo-integration-store.ts';
 import { SnsAlertPublisher } from '../../functions/adapters/sns-alert-publisher.ts';
 import { SqsEventQueue } from '../../functions/adapters/sqs-event-queue.ts';
 import type { IntegrationStore } from '../../functions/core/ports.ts';
 import { createIngestHandler, ROUTES } from '../../functions/ingest/ingest.ts';
 import { createProcessorHandler } from '../../functions/processor/processor.ts';
+import { createOpsHandler, OPS_ROUTES } from '../../functions/query/ops.ts';
 import { createQueryHandler } from '../../functions/query/query.ts';
 import { pipeline } from '../definitions.ts';
 import { type AlertConsumer, alertFanOut, printAlerts } from './alerts.ts';
 import { bootstrap, type LocalResources } from './bootstrap.ts';
+import { LocalDeadLetterQueue } from './dead-letters.ts';
 import { type Emulators, startEmulators } from './emulators.ts';
 import { type LocalHttpServer, startHttpServer } from './http-server.ts';
 import { type LocalPendingCheck, startLocalPendingCheck } from './pending-check.ts';
@@ -185,6 +188,16 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       ...logger,
     });
     const query = createQueryHandler({ store, ...logger });
+    const ops = createOpsHandler({
+      fleet: new DynamoFleetQueries({ client: document, tableName: resources.tableName }),
+      queue: new SqsEventQueue({ client: sqs, queueUrl: resources.queueUrl }),
+      deadLetters: new LocalDeadLetterQueue({
+        client: sqs,
+        deadLetterQueueUrl: resources.deadLetterQueueUrl,
+        queueUrl: resources.queueUrl,
+      }),
+      ...logger,
+    });
 
     pollers.push(
       startSqsPoller({
@@ -236,6 +249,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
         { routeKey: `POST ${ROUTES.happycolis}`, handler: ingest },
         { routeKey: `POST ${ROUTES.deliveryErrors}`, handler: ingest },
         { routeKey: 'GET /integrations/{id}', handler: query },
+        ...Object.values(OPS_ROUTES).map((routeKey) => ({ routeKey, handler: ops })),
       ],
     });
 
