@@ -1,6 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { FLEET_INDEXES, PENDING_SHARDS, shardKey } from '../../functions/core/fleet.ts';
 import { IntegrationTable } from '../../lib/constructs/integration-table.ts';
 import { table as definition } from '../../lib/definitions.ts';
 import { arnOf, bareStack, logicalId } from './support.ts';
@@ -78,7 +79,7 @@ describe('IntegrationTable', () => {
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
 
-  it('has the sparse pending index on pendingShard/pendingSince with every attribute', () => {
+  it('has the sparse pending index, keys only, and the list indexes, narrowly projected', () => {
     expect(tableResource().Properties.GlobalSecondaryIndexes).toEqual([
       {
         IndexName: 'pending',
@@ -88,7 +89,62 @@ describe('IntegrationTable', () => {
         ],
         Projection: { ProjectionType: 'KEYS_ONLY' },
       },
+      {
+        IndexName: 'by-state',
+        KeySchema: [
+          { AttributeName: 'stateShard', KeyType: 'HASH' },
+          { AttributeName: 'listKey', KeyType: 'RANGE' },
+        ],
+        Projection: {
+          ProjectionType: 'INCLUDE',
+          NonKeyAttributes: ['state', 'organizationId', 'locationId', 'fulfillmentServiceId'],
+        },
+      },
+      {
+        IndexName: 'by-organization',
+        KeySchema: [
+          { AttributeName: 'organizationId', KeyType: 'HASH' },
+          { AttributeName: 'listKey', KeyType: 'RANGE' },
+        ],
+        Projection: {
+          ProjectionType: 'INCLUDE',
+          NonKeyAttributes: ['state', 'locationId', 'fulfillmentServiceId'],
+        },
+      },
+      {
+        IndexName: 'by-location',
+        KeySchema: [
+          { AttributeName: 'locationId', KeyType: 'HASH' },
+          { AttributeName: 'listKey', KeyType: 'RANGE' },
+        ],
+        Projection: {
+          ProjectionType: 'INCLUDE',
+          NonKeyAttributes: ['state', 'organizationId', 'fulfillmentServiceId'],
+        },
+      },
+      {
+        IndexName: 'records',
+        KeySchema: [
+          { AttributeName: 'recordShard', KeyType: 'HASH' },
+          { AttributeName: 'recordKey', KeyType: 'RANGE' },
+        ],
+        Projection: {
+          ProjectionType: 'INCLUDE',
+          NonKeyAttributes: ['source', 'receivedAt', 'code', 'endpoint', 'message'],
+        },
+      },
     ]);
+  });
+
+  it('shards every index partition key that would otherwise be a constant', () => {
+    // The writers put `<value>#<shard>` there (see FLEET_INDEXES); a constant would be one
+    // partition for every write, capped at 1,000 WCU/s.
+    expect(FLEET_INDEXES.byState.shards).toBeGreaterThan(1);
+    expect(FLEET_INDEXES.records.shards).toBeGreaterThan(1);
+    expect(PENDING_SHARDS).toBeGreaterThan(1);
+    const ids = Array.from({ length: 400 }, (_, index) => `integration-${index}`);
+    const used = new Set(ids.map((id) => shardKey('ERROR', id, FLEET_INDEXES.byState.shards)));
+    expect(used.size).toBe(FLEET_INDEXES.byState.shards);
   });
 
   it('grants readers GetItem and Query on the table, decrypt on the key, nothing else', () => {
