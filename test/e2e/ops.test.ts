@@ -14,7 +14,6 @@ import {
   postWebhook,
   queueDepth,
   request,
-  SAMPLE_ID,
   startTestRuntime,
   type TestRuntime,
   TOKEN,
