@@ -19,13 +19,14 @@ import type {
 } from '../core/ports.ts';
 import {
   conditionFor,
+  conditionHolds,
   eventIdentity,
   type Register,
   type Registers,
   toRegister,
 } from '../core/state.ts';
 import { conditionally } from './conditional-write.ts';
-import { reconcileListView } from './fleet-view.ts';
+import { listViewOf } from './fleet-view.ts';
 import { markAlertSent, putOnce, readAlertStatus } from './owed-alerts.ts';
 
 /**
@@ -60,6 +61,9 @@ const keyOf = (ref: RecordRef): { pk: string; sk: string } => {
 };
 
 const integrationKey = (id: string) => ({ pk: `INTEGRATION#${id}`, sk: STATE_SK });
+
+/** Reads and writes in a row that another event may interleave with, before giving up. */
+const MAX_APPLY_ATTEMPTS = 5;
 
 // Condition fragments, named after the core's rule they enforce (see `conditionFor`).
 const NEWER_THAN_OWN_STEP = '(attribute_not_exists(#step) OR #step.#key < :key)';
@@ -143,7 +147,42 @@ export class DynamoIntegrationStore implements IntegrationStore {
     });
   }
 
+  /**
+   * Reads the item (one consistent read), decides with the core's rule, then writes the
+   * register and the list view in one conditional update. The condition is the core's rule
+   * (`conditionFor`) plus "the other registers are still those read", so the view written is
+   * exactly the one the registers give; if another event got in between, it reads again.
+   * Registers only move forward, so an event the rule refuses on the read would be refused
+   * by the write too: duplicates and older events cost a read, not a write.
+   */
   async applyEvent(event: IntegrationEvent, at: Date): Promise<StoredIntegration | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      const read = await this.#client.send(
+        new GetCommand({
+          TableName: this.#tableName,
+          Key: integrationKey(event.body.id),
+          ConsistentRead: true,
+        }),
+      );
+      const before = read.Item ? toStored(read.Item) : undefined;
+      const condition = conditionFor(event);
+      if (!conditionHolds(condition, before?.registers ?? {})) return undefined;
+      const written = await this.#write(event, at, before, read.Item ?? {});
+      if (written) return written;
+      if (attempt >= MAX_APPLY_ATTEMPTS) {
+        throw new Error(
+          `integration ${event.body.id} changed under ${MAX_APPLY_ATTEMPTS} attempts in a row; retrying later`,
+        );
+      }
+    }
+  }
+
+  async #write(
+    event: IntegrationEvent,
+    at: Date,
+    before: StoredIntegration | undefined,
+    item: Readonly<Record<string, unknown>>,
+  ): Promise<StoredIntegration | undefined> {
     const condition = conditionFor(event);
     const set = [
       '#step = :register',
@@ -176,10 +215,37 @@ export class DynamoIntegrationStore implements IntegrationStore {
       remove.push('accessToken');
     }
     const names: Record<string, string> = { '#step': event.step, '#key': 'key' };
-    let conditionExpression = NEWER_THAN_OWN_STEP;
+    // The list view, set only when it changes, so the list indexes are written only then.
+    const registers = { ...before?.registers, [event.step]: toRegister(event) };
+    const view = listViewOf(event.body.id, registers);
+    if (view && (item.state !== view.state || item.listKey !== view.listKey)) {
+      const { byState } = FLEET_INDEXES;
+      set.push(
+        '#state = :state',
+        `${byState.partitionKey} = :stateShard`,
+        `${byState.sortKey} = :listKey`,
+      );
+      names['#state'] = 'state';
+      values[':state'] = view.state;
+      values[':stateShard'] = view.stateShard;
+      values[':listKey'] = view.listKey;
+    }
+    const conditions = [NEWER_THAN_OWN_STEP];
     if (condition.beforeRejection) {
-      conditionExpression += ` AND ${NOT_REJECTED}`;
+      conditions.push(NOT_REJECTED);
       names['#rejected'] = 'rejected';
+    }
+    // The registers the view was derived from must still be those read.
+    for (const [index, step] of LIFECYCLE_STEPS.entries()) {
+      if (step === event.step || (step === 'rejected' && condition.beforeRejection)) continue;
+      names[`#r${index}`] = step;
+      const register = before?.registers[step];
+      if (register) {
+        values[`:r${index}`] = register.key;
+        conditions.push(`#r${index}.#key = :r${index}`);
+      } else {
+        conditions.push(`attribute_not_exists(#r${index})`);
+      }
     }
     let attributes: Record<string, unknown> | undefined;
     const applied = await conditionally(async () => {
@@ -188,7 +254,7 @@ export class DynamoIntegrationStore implements IntegrationStore {
           TableName: this.#tableName,
           Key: integrationKey(event.body.id),
           UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
-          ConditionExpression: conditionExpression,
+          ConditionExpression: conditions.join(' AND '),
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
@@ -196,16 +262,7 @@ export class DynamoIntegrationStore implements IntegrationStore {
       );
       attributes = result.Attributes;
     });
-    if (!applied || !attributes) return undefined;
-    const stored = toStored(attributes);
-    await reconcileListView(
-      this.#client,
-      this.#tableName,
-      integrationKey(event.body.id),
-      stored,
-      attributes,
-    );
-    return stored;
+    return applied && attributes ? toStored(attributes) : undefined;
   }
 
   async getIntegration(id: string): Promise<StoredIntegration | undefined> {

@@ -41,7 +41,7 @@ export const describeDeadLetter = (message: Message): DeadLetterSample => {
       diagnosis: `the body does not match the queue message schema: ${v.summarize(parsed.issues).slice(0, 300)}`,
     };
   }
-  const retryable = `valid with the current code: it failed for another reason (throttling, an outage, a bug); see the processor log lines with sqsMessageId ${base.sqsMessageId}`;
+  const retryable = `valid now, so it failed for another reason (throttling, an outage, a bug): processor log, sqsMessageId ${base.sqsMessageId}`;
   const queued = parsed.output;
   switch (queued.kind) {
     case 'webhook': {

@@ -398,7 +398,7 @@ export const runOps = async (argv: readonly string[], io: CliIo): Promise<number
                       ['WHY', 'diagnosis'],
                     ],
                     dlq.sample,
-                    90,
+                    140,
                   ),
                 ]
               : []),

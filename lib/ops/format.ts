@@ -7,7 +7,7 @@ const cell = (value: unknown): string =>
 export const table = (
   columns: readonly (readonly [header: string, key: string])[],
   rows: readonly Readonly<Record<string, unknown>>[],
-  maxWidth = 60,
+  maxWidth = 80,
 ): string => {
   const cells = rows.map((row) =>
     columns.map(([, key]) => {
