@@ -1,4 +1,8 @@
-import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import {
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
 import * as v from 'valibot';
 import { afterAll, beforeAll } from 'vitest';
 import { DynamoFleetQueries } from '../../functions/adapters/dynamo-fleet-queries.ts';
@@ -10,7 +14,9 @@ import { SqsEventQueue } from '../../functions/adapters/sqs-event-queue.ts';
 import { type Alert, AlertSchema } from '../../functions/core/alerts.ts';
 import { type QueueMessage, QueueMessageSchema } from '../../functions/core/queue-message.ts';
 import { unwrapPerProtocolMessage } from '../../lib/local/alerts.ts';
+import { LocalDeadLetterQueue } from '../../lib/local/dead-letters.ts';
 import { toSqsRecord } from '../../lib/local/sqs-poller.ts';
+import { describeDeadLetterQueueContract } from '../contracts/dead-letter-queue.contract.ts';
 import { describeFleetQueriesContract } from '../contracts/fleet-queries.contract.ts';
 import { describeIntegrationStoreContract } from '../contracts/integration-store.contract.ts';
 import {
@@ -81,6 +87,41 @@ const receiveBodies = async (queueUrl: string, count: number): Promise<string[]>
 describeIntegrationStoreContract('DynamoDB adapter (dynalite)', () => adapters.store);
 describePendingStoreContract('DynamoDB adapter (dynalite)', () => adapters);
 describeFleetQueriesContract('DynamoDB adapter (dynalite)', () => adapters);
+describeDeadLetterQueueContract('local move (fauxqs)', () => {
+  const dlq = new LocalDeadLetterQueue({
+    client: aws.clients.sqs,
+    deadLetterQueueUrl: aws.resources.deadLetterQueueUrl,
+    queueUrl: aws.resources.queueUrl,
+  });
+  return {
+    dlq,
+    deadLetter: async (body) => {
+      await aws.clients.sqs.send(
+        new SendMessageCommand({ QueueUrl: aws.resources.deadLetterQueueUrl, MessageBody: body }),
+      );
+    },
+    takeFromQueue: async () => {
+      const bodies: string[] = [];
+      for (;;) {
+        const { Messages = [] } = await aws.clients.sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: aws.resources.queueUrl, MaxNumberOfMessages: 10 }),
+        );
+        if (Messages.length === 0) return bodies;
+        bodies.push(...Messages.map((message) => message.Body ?? ''));
+        await aws.clients.sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: aws.resources.queueUrl,
+            Entries: Messages.map((message, index) => ({
+              Id: String(index),
+              ReceiptHandle: message.ReceiptHandle ?? '',
+            })),
+          }),
+        );
+      }
+    },
+    settled: () => dlq.settled(),
+  };
+});
 describeSlackPostLedgerContract('DynamoDB adapter (dynalite)', () => adapters.ledger);
 describeEventQueueContract('SQS adapter (fauxqs)', () => ({
   queue: adapters.queue,
