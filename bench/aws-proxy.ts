@@ -252,11 +252,25 @@ export const startAwsProxy = async (options: {
    * first write (an over-estimate for an integration's first event). The writers set the list
    * view (`listKey`) only when it changes, so other writes leave the list indexes alone.
    */
+  const stored = new Set<string>();
   const indexWriteUnits = (payload: Record<string, unknown> | undefined): number => {
     let units = sets(payload, table.pendingIndex.sortKey) ? 1 : 0;
     const listIndexes = fleetIndexes.filter((index) => index.sortKey === 'listKey').length;
     if (sets(payload, 'listKey')) units += 2 * listIndexes;
     if (sets(payload, 'recordKey')) units += 1;
+    // The keys-only owner indexes (organization, location) get an entry when an integration
+    // is first stored; their keys never change after.
+    const pk = (payload?.Key as AttributeMap | undefined)?.pk?.S;
+    if (
+      typeof pk === 'string' &&
+      pk.startsWith('INTEGRATION#') &&
+      sets(payload, 'organizationId')
+    ) {
+      if (!stored.has(pk)) {
+        stored.add(pk);
+        units += fleetIndexes.filter((index) => index.projection === 'KEYS_ONLY').length;
+      }
+    }
     return units;
   };
 

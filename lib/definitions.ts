@@ -69,14 +69,9 @@ export const fleetIndexes = [
     // `state` too: the key holds it only as `<state>#<shard>`, and it changes with the key.
     projection: INTEGRATION_LIST_ATTRIBUTES,
   },
-  {
-    ...FLEET_INDEXES.byOrganization,
-    projection: INTEGRATION_LIST_ATTRIBUTES.filter((name) => name !== 'organizationId'),
-  },
-  {
-    ...FLEET_INDEXES.byLocation,
-    projection: INTEGRATION_LIST_ATTRIBUTES.filter((name) => name !== 'locationId'),
-  },
+  // Keys only: copying the state or the list key would rewrite the entry on every change.
+  { ...FLEET_INDEXES.byOrganization, projection: 'KEYS_ONLY' },
+  { ...FLEET_INDEXES.byLocation, projection: 'KEYS_ONLY' },
   {
     ...FLEET_INDEXES.records,
     projection: ['source', 'receivedAt', 'code', 'endpoint', 'message'],

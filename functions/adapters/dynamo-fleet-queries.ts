@@ -1,4 +1,5 @@
 import {
+  BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
@@ -11,6 +12,7 @@ import {
   FLEET_INDEXES,
   type IntegrationFilter,
   type IntegrationSummary,
+  matchesFilter,
   type NoticeSummary,
   type Page,
   type PageRequest,
@@ -23,9 +25,9 @@ import { conditionally } from './conditional-write.ts';
 
 /**
  * The operator's queries over the integrations table, each answered by the index built for
- * it (`FLEET_INDEXES`): the most selective index the filters allow (location, then
- * organization, then state), the other filters applied by DynamoDB as a filter expression.
- * Sharded partitions are queried together and merged by list key, newest first.
+ * it (`FLEET_INDEXES`): the most selective one the filters allow (location, then
+ * organization, then state), the other filters applied to what it returns. Sharded
+ * partitions are queried together and merged by list key, newest first.
  */
 
 const INTEGRATION_PREFIX = 'INTEGRATION#';
@@ -67,6 +69,18 @@ const QuarantineItem = v.object({
   replayedAt: v.optional(v.string()),
 });
 
+const toSummary = (item: v.InferOutput<typeof IntegrationIndexItem>): IntegrationSummary => ({
+  id: item.pk.slice(INTEGRATION_PREFIX.length),
+  state: item.state,
+  organizationId: item.organizationId,
+  locationId: item.locationId,
+  fulfillmentServiceId: item.fulfillmentServiceId,
+  lastEventAt: item.listKey.slice(0, item.listKey.indexOf('#')),
+});
+
+/** DynamoDB's limit of keys per `BatchGetItem`. */
+const BATCH_GET_MAX = 100;
+
 /** One partition to read: the index, its key value, and filters DynamoDB applies. */
 interface PartitionQuery {
   readonly index: string;
@@ -93,52 +107,107 @@ export class DynamoFleetQueries implements FleetQueries {
     page: PageRequest,
   ): Promise<Page<IntegrationSummary>> {
     const { state, organizationId, locationId, fulfillmentServiceId } = filter;
-    const rest = (skip: string) =>
-      Object.fromEntries(
-        Object.entries({ state, organizationId, locationId, fulfillmentServiceId }).filter(
-          (entry): entry is [string, string] => entry[0] !== skip && entry[1] !== undefined,
-        ),
-      );
-    let partitions: PartitionQuery[];
     if (locationId !== undefined || organizationId !== undefined) {
-      const index =
-        locationId !== undefined ? FLEET_INDEXES.byLocation : FLEET_INDEXES.byOrganization;
-      const attribute = index.partitionKey;
-      partitions = [
-        {
-          index: index.name,
-          partitionKey: attribute,
-          sortKey: index.sortKey,
-          value: (locationId ?? organizationId) as string,
-          filters: rest(attribute),
-        },
-      ];
-    } else {
-      const index = FLEET_INDEXES.byState;
-      const states = state === undefined ? INTEGRATION_STATES : [state];
-      partitions = states.flatMap((one) =>
-        allShards(one, index.shards).map((value) => ({
-          index: index.name,
-          partitionKey: index.partitionKey,
-          sortKey: index.sortKey,
-          value,
-          filters: rest('state'),
-        })),
-      );
+      return this.#listByOwner(filter, page);
     }
+    const filters: Record<string, string> =
+      fulfillmentServiceId === undefined ? {} : { fulfillmentServiceId };
+    const index = FLEET_INDEXES.byState;
+    const states = state === undefined ? INTEGRATION_STATES : [state];
+    const partitions: PartitionQuery[] = states.flatMap((one) =>
+      allShards(one, index.shards).map((value) => ({
+        index: index.name,
+        partitionKey: index.partitionKey,
+        sortKey: index.sortKey,
+        value,
+        filters,
+      })),
+    );
     return this.#merged(partitions, page, (item) => {
       const parsed = v.parse(IntegrationIndexItem, item);
-      const hash = parsed.listKey.indexOf('#');
-      const summary: IntegrationSummary = {
-        id: parsed.pk.slice(INTEGRATION_PREFIX.length),
-        state: parsed.state,
-        organizationId: parsed.organizationId,
-        locationId: parsed.locationId,
-        fulfillmentServiceId: parsed.fulfillmentServiceId,
-        lastEventAt: parsed.listKey.slice(0, hash),
-      };
-      return { key: parsed.listKey, value: summary };
+      return { key: parsed.listKey, value: toSummary(parsed) };
     });
+  }
+
+  /**
+   * The integrations of one location (or organization): the keys-only index names them, the
+   * items say their state and list key; filtered and ordered here. An owner has at most a few
+   * hundred integrations, so reading them all for a page costs little and no index entry
+   * ever has to change when an integration does.
+   */
+  async #listByOwner(
+    filter: IntegrationFilter,
+    page: PageRequest,
+  ): Promise<Page<IntegrationSummary>> {
+    const index =
+      filter.locationId !== undefined ? FLEET_INDEXES.byLocation : FLEET_INDEXES.byOrganization;
+    const value = (filter.locationId ?? filter.organizationId) as string;
+    const keys: string[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const result = await this.#client.send(
+        new QueryCommand({
+          TableName: this.#tableName,
+          IndexName: index.name,
+          KeyConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': index.partitionKey, '#pk': 'pk' },
+          ExpressionAttributeValues: { ':owner': value },
+          ProjectionExpression: '#pk',
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of result.Items ?? []) {
+        if (typeof item.pk === 'string') keys.push(item.pk);
+      }
+      startKey = result.LastEvaluatedKey;
+    } while (startKey);
+
+    const listed: { key: string; value: IntegrationSummary }[] = [];
+    for (const item of await this.#getAll(keys)) {
+      const parsed = v.safeParse(IntegrationIndexItem, item);
+      // Written before the list view existed: listed after its next applied event.
+      if (!parsed.success) continue;
+      const summary = toSummary(parsed.output);
+      if (matchesFilter(summary, filter))
+        listed.push({ key: parsed.output.listKey, value: summary });
+    }
+    listed.sort((a, b) => (a.key < b.key ? 1 : a.key > b.key ? -1 : 0));
+    const after = listed.filter((item) => page.after === undefined || item.key < page.after);
+    const items = after.slice(0, page.limit);
+    const last = items.at(-1);
+    return {
+      items: items.map((item) => item.value),
+      ...(after.length > page.limit && last ? { next: last.key } : {}),
+    };
+  }
+
+  /** The integration items of `pks`, 100 per `BatchGetItem`, retrying what comes back unprocessed. */
+  async #getAll(pks: readonly string[]): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    for (let offset = 0; offset < pks.length; offset += BATCH_GET_MAX) {
+      let keys: Record<string, unknown>[] = pks
+        .slice(offset, offset + BATCH_GET_MAX)
+        .map((pk) => ({ pk, sk: 'STATE' }));
+      for (let attempt = 0; keys.length > 0; attempt++) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+        if (attempt > 8) throw new Error('BatchGetItem left keys unprocessed after 8 retries');
+        const result = await this.#client.send(
+          new BatchGetCommand({
+            RequestItems: {
+              [this.#tableName]: {
+                Keys: keys,
+                ProjectionExpression:
+                  '#pk, #state, organizationId, locationId, fulfillmentServiceId, listKey',
+                ExpressionAttributeNames: { '#pk': 'pk', '#state': 'state' },
+              },
+            },
+          }),
+        );
+        items.push(...(result.Responses?.[this.#tableName] ?? []));
+        keys = result.UnprocessedKeys?.[this.#tableName]?.Keys ?? [];
+      }
+    }
+    return items;
   }
 
   listQuarantine(filter: QuarantineFilter, page: PageRequest): Promise<Page<QuarantineSummary>> {

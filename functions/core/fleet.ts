@@ -16,10 +16,13 @@ import { QUARANTINE_SOURCES, type QuarantineSource } from './queue-message.ts';
 export const FLEET_INDEXES = {
   /** Integrations by current state, most recently changed first. */
   byState: { name: 'by-state', partitionKey: 'stateShard', sortKey: 'listKey', shards: 8 },
-  /** Integrations of one organization, most recently changed first. */
-  byOrganization: { name: 'by-organization', partitionKey: 'organizationId', sortKey: 'listKey' },
-  /** Integrations of one location, most recently changed first. */
-  byLocation: { name: 'by-location', partitionKey: 'locationId', sortKey: 'listKey' },
+  /**
+   * The integrations of one organization, and of one location: keys only, sorted by the
+   * item's own key, so an entry is written once, when the integration is first stored, and
+   * never again. Readers fetch the items (a few hundred at most) and order them.
+   */
+  byOrganization: { name: 'by-organization', partitionKey: 'organizationId', sortKey: 'pk' },
+  byLocation: { name: 'by-location', partitionKey: 'locationId', sortKey: 'pk' },
   /** Quarantine records and delivery-error notices, newest first. */
   records: { name: 'records', partitionKey: 'recordShard', sortKey: 'recordKey', shards: 4 },
 } as const;

@@ -80,8 +80,9 @@ export class IntegrationTable extends Construct {
         indexName: index.name,
         partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
         sortKey: { name: index.sortKey, type: AttributeType.STRING },
-        projectionType: ProjectionType.INCLUDE,
-        nonKeyAttributes: [...index.projection],
+        ...(index.projection === 'KEYS_ONLY'
+          ? { projectionType: ProjectionType.KEYS_ONLY }
+          : { projectionType: ProjectionType.INCLUDE, nonKeyAttributes: [...index.projection] }),
       });
     }
   }
@@ -91,12 +92,20 @@ export class IntegrationTable extends Construct {
     return fleetIndexes.map((index) => `${this.table.tableArn}/index/${index.name}`);
   }
 
-  /** `Query` on the list indexes and `GetItem` on the table: the operator's read routes. */
+  /**
+   * `Query` on the list indexes, and `GetItem`, `Query`, `BatchGetItem` on the table (the
+   * organization and location lists fetch their items): the operator's read routes.
+   */
   grantFleetRead(grantee: IGrantable): void {
     Grant.addToPrincipal({
       grantee,
       actions: ['dynamodb:Query'],
       resourceArns: this.fleetIndexArns,
+    });
+    Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:BatchGetItem'],
+      resourceArns: [this.table.tableArn],
     });
     this.grantItemActions(grantee, 'GetItem', 'Query');
   }

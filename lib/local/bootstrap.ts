@@ -78,9 +78,10 @@ const ensureTable = async (options: BootstrapOptions): Promise<string> => {
             { AttributeName: table.sortKey, AttributeType: 'S' },
             { AttributeName: pendingIndex.partitionKey, AttributeType: 'S' },
             { AttributeName: pendingIndex.sortKey, AttributeType: 'S' },
-            ...[
-              ...new Set(fleetIndexes.flatMap((index) => [index.partitionKey, index.sortKey])),
-            ].map((name) => ({ AttributeName: name, AttributeType: 'S' as const })),
+            ...[...new Set(fleetIndexes.flatMap((index) => [index.partitionKey, index.sortKey]))]
+              // The table's own keys are defined above; an index may reuse them.
+              .filter((name: string) => name !== table.partitionKey && name !== table.sortKey)
+              .map((name) => ({ AttributeName: name, AttributeType: 'S' as const })),
           ],
           KeySchema: [
             { AttributeName: table.partitionKey, KeyType: 'HASH' },
@@ -101,10 +102,10 @@ const ensureTable = async (options: BootstrapOptions): Promise<string> => {
                 { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
                 { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
               ],
-              Projection: {
-                ProjectionType: 'INCLUDE' as const,
-                NonKeyAttributes: [...index.projection],
-              },
+              Projection:
+                index.projection === 'KEYS_ONLY'
+                  ? { ProjectionType: 'KEYS_ONLY' as const }
+                  : { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...index.projection] },
             })),
           ],
         }),

@@ -104,23 +104,17 @@ describe('IntegrationTable', () => {
         IndexName: 'by-organization',
         KeySchema: [
           { AttributeName: 'organizationId', KeyType: 'HASH' },
-          { AttributeName: 'listKey', KeyType: 'RANGE' },
+          { AttributeName: 'pk', KeyType: 'RANGE' },
         ],
-        Projection: {
-          ProjectionType: 'INCLUDE',
-          NonKeyAttributes: ['state', 'locationId', 'fulfillmentServiceId'],
-        },
+        Projection: { ProjectionType: 'KEYS_ONLY' },
       },
       {
         IndexName: 'by-location',
         KeySchema: [
           { AttributeName: 'locationId', KeyType: 'HASH' },
-          { AttributeName: 'listKey', KeyType: 'RANGE' },
+          { AttributeName: 'pk', KeyType: 'RANGE' },
         ],
-        Projection: {
-          ProjectionType: 'INCLUDE',
-          NonKeyAttributes: ['state', 'organizationId', 'fulfillmentServiceId'],
-        },
+        Projection: { ProjectionType: 'KEYS_ONLY' },
       },
       {
         IndexName: 'records',
