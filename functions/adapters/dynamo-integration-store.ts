@@ -69,25 +69,96 @@ const MAX_APPLY_ATTEMPTS = 5;
 const NEWER_THAN_OWN_STEP = '(attribute_not_exists(#step) OR #step.#key < :key)';
 const NOT_REJECTED = 'attribute_not_exists(#rejected)';
 
+/**
+ * A register as stored. It keeps what cannot be derived: the ordering key (which holds the
+ * event's date and messageId) and the state. The organization, location, service, webhookId
+ * and scopes are stored only when they differ from the item's own top-level values (those of
+ * the latest event written), which are the same for nearly every event of an integration;
+ * this keeps the item under 1 KB, one write unit, with all four registers. Registers written
+ * in full by earlier versions read the same.
+ */
 const RegisterSchema = v.object({
   key: v.string(),
-  date: v.string(),
-  messageId: v.string(),
-  webhookId: v.string(),
-  organizationId: v.string(),
-  locationId: v.string(),
-  fulfillmentServiceId: v.string(),
-  scopes: v.array(v.string()),
+  date: v.optional(v.string()),
+  messageId: v.optional(v.string()),
+  webhookId: v.optional(v.string()),
+  organizationId: v.optional(v.string()),
+  locationId: v.optional(v.string()),
+  fulfillmentServiceId: v.optional(v.string()),
+  scopes: v.optional(v.array(v.string())),
   state: v.picklist(INTEGRATION_STATES),
 });
+type StoredRegister = v.InferOutput<typeof RegisterSchema>;
 
 const IntegrationItemSchema = v.object({
   pk: v.string(),
+  organizationId: v.optional(v.string()),
+  locationId: v.optional(v.string()),
+  fulfillmentServiceId: v.optional(v.string()),
+  webhookId: v.optional(v.string()),
+  scopes: v.optional(v.array(v.string())),
   created: v.optional(RegisterSchema),
   accepted: v.optional(RegisterSchema),
   rejected: v.optional(RegisterSchema),
   errored: v.optional(RegisterSchema),
   accessToken: v.optional(v.string()),
+});
+
+/** What every register shares with the item's top level unless it says otherwise. */
+interface Owner {
+  readonly organizationId: string;
+  readonly locationId: string;
+  readonly fulfillmentServiceId: string;
+  readonly webhookId: string;
+  readonly scopes: readonly string[];
+}
+const OWNER_FIELDS = [
+  'organizationId',
+  'locationId',
+  'fulfillmentServiceId',
+  'webhookId',
+  'scopes',
+] as const;
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** The date and messageId held in an ordering key `<date>#<rank>#<messageId>`. */
+const fromKey = (key: string) => {
+  const first = key.indexOf('#');
+  const second = key.indexOf('#', first + 1);
+  return { date: key.slice(0, first), messageId: key.slice(second + 1) };
+};
+
+/** A stored register, whole again. */
+const expand = (stored: StoredRegister, owner: Partial<Owner>): Register => {
+  const derived = fromKey(stored.key);
+  const field = <K extends (typeof OWNER_FIELDS)[number]>(name: K): Owner[K] => {
+    const value = stored[name] ?? owner[name];
+    if (value === undefined) throw new Error(`register ${stored.key} has no ${name}`);
+    return value;
+  };
+  return {
+    key: stored.key,
+    date: stored.date ?? derived.date,
+    messageId: stored.messageId ?? derived.messageId,
+    webhookId: field('webhookId'),
+    organizationId: field('organizationId'),
+    locationId: field('locationId'),
+    fulfillmentServiceId: field('fulfillmentServiceId'),
+    scopes: [...field('scopes')],
+    state: stored.state,
+  };
+};
+
+/** A register as it is stored under an item whose top-level owner ids are `owner`. */
+const compact = (register: Register, owner: Owner): StoredRegister => ({
+  key: register.key,
+  state: register.state,
+  ...Object.fromEntries(
+    OWNER_FIELDS.filter((name) => !same(register[name], owner[name])).map((name) => [
+      name,
+      register[name],
+    ]),
+  ),
 });
 
 const HistoryItemSchema = v.object({
@@ -105,7 +176,7 @@ const toStored = (item: Record<string, unknown>): StoredIntegration => {
   const registers: { -readonly [K in keyof Registers]: Register } = {};
   for (const step of LIFECYCLE_STEPS) {
     const register = parsed[step];
-    if (register) registers[step] = register;
+    if (register) registers[step] = expand(register, parsed);
   }
   return {
     id: parsed.pk.slice('INTEGRATION#'.length),
@@ -189,15 +260,26 @@ export class DynamoIntegrationStore implements IntegrationStore {
       'organizationId = :organizationId',
       'locationId = :locationId',
       'fulfillmentServiceId = :fulfillmentServiceId',
+      'webhookId = :webhookId',
+      'scopes = :scopes',
       'updatedAt = :now',
     ];
     const remove: string[] = [];
+    const owner: Owner = {
+      organizationId: event.header.organizationId,
+      locationId: event.body.locationId,
+      fulfillmentServiceId: event.body.fulfillmentServiceId,
+      webhookId: event.header.webhookId,
+      scopes: event.body.scopes,
+    };
     const values: Record<string, unknown> = {
-      ':register': toRegister(event),
+      ':register': compact(toRegister(event), owner),
       ':key': condition.key,
       ':organizationId': event.header.organizationId,
       ':locationId': event.body.locationId,
       ':fulfillmentServiceId': event.body.fulfillmentServiceId,
+      ':webhookId': event.header.webhookId,
+      ':scopes': event.body.scopes,
       ':now': at.toISOString(),
     };
     if (event.step === 'created') {
@@ -234,6 +316,22 @@ export class DynamoIntegrationStore implements IntegrationStore {
     if (condition.beforeRejection) {
       conditions.push(NOT_REJECTED);
       names['#rejected'] = 'rejected';
+    }
+    // A register that leaves its owner ids to the top level must keep them when this event
+    // changes the top level (an integration whose ids changed: rare): it is stored whole.
+    for (const [index, step] of LIFECYCLE_STEPS.entries()) {
+      const register = before?.registers[step];
+      if (step === event.step || !register) continue;
+      const stored = item[step] as Record<string, unknown> | undefined;
+      if (
+        OWNER_FIELDS.some(
+          (name) => stored?.[name] === undefined && !same(register[name], owner[name]),
+        )
+      ) {
+        names[`#o${index}`] = step;
+        values[`:o${index}`] = compact(register, owner);
+        set.push(`#o${index} = :o${index}`);
+      }
     }
     // The registers the view was derived from must still be those read.
     for (const [index, step] of LIFECYCLE_STEPS.entries()) {
