@@ -219,7 +219,7 @@ export class DynamoIntegrationStore implements IntegrationStore {
   }
 
   /**
-   * Reads the item (one consistent read), decides with the core's rule, then writes the
+   * Reads the item, decides with the core's rule, then writes the
    * register and the list view in one conditional update. The condition is the core's rule
    * (`conditionFor`) plus "the other registers are still those read", so the view written is
    * exactly the one the registers give; if another event got in between, it reads again.
@@ -228,11 +228,14 @@ export class DynamoIntegrationStore implements IntegrationStore {
    */
   async applyEvent(event: IntegrationEvent, at: Date): Promise<StoredIntegration | undefined> {
     for (let attempt = 1; ; attempt++) {
+      // The first read may be eventually consistent (half the price): registers only move
+      // forward, so an older copy can only make the rule hold where it no longer does, which
+      // the conditional write then refuses, and the next attempt reads consistently.
       const read = await this.#client.send(
         new GetCommand({
           TableName: this.#tableName,
           Key: integrationKey(event.body.id),
-          ConsistentRead: true,
+          ConsistentRead: attempt > 1,
         }),
       );
       const before = read.Item ? toStored(read.Item) : undefined;
