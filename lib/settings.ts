@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { SEVERITIES } from '../functions/core/alerts.ts';
-import { MIN_MAPPING_CONCURRENCY, pipeline } from './definitions.ts';
+import { fleetIndexes, MIN_MAPPING_CONCURRENCY, pipeline } from './definitions.ts';
 
 /**
  * Deployment settings, read from CDK context (`cdk.json` or `-c key=value`) and validated once.
@@ -89,6 +89,8 @@ const STAGE_WHAT =
 const MAX_MAPPING_CONCURRENCY = 1000;
 const MAPPING_CONCURRENCY_WHAT = `an integer from ${MIN_MAPPING_CONCURRENCY} to ${MAX_MAPPING_CONCURRENCY}`;
 
+const LIST_INDEXES_WHAT = `an integer from 0 to ${fleetIndexes.length}`;
+
 const oneOf = <const T extends readonly (string | number)[]>(options: T) =>
   `one of ${options.join(', ')}`;
 
@@ -162,6 +164,20 @@ const SettingsSchema = v.object({
       v.maxValue(MAX_MAPPING_CONCURRENCY, MAPPING_CONCURRENCY_WHAT),
     ),
     SETTING_DEFAULTS.processorMaxConcurrency,
+  ),
+  /**
+   * How many of the operator list indexes (`fleetIndexes`, in order) the table has. DynamoDB
+   * adds one global secondary index per table update, so a stage deployed before them takes
+   * them one deploy at a time: `-c listIndexes=1`, then 2, 3, and all. Default: all.
+   */
+  listIndexes: v.optional(
+    v.pipe(
+      numberFrom(LIST_INDEXES_WHAT),
+      v.integer(LIST_INDEXES_WHAT),
+      v.minValue(0, LIST_INDEXES_WHAT),
+      v.maxValue(fleetIndexes.length, LIST_INDEXES_WHAT),
+    ),
+    fleetIndexes.length,
   ),
 });
 

@@ -50,7 +50,9 @@ export class FulfillmentWebhooksStack extends Stack {
       secret: Secret.fromSecretNameV2(this, id, name),
     });
 
-    this.table = new IntegrationTable(this, 'Integrations');
+    this.table = new IntegrationTable(this, 'Integrations', {
+      listIndexes: settings.listIndexes,
+    });
 
     this.alerting = new Alerting(this, 'Alerting', {
       table: this.table,

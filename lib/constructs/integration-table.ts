@@ -26,6 +26,12 @@ export interface IntegrationTableProps {
    * block the retry
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * How many of the operator list indexes (`fleetIndexes`, in order) to create: DynamoDB adds
+   * one per table update, so an existing table takes them one deploy at a time.
+   * @default all of them
+   */
+  readonly listIndexes?: number;
 }
 
 /**
@@ -75,7 +81,7 @@ export class IntegrationTable extends Construct {
       sortKey: { name: tableDefinition.pendingIndex.sortKey, type: AttributeType.STRING },
       projectionType: ProjectionType[tableDefinition.pendingIndex.projection],
     });
-    for (const index of fleetIndexes) {
+    for (const index of fleetIndexes.slice(0, props.listIndexes ?? fleetIndexes.length)) {
       this.table.addGlobalSecondaryIndex({
         indexName: index.name,
         partitionKey: { name: index.partitionKey, type: AttributeType.STRING },

@@ -130,6 +130,18 @@ describe('IntegrationTable', () => {
     ]);
   });
 
+  it('creates only the first list indexes asked for, so an existing table takes one per deploy', () => {
+    const stack = bareStack();
+    new IntegrationTable(stack, 'Partial', { listIndexes: 1 });
+    const [resource] = Object.values(
+      Template.fromStack(stack).findResources('AWS::DynamoDB::Table'),
+    );
+    const names = (
+      resource?.Properties as { GlobalSecondaryIndexes: { IndexName: string }[] }
+    ).GlobalSecondaryIndexes.map((index) => index.IndexName);
+    expect(names).toEqual(['pending', 'by-state']);
+  });
+
   it('shards every index partition key that would otherwise be a constant', () => {
     // The writers put `<value>#<shard>` there (see FLEET_INDEXES); a constant would be one
     // partition for every write, capped at 1,000 WCU/s.
