@@ -136,9 +136,10 @@ describe('IntegrationTable', () => {
     const [resource] = Object.values(
       Template.fromStack(stack).findResources('AWS::DynamoDB::Table'),
     );
-    const names = (
-      resource?.Properties as { GlobalSecondaryIndexes: { IndexName: string }[] }
-    ).GlobalSecondaryIndexes.map((index) => index.IndexName);
+    const properties = resource?.Properties as
+      | { GlobalSecondaryIndexes: { IndexName: string }[] }
+      | undefined;
+    const names = properties?.GlobalSecondaryIndexes.map((index) => index.IndexName);
     expect(names).toEqual(['pending', 'by-state']);
   });
 
