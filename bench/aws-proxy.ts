@@ -7,7 +7,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { table } from '../functions/definitions/resources.ts';
+import { fleetIndexes, table } from '../functions/definitions/resources.ts';
 import { EVENT_SK_PREFIX, STATE_SK } from '../functions/definitions/table-keys.ts';
 
 /**
@@ -27,9 +27,9 @@ export interface CallStats {
   conditionFailed: number;
   /** Capacity units dynalite reported (successful calls only; it reports none on failure). */
   capacityUnits: number;
-  /** Successful writes of an item that sits in the `pending` GSI (projection ALL). */
+  /** Successful writes that also wrote a secondary index entry. */
   indexedWrites: number;
-  /** Capacity units of those writes: a GSI with projection ALL is written as much again. */
+  /** Write units those index entries cost (see `indexWriteUnits`). */
   indexedWriteUnits: number;
 }
 
@@ -228,9 +228,12 @@ export const startAwsProxy = async (options: {
       stats.capacityUnits += units;
       // The `pending` index projects keys only: DynamoDB writes to it only when a write sets
       // its keys (the `created` register write), one small index item, 1 WRU.
-      if (DYNAMODB_WRITE_OPERATIONS.has(operation) && setsPendingKeys(parseJson(body))) {
-        stats.indexedWrites++;
-        stats.indexedWriteUnits += 1;
+      if (DYNAMODB_WRITE_OPERATIONS.has(operation)) {
+        const units = indexWriteUnits(parseJson(body));
+        if (units > 0) {
+          stats.indexedWrites++;
+          stats.indexedWriteUnits += units;
+        }
       }
     } else if (String(answer?.__type ?? '').endsWith('ConditionalCheckFailedException')) {
       stats.conditionFailed++;
@@ -238,10 +241,39 @@ export const startAwsProxy = async (options: {
     reply(response, result);
   };
 
-  const setsPendingKeys = (payload: Record<string, unknown> | undefined): boolean =>
+  const sets = (payload: Record<string, unknown> | undefined, attribute: string): boolean =>
     typeof payload?.UpdateExpression === 'string'
-      ? payload.UpdateExpression.includes(table.pendingIndex.sortKey)
-      : Boolean((payload?.Item as AttributeMap | undefined)?.[table.pendingIndex.sortKey]);
+      ? new RegExp(`\\b${attribute} = `).test(payload.UpdateExpression)
+      : Boolean((payload?.Item as AttributeMap | undefined)?.[attribute]);
+
+  /**
+   * What a write costs the indexes, by their rules: every index entry is small (keys and a
+   * few ids, under 1 KB), so 1 WRU per entry written. A write that sets an index's sort key
+   * moves its entry: a delete and a put, 2 WRUs, counted as such even when it is the entry's
+   * first write (an over-estimate for an integration's first event). The writers set the list
+   * view (`listKey`) only when it changes, so other writes leave the list indexes alone.
+   */
+  const stored = new Set<string>();
+  const indexWriteUnits = (payload: Record<string, unknown> | undefined): number => {
+    let units = sets(payload, table.pendingIndex.sortKey) ? 1 : 0;
+    const listIndexes = fleetIndexes.filter((index) => index.sortKey === 'listKey').length;
+    if (sets(payload, 'listKey')) units += 2 * listIndexes;
+    if (sets(payload, 'recordKey')) units += 1;
+    // The keys-only owner indexes (organization, location) get an entry when an integration
+    // is first stored; their keys never change after.
+    const pk = (payload?.Key as AttributeMap | undefined)?.pk?.S;
+    if (
+      typeof pk === 'string' &&
+      pk.startsWith('INTEGRATION#') &&
+      sets(payload, 'organizationId')
+    ) {
+      if (!stored.has(pk)) {
+        stored.add(pk);
+        units += fleetIndexes.filter((index) => index.projection === 'KEYS_ONLY').length;
+      }
+    }
+    return units;
+  };
 
   const handleMessaging = async (
     incoming: IncomingMessage,

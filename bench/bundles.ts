@@ -60,6 +60,8 @@ const IMPORT_ENV: Readonly<Record<string, string>> = {
   AWS_ACCESS_KEY_ID: 'test',
   AWS_SECRET_ACCESS_KEY: 'test',
   QUEUE_URL: 'http://127.0.0.1:9/000000000000/integration-events',
+  DEAD_LETTER_QUEUE_URL: 'http://127.0.0.1:9/000000000000/integration-events-dlq',
+  DEAD_LETTER_QUEUE_ARN: 'arn:aws:sqs:us-east-1:000000000000:integration-events-dlq',
   TABLE_NAME: 'fulfillment-integrations',
   TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:integration-alerts',
   HAPPYCOLIS_SECRETS: 'bench-secret',

@@ -123,14 +123,18 @@ export const computeCost = (inputs: CostInputs): CostResult => {
   // stale one read the integration back, each duplicate found its history item there.
   const history = stats(counts, 'DynamoDB.PutItem history');
   const integration = stats(counts, 'DynamoDB.UpdateItem integration');
-  const staleReads = stats(counts, 'DynamoDB.GetItem integration');
+  const integrationReads = stats(counts, 'DynamoDB.GetItem integration');
   const publishes = stats(counts, 'SNS.Publish').requests;
   const duplicates = history.conditionFailed;
+  // The store reads the integration before each write attempt (one per event, one more per
+  // write another event raced); the processor's own read after a refusal is what marks an
+  // event stale (or an anomaly).
+  const staleEvents = Math.max(0, integrationReads.requests - events - integration.conditionFailed);
   const mix: Record<EventKind, number> = {
     alerting: publishes / events,
-    stale: staleReads.requests / events,
+    stale: staleEvents / events,
     duplicate: duplicates / events,
-    fresh: Math.max(0, events - publishes - staleReads.requests - duplicates) / events,
+    fresh: Math.max(0, events - publishes - staleEvents - duplicates) / events,
   };
   const processorBatchMs = (Object.keys(mix) as EventKind[]).reduce(
     (sum, kind) => sum + mix[kind] * inputs.kinds[kind].batchMs,
@@ -177,7 +181,7 @@ export const computeCost = (inputs: CostInputs): CostResult => {
     transactionUnits +
     duplicates * base.idempotencyWriteUnits;
   const baselineReadUnits =
-    ourReadUnits - staleReads.capacityUnits + duplicates * base.duplicateReadUnits;
+    ourReadUnits - integrationReads.capacityUnits + duplicates * base.duplicateReadUnits;
   const baselineWriteRequests =
     ourWriteRequests -
     history.requests -

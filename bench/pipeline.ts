@@ -2,12 +2,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { DynamoIntegrationStore } from '../functions/adapters/dynamo-integration-store.ts';
 import { SnsAlertPublisher } from '../functions/adapters/sns-alert-publisher.ts';
 import { ReceiverError } from '../functions/core/errors.ts';
 import type { IntegrationEvent } from '../functions/core/events.ts';
+import { dynamoItemBytes } from '../functions/core/limits.ts';
 import type { QueueMessage } from '../functions/core/queue-message.ts';
 import { pipeline } from '../functions/definitions/resources.ts';
 import { integrationPath, ROUTES } from '../functions/definitions/routes.ts';
@@ -78,6 +79,13 @@ export interface PipelineResult {
   };
   /** Every call the end-to-end run made, for the cost model. */
   readonly counts: CallCounts;
+  /** Size of the integration items at the end of the run, by DynamoDB's sizing rules. */
+  readonly integrationItem: {
+    readonly meanBytes: number;
+    readonly maxBytes: number;
+    /** Share of items over 1 KB, whose every write costs 2 WRUs or more. */
+    readonly overOneKb: number;
+  };
   /** Mean bytes of one queue message in the run (the SQS 64 KB chunk count needs it). */
   readonly meanQueueMessageBytes: number;
   readonly mixWritesPerEvent: number;
@@ -417,6 +425,17 @@ export const measurePipeline = async (options: {
       const dlqDepth = await queueDepth(runtime, runtime.resources.deadLetterQueueUrl);
       if (dlqDepth !== 0) throw new WrongAnswerError(`${dlqDepth} message(s) in the DLQ`);
 
+      // Read after the counts were taken: these reads are not part of the run.
+      const sizes: number[] = [];
+      for (const id of workload.integrationIds) {
+        const { Item } = await runtime.clients.document.send(
+          new GetCommand({
+            TableName: runtime.resources.tableName,
+            Key: { pk: `INTEGRATION#${id}`, sk: 'STATE' },
+          }),
+        );
+        if (Item) sizes.push(dynamoItemBytes(Item));
+      }
       const events = workload.posts.length;
       const receivedAt = new Date().toISOString();
       const meanQueueMessageBytes =
@@ -451,6 +470,11 @@ export const measurePipeline = async (options: {
           recordRetries: retriedRecords(runtimeLines),
         },
         counts,
+        integrationItem: {
+          meanBytes: Math.round(sizes.reduce((sum, size) => sum + size, 0) / sizes.length),
+          maxBytes: Math.max(...sizes),
+          overOneKb: round(sizes.filter((size) => size > 1024).length / sizes.length),
+        },
         meanQueueMessageBytes: Math.round(meanQueueMessageBytes),
         mixWritesPerEvent: round(sumCounts(counts, isDynamoWrite).requests / events),
         mixReadsPerEvent: round(sumCounts(counts, isDynamoRead).requests / events),

@@ -50,3 +50,25 @@ export const POWERTOOLS_TRANSACTION_BASELINE = {
    */
   duplicateReadUnits: 1,
 } as const;
+
+/**
+ * Fixed monthly prices of what a stage holds whether or not traffic flows (us-east-1 list
+ * prices, same date). Secrets are the operator's, but the stage cannot run without them.
+ */
+export const IDLE_PRICES = {
+  /** A customer-managed KMS key, per month (requests are in the traffic cost). */
+  kmsKeyPerMonth: 1.0,
+  /** A standard-resolution CloudWatch alarm on one metric. */
+  alarmPerMonth: 0.1,
+  /** A CloudWatch dashboard beyond the account's three free ones. */
+  dashboardPerMonth: 3.0,
+  /** A Secrets Manager secret. */
+  secretPerMonth: 0.4,
+  sqsPerRequest: 0.4 / 1_000_000,
+  /**
+   * An SQS event source mapping keeps long-polling an empty queue: AWS describes five
+   * pollers to start with, each receive waiting up to 20 s. An estimate, not a measurement.
+   */
+  pollersPerMapping: 5,
+  longPollSeconds: 20,
+} as const;

@@ -45,7 +45,16 @@ export interface ReportInput {
     readonly ratio: number;
     readonly pricesAsOf: string;
   };
+  /** Integration item sizes at the end of the end-to-end run. */
+  readonly integrationItem?: { readonly meanBytes: number; readonly maxBytes: number };
+  /** Fixed monthly cost of an idle stage. */
+  readonly idle?: { readonly usdPerMonth: number; readonly usdPerMonthWithFreeDashboard: number };
 }
+
+/** One DynamoDB write unit covers an item up to this size. */
+const WRITE_UNIT_BYTES = 1024;
+/** What an idle stage should cost at most per month. */
+export const IDLE_TARGET_USD = 3;
 
 const isLevel = (value: unknown): value is Level =>
   typeof value === 'object' && value !== null && 'ratioP50' in value;
@@ -119,6 +128,23 @@ export const renderTable = (results: ReportInput): string => {
     `$${cost.baselineUsdPerMillion.toFixed(2)} (Powertools + transaction)`,
     `${cost.ratio}`,
   ]);
+  if (results.integrationItem) {
+    const { meanBytes, maxBytes } = results.integrationItem;
+    rows.push([
+      'integration item size, end of run (mean / max)',
+      `${meanBytes} B / ${maxBytes} B`,
+      `${WRITE_UNIT_BYTES} B (1 write unit)`,
+      `${Math.round((maxBytes / WRITE_UNIT_BYTES) * 1000) / 1000}`,
+    ]);
+  }
+  if (results.idle) {
+    rows.push([
+      'idle stage, fixed cost per month',
+      `$${results.idle.usdPerMonth.toFixed(2)} ($${results.idle.usdPerMonthWithFreeDashboard.toFixed(2)} with a free dashboard)`,
+      `$${IDLE_TARGET_USD.toFixed(2)} (target)`,
+      `${Math.round((results.idle.usdPerMonth / IDLE_TARGET_USD) * 1000) / 1000}`,
+    ]);
+  }
 
   const header: [string, string, string, string] = ['metric', 'this design', 'baseline', 'ratio'];
   const widths = header.map((title, i) =>

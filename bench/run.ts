@@ -3,6 +3,7 @@ import { cpus } from 'node:os';
 import { measureAck } from './ack.ts';
 import { measureBundles } from './bundles.ts';
 import { computeCost } from './cost.ts';
+import { measureIdleCost } from './idle-cost.ts';
 import { measureIngestCpu } from './ingest-cpu.ts';
 import { measurePipeline } from './pipeline.ts';
 import { POWERTOOLS_TRANSACTION_BASELINE } from './prices.ts';
@@ -87,6 +88,10 @@ const main = async () => {
       workload.posts.length,
   });
 
+  progress.start('idle stage: fixed monthly cost from the synthesized template');
+  const idle = await measureIdleCost();
+  progress.end(`$${idle.usdPerMonth} per month`);
+
   const baselineWrites = POWERTOOLS_TRANSACTION_BASELINE.writeRequestsPerEvent;
   const { kinds, throughput } = pipelineResult;
   const results = {
@@ -124,6 +129,8 @@ const main = async () => {
     },
     bundle: { ...bundles.functions, baseline: bundles.baseline, spawns: bundles.spawns },
     cost,
+    integrationItem: pipelineResult.integrationItem,
+    idle,
   };
   await writeFile(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
   console.log(`\n${renderTable(results)}`);

@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
 import { INTEGRATION_STATES, type IntegrationEvent, LIFECYCLE_STEPS } from '../core/events.ts';
+import { listViewOf, recordListKey, shardKey } from '../core/fleet.ts';
 import type {
   AlertStatus,
   HistoryEntry,
@@ -18,11 +19,13 @@ import type {
 } from '../core/ports.ts';
 import {
   conditionFor,
+  conditionHolds,
   eventIdentity,
   type Register,
   type Registers,
   toRegister,
 } from '../core/state.ts';
+import { FLEET_INDEXES, PENDING_SHARDS } from '../definitions/resources.ts';
 import {
   EVENT_SK_PREFIX,
   historyKey,
@@ -35,6 +38,7 @@ import {
   type TableKey,
 } from '../definitions/table-keys.ts';
 import { conditionally } from './conditional-write.ts';
+
 import { markAlertSent, putOnce, readAlertStatus } from './owed-alerts.ts';
 
 // One table holds everything; its key layout is in `definitions/table-keys.ts`.
@@ -50,29 +54,103 @@ const keyOf = (ref: RecordRef): TableKey => {
   }
 };
 
+/** Reads and writes in a row that another event may interleave with, before giving up. */
+const MAX_APPLY_ATTEMPTS = 5;
+
 // Condition fragments, named after the core's rule they enforce (see `conditionFor`).
 const NEWER_THAN_OWN_STEP = '(attribute_not_exists(#step) OR #step.#key < :key)';
 const NOT_REJECTED = 'attribute_not_exists(#rejected)';
 
+/**
+ * A register as stored. It keeps what cannot be derived: the ordering key (which holds the
+ * event's date and messageId) and the state. The organization, location, service, webhookId
+ * and scopes are stored only when they differ from the item's own top-level values (those of
+ * the latest event written), which are the same for nearly every event of an integration;
+ * this keeps the item under 1 KB, one write unit, with all four registers. Registers written
+ * in full by earlier versions read the same.
+ */
 const RegisterSchema = v.object({
   key: v.string(),
-  date: v.string(),
-  messageId: v.string(),
-  webhookId: v.string(),
-  organizationId: v.string(),
-  locationId: v.string(),
-  fulfillmentServiceId: v.string(),
-  scopes: v.array(v.string()),
+  date: v.optional(v.string()),
+  messageId: v.optional(v.string()),
+  webhookId: v.optional(v.string()),
+  organizationId: v.optional(v.string()),
+  locationId: v.optional(v.string()),
+  fulfillmentServiceId: v.optional(v.string()),
+  scopes: v.optional(v.array(v.string())),
   state: v.picklist(INTEGRATION_STATES),
 });
+type StoredRegister = v.InferOutput<typeof RegisterSchema>;
 
 const IntegrationItemSchema = v.object({
   pk: v.string(),
+  organizationId: v.optional(v.string()),
+  locationId: v.optional(v.string()),
+  fulfillmentServiceId: v.optional(v.string()),
+  webhookId: v.optional(v.string()),
+  scopes: v.optional(v.array(v.string())),
   created: v.optional(RegisterSchema),
   accepted: v.optional(RegisterSchema),
   rejected: v.optional(RegisterSchema),
   errored: v.optional(RegisterSchema),
   accessToken: v.optional(v.string()),
+});
+
+/** What every register shares with the item's top level unless it says otherwise. */
+interface Owner {
+  readonly organizationId: string;
+  readonly locationId: string;
+  readonly fulfillmentServiceId: string;
+  readonly webhookId: string;
+  readonly scopes: readonly string[];
+}
+const OWNER_FIELDS = [
+  'organizationId',
+  'locationId',
+  'fulfillmentServiceId',
+  'webhookId',
+  'scopes',
+] as const;
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** The date and messageId held in an ordering key `<date>#<rank>#<messageId>`. */
+const fromKey = (key: string) => {
+  const first = key.indexOf('#');
+  const second = key.indexOf('#', first + 1);
+  return { date: key.slice(0, first), messageId: key.slice(second + 1) };
+};
+
+/** A stored register, whole again. */
+const expand = (stored: StoredRegister, owner: Partial<Owner>): Register => {
+  const derived = fromKey(stored.key);
+  const field = <K extends (typeof OWNER_FIELDS)[number]>(name: K): Owner[K] => {
+    const value = stored[name] ?? owner[name];
+    if (value === undefined) throw new Error(`register ${stored.key} has no ${name}`);
+    return value;
+  };
+  return {
+    key: stored.key,
+    date: stored.date ?? derived.date,
+    messageId: stored.messageId ?? derived.messageId,
+    webhookId: field('webhookId'),
+    organizationId: field('organizationId'),
+    locationId: field('locationId'),
+    fulfillmentServiceId: field('fulfillmentServiceId'),
+    scopes: [...field('scopes')],
+    state: stored.state,
+  };
+};
+
+/** A register as it is stored under an item whose top-level owner ids are `owner`. */
+const compact = (register: Register, owner: Owner): StoredRegister => ({
+  key: register.key,
+  state: register.state,
+  ...Object.fromEntries(
+    OWNER_FIELDS.filter((name) => !same(register[name], owner[name])).map((name) => [
+      name,
+      register[name],
+    ]),
+  ),
 });
 
 const HistoryItemSchema = v.object({
@@ -90,7 +168,7 @@ const toStored = (item: Record<string, unknown>): StoredIntegration => {
   const registers: { -readonly [K in keyof Registers]: Register } = {};
   for (const step of LIFECYCLE_STEPS) {
     const register = parsed[step];
-    if (register) registers[step] = register;
+    if (register) registers[step] = expand(register, parsed);
   }
   return {
     id: integrationIdOf(parsed.pk),
@@ -132,29 +210,78 @@ export class DynamoIntegrationStore implements IntegrationStore {
     });
   }
 
+  /**
+   * Reads the item, decides with the core's rule, then writes the
+   * register and the list view in one conditional update. The condition is the core's rule
+   * (`conditionFor`) plus "the other registers are still those read", so the view written is
+   * exactly the one the registers give; if another event got in between, it reads again.
+   * Registers only move forward, so an event the rule refuses on the read would be refused
+   * by the write too: duplicates and older events cost a read, not a write.
+   */
   async applyEvent(event: IntegrationEvent, at: Date): Promise<StoredIntegration | undefined> {
+    for (let attempt = 1; ; attempt++) {
+      // The first read may be eventually consistent (half the price): registers only move
+      // forward, so an older copy can only make the rule hold where it no longer does, which
+      // the conditional write then refuses, and the next attempt reads consistently.
+      const read = await this.#client.send(
+        new GetCommand({
+          TableName: this.#tableName,
+          Key: integrationKey(event.body.id),
+          ConsistentRead: attempt > 1,
+        }),
+      );
+      const before = read.Item ? toStored(read.Item) : undefined;
+      const condition = conditionFor(event);
+      if (!conditionHolds(condition, before?.registers ?? {})) return undefined;
+      const written = await this.#write(event, at, before, read.Item ?? {});
+      if (written) return written;
+      if (attempt >= MAX_APPLY_ATTEMPTS) {
+        throw new Error(
+          `integration ${event.body.id} changed under ${MAX_APPLY_ATTEMPTS} attempts in a row; retrying later`,
+        );
+      }
+    }
+  }
+
+  async #write(
+    event: IntegrationEvent,
+    at: Date,
+    before: StoredIntegration | undefined,
+    item: Readonly<Record<string, unknown>>,
+  ): Promise<StoredIntegration | undefined> {
     const condition = conditionFor(event);
     const set = [
       '#step = :register',
       'organizationId = :organizationId',
       'locationId = :locationId',
       'fulfillmentServiceId = :fulfillmentServiceId',
+      'webhookId = :webhookId',
+      'scopes = :scopes',
       'updatedAt = :now',
     ];
     const remove: string[] = [];
+    const owner: Owner = {
+      organizationId: event.header.organizationId,
+      locationId: event.body.locationId,
+      fulfillmentServiceId: event.body.fulfillmentServiceId,
+      webhookId: event.header.webhookId,
+      scopes: event.body.scopes,
+    };
     const values: Record<string, unknown> = {
-      ':register': toRegister(event),
+      ':register': compact(toRegister(event), owner),
       ':key': condition.key,
       ':organizationId': event.header.organizationId,
       ':locationId': event.body.locationId,
       ':fulfillmentServiceId': event.body.fulfillmentServiceId,
+      ':webhookId': event.header.webhookId,
+      ':scopes': event.body.scopes,
       ':now': at.toISOString(),
     };
     if (event.step === 'created') {
       // Enters the sparse index read by the stuck-PENDING check, which verifies the derived
       // state before alerting and clears entries that moved on.
       set.push('pendingShard = :shard', 'pendingSince = :date');
-      values[':shard'] = PENDING_SHARD;
+      values[':shard'] = shardKey(PENDING_SHARD, event.body.id, PENDING_SHARDS);
       values[':date'] = event.header.date;
     }
     if (event.step === 'accepted' && event.body.accessToken !== null) {
@@ -165,10 +292,53 @@ export class DynamoIntegrationStore implements IntegrationStore {
       remove.push('accessToken');
     }
     const names: Record<string, string> = { '#step': event.step, '#key': 'key' };
-    let conditionExpression = NEWER_THAN_OWN_STEP;
+    // The list view, set only when it changes, so the list indexes are written only then.
+    const registers = { ...before?.registers, [event.step]: toRegister(event) };
+    const view = listViewOf(event.body.id, registers);
+    if (view && (item.state !== view.state || item.listKey !== view.listKey)) {
+      const { byState } = FLEET_INDEXES;
+      set.push(
+        '#state = :state',
+        `${byState.partitionKey} = :stateShard`,
+        `${byState.sortKey} = :listKey`,
+      );
+      names['#state'] = 'state';
+      values[':state'] = view.state;
+      values[':stateShard'] = view.stateShard;
+      values[':listKey'] = view.listKey;
+    }
+    const conditions = [NEWER_THAN_OWN_STEP];
     if (condition.beforeRejection) {
-      conditionExpression += ` AND ${NOT_REJECTED}`;
+      conditions.push(NOT_REJECTED);
       names['#rejected'] = 'rejected';
+    }
+    // A register that leaves its owner ids to the top level must keep them when this event
+    // changes the top level (an integration whose ids changed: rare): it is stored whole.
+    for (const [index, step] of LIFECYCLE_STEPS.entries()) {
+      const register = before?.registers[step];
+      if (step === event.step || !register) continue;
+      const stored = item[step] as Record<string, unknown> | undefined;
+      if (
+        OWNER_FIELDS.some(
+          (name) => stored?.[name] === undefined && !same(register[name], owner[name]),
+        )
+      ) {
+        names[`#o${index}`] = step;
+        values[`:o${index}`] = compact(register, owner);
+        set.push(`#o${index} = :o${index}`);
+      }
+    }
+    // The registers the view was derived from must still be those read.
+    for (const [index, step] of LIFECYCLE_STEPS.entries()) {
+      if (step === event.step || (step === 'rejected' && condition.beforeRejection)) continue;
+      names[`#r${index}`] = step;
+      const register = before?.registers[step];
+      if (register) {
+        values[`:r${index}`] = register.key;
+        conditions.push(`#r${index}.#key = :r${index}`);
+      } else {
+        conditions.push(`attribute_not_exists(#r${index})`);
+      }
     }
     let attributes: Record<string, unknown> | undefined;
     const applied = await conditionally(async () => {
@@ -177,7 +347,7 @@ export class DynamoIntegrationStore implements IntegrationStore {
           TableName: this.#tableName,
           Key: integrationKey(event.body.id),
           UpdateExpression: `SET ${set.join(', ')}${remove.length ? ` REMOVE ${remove.join(', ')}` : ''}`,
-          ConditionExpression: conditionExpression,
+          ConditionExpression: conditions.join(' AND '),
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
           ReturnValues: 'ALL_NEW',
@@ -240,13 +410,17 @@ export class DynamoIntegrationStore implements IntegrationStore {
   }
 
   #recordOwingAlert(
-    ref: RecordRef,
-    record: object,
+    ref: Extract<RecordRef, { kind: 'quarantine' | 'notice' }>,
+    record: { readonly receivedAt: string },
     timing: RecordTiming,
   ): Promise<'recorded' | 'exists'> {
+    const { records } = FLEET_INDEXES;
     return putOnce(this.#client, this.#tableName, {
       ...keyOf(ref),
       ...record,
+      // Written once, so the sparse `records` index costs one write per record, ever.
+      [records.partitionKey]: shardKey(ref.kind.toUpperCase(), ref.id, records.shards),
+      [records.sortKey]: recordListKey(record.receivedAt, ref.id),
       alert: 'owed',
       ...timing,
     });

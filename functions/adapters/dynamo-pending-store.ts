@@ -1,5 +1,6 @@
 import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
+import { allShards } from '../core/fleet.ts';
 import type {
   AlertStatus,
   PendingEntry,
@@ -7,7 +8,7 @@ import type {
   RecordTiming,
   StuckPendingRef,
 } from '../core/ports.ts';
-import { table } from '../definitions/resources.ts';
+import { PENDING_SHARDS, table } from '../definitions/resources.ts';
 import {
   INTEGRATION_PK_PREFIX,
   integrationIdOf,
@@ -42,7 +43,21 @@ export class DynamoPendingStore implements PendingStore {
   }
 
   async *listPendingBefore(cutoff: string): AsyncIterable<PendingEntry> {
+    // Every shard, plus the unsharded partition items written before sharding may still use;
+    // merged oldest first as one partition would have returned them.
+    const partitions = [...allShards(PENDING_SHARD, PENDING_SHARDS), PENDING_SHARD];
+    const entries = (
+      await Promise.all(partitions.map((shard) => this.#listShard(shard, cutoff)))
+    ).flat();
+    entries.sort((a, b) =>
+      a.pendingSince < b.pendingSince ? -1 : a.pendingSince > b.pendingSince ? 1 : 0,
+    );
+    yield* entries;
+  }
+
+  async #listShard(shard: string, cutoff: string): Promise<PendingEntry[]> {
     const index = table.pendingIndex;
+    const entries: PendingEntry[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       // A GSI read is eventually consistent; the check re-reads each integration before acting.
@@ -56,20 +71,21 @@ export class DynamoPendingStore implements PendingStore {
             '#since': index.sortKey,
             '#pk': table.partitionKey,
           },
-          ExpressionAttributeValues: { ':shard': PENDING_SHARD, ':cutoff': cutoff },
+          ExpressionAttributeValues: { ':shard': shard, ':cutoff': cutoff },
           ProjectionExpression: '#pk, #since',
           ExclusiveStartKey: startKey,
         }),
       );
       for (const item of page.Items ?? []) {
         const parsed = v.parse(IndexItemSchema, item);
-        yield {
+        entries.push({
           integrationId: integrationIdOf(parsed.pk),
           pendingSince: parsed.pendingSince,
-        };
+        });
       }
       startKey = page.LastEvaluatedKey;
     } while (startKey);
+    return entries;
   }
 
   async clearPending(entry: PendingEntry): Promise<'cleared' | 'changed'> {

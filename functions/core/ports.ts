@@ -1,5 +1,14 @@
 import type { Alert } from './alerts.ts';
 import type { IntegrationEvent, IntegrationState } from './events.ts';
+import type {
+  IntegrationFilter,
+  IntegrationSummary,
+  NoticeSummary,
+  Page,
+  PageRequest,
+  QuarantineFilter,
+  QuarantineSummary,
+} from './fleet.ts';
 import type { QueueMessage } from './queue-message.ts';
 import type { Registers } from './state.ts';
 
@@ -159,4 +168,61 @@ export interface PendingStore {
   recordStuckAlert(ref: StuckPendingRef, timing: RecordTiming): Promise<'recorded' | 'exists'>;
   stuckAlertStatus(ref: StuckPendingRef): Promise<AlertStatus>;
   markStuckAlertSent(ref: StuckPendingRef, at: Date): Promise<void>;
+}
+
+/** A quarantine record as an operator reads it: what was kept, and whether it was replayed. */
+export interface QuarantineDetail extends QuarantineRecord {
+  readonly id: string;
+  /** When a replay sent it back into the pipeline; absent until then. */
+  readonly replayedAt?: string;
+}
+
+/**
+ * What operators read of the fleet, through indexes built for each question (see
+ * `FLEET_INDEXES`). Lists are newest first and paginated by list key.
+ */
+export interface FleetQueries {
+  listIntegrations(filter: IntegrationFilter, page: PageRequest): Promise<Page<IntegrationSummary>>;
+  listQuarantine(filter: QuarantineFilter, page: PageRequest): Promise<Page<QuarantineSummary>>;
+  getQuarantine(id: string): Promise<QuarantineDetail | undefined>;
+  /** Marks a quarantine record replayed, once; `already` when an earlier replay marked it. */
+  markQuarantineReplayed(id: string, at: Date): Promise<'marked' | 'already' | 'missing'>;
+  listNotices(page: PageRequest): Promise<Page<NoticeSummary>>;
+}
+
+/** One dead-lettered message, as an operator needs to see it. Never the payload's token. */
+export interface DeadLetterSample {
+  readonly sqsMessageId: string;
+  /** When it was first sent to the event queue. */
+  readonly sentAt?: string;
+  readonly receiveCount?: number;
+  /** `webhook`, `delivery-error`, `quarantine`, or `unreadable`. */
+  readonly kind: string;
+  /** What it was about: event type and integration id, or notice endpoint. */
+  readonly summary: string;
+  /** What can be said of the failure now (re-validation with the current code). */
+  readonly diagnosis: string;
+}
+
+/** Progress of a redrive: SQS's own move task in the cloud, a copy loop locally. */
+export interface RedriveStatus {
+  readonly status: 'RUNNING' | 'COMPLETED' | 'CANCELLED' | 'FAILED' | 'NONE';
+  readonly moved: number;
+  readonly toMove?: number;
+  readonly startedAt?: string;
+  readonly failureReason?: string;
+}
+
+/** The event queue's dead-letter queue, for inspection and redrive. */
+export interface DeadLetterQueue {
+  /** Approximate depth, the oldest sample's age, and up to `sample` messages (left in place). */
+  inspect(sample: number): Promise<{
+    readonly count: number;
+    readonly oldestSentAt?: string;
+    readonly sample: readonly DeadLetterSample[];
+  }>;
+  /** Starts moving every message back to the event queue, at most `ratePerSecond`. */
+  startRedrive(ratePerSecond: number): Promise<RedriveStatus>;
+  /** The latest redrive's progress, `NONE` when none ran. */
+  redriveStatus(): Promise<RedriveStatus>;
 }

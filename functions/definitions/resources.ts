@@ -70,6 +70,54 @@ export const MIN_MAPPING_CONCURRENCY = 2;
  */
 export const CONSUMERS_CONCURRENCY_BUDGET = 3 * MIN_MAPPING_CONCURRENCY;
 
+/**
+ * The indexes the operator queries read. Every constant-looking partition key is sharded:
+ * `<value>#<shard>`, the shard derived from the item's id, so no index partition takes more
+ * than its share of writes. Readers query every shard and merge.
+ */
+export const FLEET_INDEXES = {
+  /** Integrations by current state, most recently changed first. */
+  byState: { name: 'by-state', partitionKey: 'stateShard', sortKey: 'listKey', shards: 8 },
+  /**
+   * The integrations of one organization, and of one location: keys only, sorted by the
+   * item's own key, so an entry is written once, when the integration is first stored, and
+   * never again. Readers fetch the items (a few hundred at most) and order them.
+   */
+  byOrganization: { name: 'by-organization', partitionKey: 'organizationId', sortKey: 'pk' },
+  byLocation: { name: 'by-location', partitionKey: 'locationId', sortKey: 'pk' },
+  /** Quarantine records and delivery-error notices, newest first. */
+  records: { name: 'records', partitionKey: 'recordShard', sortKey: 'recordKey', shards: 4 },
+} as const;
+
+/** Shards of the `pending` index: the stuck-PENDING check reads them all. */
+export const PENDING_SHARDS = 4;
+
+/**
+ * The operator's list indexes (see `FLEET_INDEXES`): which attributes each copies besides its
+ * keys. Only what the list shows and filters on, so an index entry stays small and a write
+ * that changes none of them leaves the index alone.
+ */
+const INTEGRATION_LIST_ATTRIBUTES = [
+  'state',
+  'organizationId',
+  'locationId',
+  'fulfillmentServiceId',
+];
+export const fleetIndexes = [
+  {
+    ...FLEET_INDEXES.byState,
+    // `state` too: the key holds it only as `<state>#<shard>`, and it changes with the key.
+    projection: INTEGRATION_LIST_ATTRIBUTES,
+  },
+  // Keys only: copying the state or the list key would rewrite the entry on every change.
+  { ...FLEET_INDEXES.byOrganization, projection: 'KEYS_ONLY' },
+  { ...FLEET_INDEXES.byLocation, projection: 'KEYS_ONLY' },
+  {
+    ...FLEET_INDEXES.records,
+    projection: ['source', 'receivedAt', 'code', 'endpoint', 'message'],
+  },
+] as const;
+
 export const table = {
   partitionKey: 'pk',
   sortKey: 'sk',

@@ -10,3 +10,18 @@ export const ROUTES = {
 
 /** The path of one integration's view (`GET`), the id inserted as given. */
 export const integrationPath = (id: string): string => ROUTES.integration.replace('{id}', id);
+
+/** The operator routes. GET routes read; POST routes change something (separable by IAM). */
+export const OPS_ROUTES = {
+  listIntegrations: 'GET /integrations',
+  listQuarantine: 'GET /quarantine',
+  showQuarantine: 'GET /quarantine/{id}',
+  replayQuarantine: 'POST /quarantine/{id}/replay',
+  listNotices: 'GET /notices',
+  showDeadLetters: 'GET /dlq',
+  redriveDeadLetters: 'POST /dlq/redrive',
+} as const;
+
+/** Which operator routes only read. */
+export const READ_ROUTES = Object.values(OPS_ROUTES).filter((route) => route.startsWith('GET '));
+export const WRITE_ROUTES = Object.values(OPS_ROUTES).filter((route) => route.startsWith('POST '));

@@ -28,7 +28,10 @@ export const STATE_SK = 'STATE';
 export const EVENT_SK_PREFIX = 'EVENT#';
 /** Prefix of a quarantined payload's partition key. */
 export const QUARANTINE_PK_PREFIX = 'QUARANTINE#';
-/** Constant partition of the sparse `pending` index: the check reads it in one Query. */
+/**
+ * Partition value of the sparse `pending` index, sharded by integration id
+ * (`PENDING#<shard>`, see `PENDING_SHARDS`); the check reads every shard.
+ */
 export const PENDING_SHARD = 'PENDING';
 
 /** Partition key of an integration and its history. */

@@ -1,7 +1,11 @@
 import * as v from 'valibot';
 import { SEVERITIES } from '../../functions/core/alerts.ts';
 import { ReceiverError } from '../../functions/core/errors.ts';
-import { MIN_MAPPING_CONCURRENCY, pipeline } from '../../functions/definitions/resources.ts';
+import {
+  fleetIndexes,
+  MIN_MAPPING_CONCURRENCY,
+  pipeline,
+} from '../../functions/definitions/resources.ts';
 import { SERVICE_NAME } from '../../functions/definitions/service.ts';
 import {
   DEFAULT_CLIENT_ERROR_ALARM_THRESHOLD,
@@ -92,6 +96,8 @@ const STAGE_WHAT =
 const MAX_MAPPING_CONCURRENCY = 1000;
 const MAPPING_CONCURRENCY_WHAT = `an integer from ${MIN_MAPPING_CONCURRENCY} to ${MAX_MAPPING_CONCURRENCY}`;
 
+const LIST_INDEXES_WHAT = `an integer from 0 to ${fleetIndexes.length}`;
+
 const oneOf = <const T extends readonly (string | number)[]>(options: T) =>
   `one of ${options.join(', ')}`;
 
@@ -165,6 +171,20 @@ const SettingsSchema = v.object({
       v.maxValue(MAX_MAPPING_CONCURRENCY, MAPPING_CONCURRENCY_WHAT),
     ),
     SETTING_DEFAULTS.processorMaxConcurrency,
+  ),
+  /**
+   * How many of the operator list indexes (`fleetIndexes`, in order) the table has. DynamoDB
+   * adds one global secondary index per table update, so a stage deployed before them takes
+   * them one deploy at a time: `-c listIndexes=1`, then 2, 3, and all. Default: all.
+   */
+  listIndexes: v.optional(
+    v.pipe(
+      numberFrom(LIST_INDEXES_WHAT),
+      v.integer(LIST_INDEXES_WHAT),
+      v.minValue(0, LIST_INDEXES_WHAT),
+      v.maxValue(fleetIndexes.length, LIST_INDEXES_WHAT),
+    ),
+    fleetIndexes.length,
   ),
 });
 

@@ -5,11 +5,13 @@ import type { Construct } from 'constructs';
 import { pipeline as pipelineDefinition } from '../../functions/definitions/resources.ts';
 import { ROUTES } from '../../functions/definitions/routes.ts';
 import { Alerting } from './constructs/alerting.ts';
+import { OperationsDashboard } from './constructs/dashboard.ts';
 import { EventPipeline } from './constructs/event-pipeline.ts';
 import { IngestApi } from './constructs/ingest-api.ts';
 import { IntegrationTable } from './constructs/integration-table.ts';
 import type { FunctionDefaults } from './constructs/lambda-function.ts';
 import { Monitoring } from './constructs/monitoring.ts';
+import { OpsApi } from './constructs/ops-api.ts';
 import type { Settings } from './settings.ts';
 
 export interface FulfillmentWebhooksStackProps extends StackProps {
@@ -27,6 +29,8 @@ export class FulfillmentWebhooksStack extends Stack {
   readonly pipeline: EventPipeline;
   readonly api: IngestApi;
   readonly monitoring: Monitoring;
+  readonly ops: OpsApi;
+  readonly dashboard: OperationsDashboard;
 
   constructor(scope: Construct, id: string, props: FulfillmentWebhooksStackProps) {
     super(scope, id, props);
@@ -48,7 +52,9 @@ export class FulfillmentWebhooksStack extends Stack {
       secret: Secret.fromSecretNameV2(this, id, name),
     });
 
-    this.table = new IntegrationTable(this, 'Integrations');
+    this.table = new IntegrationTable(this, 'Integrations', {
+      listIndexes: settings.listIndexes,
+    });
 
     this.alerting = new Alerting(this, 'Alerting', {
       table: this.table,
@@ -81,12 +87,25 @@ export class FulfillmentWebhooksStack extends Stack {
       throttleBurstLimit: settings.throttleBurstLimit,
     });
 
+    this.ops = new OpsApi(this, 'Ops', {
+      api: this.api.api,
+      table: this.table,
+      pipeline: this.pipeline,
+      functionDefaults,
+    });
+
     this.monitoring = new Monitoring(this, 'Monitoring', {
       topic: this.alerting.topic,
       pipeline: this.pipeline,
       api: this.api,
       alerting: this.alerting,
       clientErrorThreshold: settings.clientErrorAlarmThreshold,
+    });
+
+    this.dashboard = new OperationsDashboard(this, 'Dashboard', {
+      api: this.api,
+      pipeline: this.pipeline,
+      alerting: this.alerting,
     });
 
     const url = (path: string) => `${this.api.url}${path.replace(/^\//, '')}`;
@@ -101,6 +120,14 @@ export class FulfillmentWebhooksStack extends Stack {
     new CfnOutput(this, 'QueryUrl', {
       description: 'GET with SigV4 (IAM); replace {id} with an integration id',
       value: url(ROUTES.integration),
+    });
+    new CfnOutput(this, 'ApiUrl', {
+      description: 'Base URL of the HTTP API; `npm run ops -- --stage <stage>` reads it',
+      value: this.api.url,
+    });
+    new CfnOutput(this, 'DashboardName', {
+      description: 'CloudWatch dashboard of this stage',
+      value: this.dashboard.dashboard.dashboardName,
     });
     new CfnOutput(this, 'AlertsTopicArn', {
       description: 'SNS topic of alerts and alarms; subscribe more endpoints here',

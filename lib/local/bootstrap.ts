@@ -18,7 +18,7 @@ import {
   SetQueueAttributesCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { names, pipeline, table } from '../../functions/definitions/resources.ts';
+import { fleetIndexes, names, pipeline, table } from '../../functions/definitions/resources.ts';
 
 /** Names and addresses of the resources the local runtime wires together. */
 export interface LocalResources {
@@ -78,6 +78,10 @@ const ensureTable = async (options: BootstrapOptions): Promise<string> => {
             { AttributeName: table.sortKey, AttributeType: 'S' },
             { AttributeName: pendingIndex.partitionKey, AttributeType: 'S' },
             { AttributeName: pendingIndex.sortKey, AttributeType: 'S' },
+            ...[...new Set(fleetIndexes.flatMap((index) => [index.partitionKey, index.sortKey]))]
+              // The table's own keys are defined above; an index may reuse them.
+              .filter((name: string) => name !== table.partitionKey && name !== table.sortKey)
+              .map((name) => ({ AttributeName: name, AttributeType: 'S' as const })),
           ],
           KeySchema: [
             { AttributeName: table.partitionKey, KeyType: 'HASH' },
@@ -92,6 +96,17 @@ const ensureTable = async (options: BootstrapOptions): Promise<string> => {
               ],
               Projection: { ProjectionType: pendingIndex.projection },
             },
+            ...fleetIndexes.map((index) => ({
+              IndexName: index.name,
+              KeySchema: [
+                { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
+                { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
+              ],
+              Projection:
+                index.projection === 'KEYS_ONLY'
+                  ? { ProjectionType: 'KEYS_ONLY' as const }
+                  : { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...index.projection] },
+            })),
           ],
         }),
       );

@@ -20,6 +20,7 @@ const banner = (config: LocalConfig, runtime: LocalRuntime): string => {
     `  POST ${url}${ROUTES.deliveryErrors}  delivery-error notices (Bearer token)`,
     `  GET  ${url}${ROUTES.integration}         integration state and history`,
     `  GET  ${url}/health`,
+    `  operator routes (/integrations, /quarantine, /notices, /dlq): npm run ops -- --help`,
     `  storage: ${storage}`,
     `  alerts are printed below as they arrive${config.slackWebhookUrl ? ' and posted to SLACK_WEBHOOK_URL' : ''}`,
     '',

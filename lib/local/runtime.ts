@@ -6,12 +6,14 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../functions/adapters/clients.ts';
 import type { IntegrationStore } from '../../functions/core/ports.ts';
 import { pipeline } from '../../functions/definitions/resources.ts';
-import { ROUTES } from '../../functions/definitions/routes.ts';
+import { OPS_ROUTES, ROUTES } from '../../functions/definitions/routes.ts';
 import { wireIngest } from '../../functions/ingest/wiring.ts';
+import { wireOps } from '../../functions/ops/wiring.ts';
 import { wireProcessor } from '../../functions/processor/wiring.ts';
 import { wireQuery } from '../../functions/query/wiring.ts';
 import { type AlertConsumer, alertFanOut, printAlerts } from './alerts.ts';
 import { bootstrap, type LocalResources } from './bootstrap.ts';
+import { LocalDeadLetterQueue } from './dead-letters.ts';
 import { type Emulators, startEmulators } from './emulators.ts';
 import { type LocalHttpServer, startHttpServer } from './http-server.ts';
 import { type LocalPendingCheck, startLocalPendingCheck } from './pending-check.ts';
@@ -186,6 +188,18 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       alertLeaseMs: options.processorAlertLeaseMs,
     });
     const query = wireQuery({ document, tableName: resources.tableName, logger });
+    const ops = wireOps({
+      document,
+      sqs,
+      tableName: resources.tableName,
+      queueUrl: resources.queueUrl,
+      deadLetters: new LocalDeadLetterQueue({
+        client: sqs,
+        deadLetterQueueUrl: resources.deadLetterQueueUrl,
+        queueUrl: resources.queueUrl,
+      }),
+      logger,
+    });
 
     pollers.push(
       startSqsPoller({
@@ -237,6 +251,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
         { routeKey: `POST ${ROUTES.happycolis}`, handler: ingest },
         { routeKey: `POST ${ROUTES.deliveryErrors}`, handler: ingest },
         { routeKey: `GET ${ROUTES.integration}`, handler: query },
+        ...Object.values(OPS_ROUTES).map((routeKey) => ({ routeKey, handler: ops })),
       ],
     });
 

@@ -1,6 +1,11 @@
-import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import {
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
 import * as v from 'valibot';
 import { afterAll, beforeAll } from 'vitest';
+import { DynamoFleetQueries } from '../../functions/adapters/dynamo-fleet-queries.ts';
 import { DynamoIntegrationStore } from '../../functions/adapters/dynamo-integration-store.ts';
 import { DynamoPendingStore } from '../../functions/adapters/dynamo-pending-store.ts';
 import { DynamoSlackPostLedger } from '../../functions/adapters/dynamo-slack-post-ledger.ts';
@@ -9,7 +14,10 @@ import { SqsEventQueue } from '../../functions/adapters/sqs-event-queue.ts';
 import { type Alert, AlertSchema } from '../../functions/core/alerts.ts';
 import { type QueueMessage, QueueMessageSchema } from '../../functions/core/queue-message.ts';
 import { unwrapPerProtocolMessage } from '../../lib/local/alerts.ts';
+import { LocalDeadLetterQueue } from '../../lib/local/dead-letters.ts';
 import { toSqsRecord } from '../../lib/local/sqs-poller.ts';
+import { describeDeadLetterQueueContract } from '../contracts/dead-letter-queue.contract.ts';
+import { describeFleetQueriesContract } from '../contracts/fleet-queries.contract.ts';
 import { describeIntegrationStoreContract } from '../contracts/integration-store.contract.ts';
 import {
   describeAlertPublisherContract,
@@ -25,6 +33,7 @@ let aws: TestAws;
 let adapters: {
   store: DynamoIntegrationStore;
   pending: DynamoPendingStore;
+  fleet: DynamoFleetQueries;
   ledger: DynamoSlackPostLedger;
   queue: SqsEventQueue;
   publisher: SnsAlertPublisher;
@@ -36,6 +45,7 @@ beforeAll(async () => {
   adapters = {
     store: new DynamoIntegrationStore(table),
     pending: new DynamoPendingStore(table),
+    fleet: new DynamoFleetQueries(table),
     ledger: new DynamoSlackPostLedger({ ...table, retentionDays: 8 }),
     queue: new SqsEventQueue({ client: aws.clients.sqs, queueUrl: aws.resources.queueUrl }),
     publisher: new SnsAlertPublisher({ client: aws.clients.sns, topicArn: aws.resources.topicArn }),
@@ -76,6 +86,42 @@ const receiveBodies = async (queueUrl: string, count: number): Promise<string[]>
 
 describeIntegrationStoreContract('DynamoDB adapter (dynalite)', () => adapters.store);
 describePendingStoreContract('DynamoDB adapter (dynalite)', () => adapters);
+describeFleetQueriesContract('DynamoDB adapter (dynalite)', () => adapters);
+describeDeadLetterQueueContract('local move (fauxqs)', () => {
+  const dlq = new LocalDeadLetterQueue({
+    client: aws.clients.sqs,
+    deadLetterQueueUrl: aws.resources.deadLetterQueueUrl,
+    queueUrl: aws.resources.queueUrl,
+  });
+  return {
+    dlq,
+    deadLetter: async (body) => {
+      await aws.clients.sqs.send(
+        new SendMessageCommand({ QueueUrl: aws.resources.deadLetterQueueUrl, MessageBody: body }),
+      );
+    },
+    takeFromQueue: async () => {
+      const bodies: string[] = [];
+      for (;;) {
+        const { Messages = [] } = await aws.clients.sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: aws.resources.queueUrl, MaxNumberOfMessages: 10 }),
+        );
+        if (Messages.length === 0) return bodies;
+        bodies.push(...Messages.map((message) => message.Body ?? ''));
+        await aws.clients.sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: aws.resources.queueUrl,
+            Entries: Messages.map((message, index) => ({
+              Id: String(index),
+              ReceiptHandle: message.ReceiptHandle ?? '',
+            })),
+          }),
+        );
+      }
+    },
+    settled: () => dlq.settled(),
+  };
+});
 describeSlackPostLedgerContract('DynamoDB adapter (dynalite)', () => adapters.ledger);
 describeEventQueueContract('SQS adapter (fauxqs)', () => ({
   queue: adapters.queue,

@@ -1,13 +1,14 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoIntegrationStore } from '../../functions/adapters/dynamo-integration-store.ts';
+import { dynamoItemBytes } from '../../functions/core/limits.ts';
 import { integrationKey } from '../../functions/definitions/table-keys.ts';
 import { startAws, type TestAws } from '../support/aws.ts';
 import { lifecycleEvent } from '../support/events.ts';
 
 /**
  * What the DynamoDB items hold, beyond the port's contract (`test/adapters/contracts.test.ts`):
- * the sparse index attributes and where the token lives.
+ * the sparse index attributes, where the token lives, and the compact registers.
  */
 
 const at = (hour: number) => `2024-06-10T${String(hour).padStart(2, '0')}:00:00.000Z`;
@@ -41,7 +42,10 @@ describe('the integration item', () => {
   it('enters the sparse pending index on created', async () => {
     const id = freshId();
     await store.applyEvent(lifecycleEvent('created', { id, date: at(9) }), now);
-    expect(await rawItem(id)).toMatchObject({ pendingShard: 'PENDING', pendingSince: at(9) });
+    expect(await rawItem(id)).toMatchObject({
+      pendingShard: expect.stringMatching(/^PENDING#[0-9]+$/),
+      pendingSince: at(9),
+    });
   });
 
   it('keeps the token on the integration item only', async () => {
@@ -63,5 +67,66 @@ describe('the integration item', () => {
       await store.applyEvent(lifecycleEvent(step, { id, date: dates[step] }), now);
     }
     expect((await rawItem(id))?.accessToken).toBeUndefined();
+  });
+
+  it('stays under one write unit with all four registers and a token', async () => {
+    const id = 'r9s0t1u2-v3w4-5678-xyza-901234567890-size';
+    for (const [step, hour] of [
+      ['created', 9],
+      ['accepted', 10],
+      ['errored', 11],
+      ['rejected', 12],
+    ] as const) {
+      await store.applyEvent(
+        lifecycleEvent(step, {
+          id,
+          date: at(hour),
+          messageId: `q8r9s0t1-u2v3-4567-wxyz-89012345678${hour}`,
+          accessToken: 'fsi-sample-access-token-7f3c9a1e',
+        }),
+        now,
+      );
+    }
+    const item = await rawItem(id);
+    expect(Object.keys(item ?? {})).toEqual(
+      expect.arrayContaining(['created', 'accepted', 'errored', 'rejected']),
+    );
+    expect(dynamoItemBytes(item ?? {})).toBeLessThan(1024);
+    // Read back whole: date and messageId from the key, the ids from the item.
+    expect((await store.getIntegration(id))?.registers.accepted).toMatchObject({
+      date: at(10),
+      messageId: 'q8r9s0t1-u2v3-4567-wxyz-8901234567810',
+      organizationId: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890',
+      locationId: 'j1k2l3m4-n5o6-7890-pqrs-123456789012',
+    });
+  });
+
+  it('keeps the ids of each register when a later event carries other ones', async () => {
+    const id = freshId();
+    await store.applyEvent(lifecycleEvent('created', { id, date: at(9) }), now);
+    const moved = lifecycleEvent('accepted', { id, date: at(10) });
+    await store.applyEvent(
+      {
+        ...moved,
+        header: { ...moved.header, organizationId: 'org-2' },
+        body: { ...moved.body, locationId: 'loc-2', scopes: ['fulfillment:read'] },
+      },
+      now,
+    );
+    const registers = (await store.getIntegration(id))?.registers;
+    expect(registers?.created).toMatchObject({
+      organizationId: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890',
+      locationId: 'j1k2l3m4-n5o6-7890-pqrs-123456789012',
+    });
+    expect(registers?.created?.scopes).toEqual([
+      'fulfillment:read',
+      'fulfillment:write',
+      'inventory:read',
+    ]);
+    expect(registers?.accepted).toMatchObject({
+      organizationId: 'org-2',
+      locationId: 'loc-2',
+      scopes: ['fulfillment:read'],
+    });
   });
 });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { lifecycleEvent } from '../support/events.ts';
 import { createTwins, InjectedFaultError } from '../twins/index.ts';
+import { describeDeadLetterQueueContract } from './dead-letter-queue.contract.ts';
+import { describeFleetQueriesContract } from './fleet-queries.contract.ts';
 import { describeIntegrationStoreContract } from './integration-store.contract.ts';
 import {
   describeAlertPublisherContract,
@@ -15,6 +17,17 @@ const twins = createTwins();
 
 describeIntegrationStoreContract('in-memory twin', () => twins.store);
 describePendingStoreContract('in-memory twin', () => twins);
+describeFleetQueriesContract('in-memory twin', () => twins);
+describeDeadLetterQueueContract('in-memory twin', () => ({
+  dlq: twins.deadLetters,
+  deadLetter: async (body) => twins.deadLetters.add(body, new Date().toISOString()),
+  takeFromQueue: async () => {
+    const bodies = twins.queue.bodies();
+    twins.queue.clear();
+    return bodies;
+  },
+  settled: async () => {},
+}));
 describeSlackPostLedgerContract('in-memory twin', () => twins.ledger);
 describeEventQueueContract('in-memory twin', () => ({
   queue: twins.queue,

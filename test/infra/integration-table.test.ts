@@ -1,7 +1,12 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { table as definition } from '../../functions/definitions/resources.ts';
+import { shardKey } from '../../functions/core/fleet.ts';
+import {
+  table as definition,
+  FLEET_INDEXES,
+  PENDING_SHARDS,
+} from '../../functions/definitions/resources.ts';
 import { IntegrationTable } from '../../lib/cloud/constructs/integration-table.ts';
 import { arnOf, bareStack, logicalId } from './support.ts';
 
@@ -78,7 +83,7 @@ describe('IntegrationTable', () => {
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
 
-  it('has the sparse pending index on pendingShard/pendingSince with every attribute', () => {
+  it('has the sparse pending index, keys only, and the list indexes, narrowly projected', () => {
     expect(tableResource().Properties.GlobalSecondaryIndexes).toEqual([
       {
         IndexName: 'pending',
@@ -88,7 +93,69 @@ describe('IntegrationTable', () => {
         ],
         Projection: { ProjectionType: 'KEYS_ONLY' },
       },
+      {
+        IndexName: 'by-state',
+        KeySchema: [
+          { AttributeName: 'stateShard', KeyType: 'HASH' },
+          { AttributeName: 'listKey', KeyType: 'RANGE' },
+        ],
+        Projection: {
+          ProjectionType: 'INCLUDE',
+          NonKeyAttributes: ['state', 'organizationId', 'locationId', 'fulfillmentServiceId'],
+        },
+      },
+      {
+        IndexName: 'by-organization',
+        KeySchema: [
+          { AttributeName: 'organizationId', KeyType: 'HASH' },
+          { AttributeName: 'pk', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
+      {
+        IndexName: 'by-location',
+        KeySchema: [
+          { AttributeName: 'locationId', KeyType: 'HASH' },
+          { AttributeName: 'pk', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
+      {
+        IndexName: 'records',
+        KeySchema: [
+          { AttributeName: 'recordShard', KeyType: 'HASH' },
+          { AttributeName: 'recordKey', KeyType: 'RANGE' },
+        ],
+        Projection: {
+          ProjectionType: 'INCLUDE',
+          NonKeyAttributes: ['source', 'receivedAt', 'code', 'endpoint', 'message'],
+        },
+      },
     ]);
+  });
+
+  it('creates only the first list indexes asked for, so an existing table takes one per deploy', () => {
+    const stack = bareStack();
+    new IntegrationTable(stack, 'Partial', { listIndexes: 1 });
+    const [resource] = Object.values(
+      Template.fromStack(stack).findResources('AWS::DynamoDB::Table'),
+    );
+    const properties = resource?.Properties as
+      | { GlobalSecondaryIndexes: { IndexName: string }[] }
+      | undefined;
+    const names = properties?.GlobalSecondaryIndexes.map((index) => index.IndexName);
+    expect(names).toEqual(['pending', 'by-state']);
+  });
+
+  it('shards every index partition key that would otherwise be a constant', () => {
+    // The writers put `<value>#<shard>` there (see FLEET_INDEXES); a constant would be one
+    // partition for every write, capped at 1,000 WCU/s.
+    expect(FLEET_INDEXES.byState.shards).toBeGreaterThan(1);
+    expect(FLEET_INDEXES.records.shards).toBeGreaterThan(1);
+    expect(PENDING_SHARDS).toBeGreaterThan(1);
+    const ids = Array.from({ length: 400 }, (_, index) => `integration-${index}`);
+    const used = new Set(ids.map((id) => shardKey('ERROR', id, FLEET_INDEXES.byState.shards)));
+    expect(used.size).toBe(FLEET_INDEXES.byState.shards);
   });
 
   it('grants readers GetItem and Query on the table, decrypt on the key, nothing else', () => {

@@ -19,7 +19,15 @@ describe('settings from context', () => {
       throttleRateLimit: 50,
       throttleBurstLimit: 100,
       clientErrorAlarmThreshold: 50,
+      listIndexes: 4,
     });
+  });
+
+  it('takes the list indexes one deploy at a time when asked, and refuses more than exist', () => {
+    expect(parseSettings({ listIndexes: '1' }).listIndexes).toBe(1);
+    expect(() => parseSettings({ listIndexes: 5 })).toThrow(
+      'context "listIndexes" must be an integer from 0 to 4, got 5',
+    );
   });
 
   it('accepts command-line strings for numbers and lists', () => {

@@ -46,9 +46,9 @@ describe('FulfillmentWebhooksStack', () => {
     expect(text).toContain('fulfillment-webhooks/dev/happycolis-client-secrets');
   });
 
-  it('deploys five functions, all on the shared construct settings', () => {
+  it('deploys seven functions, all on the shared construct settings', () => {
     const functions = Object.values(full.template.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(5);
+    expect(functions).toHaveLength(7);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -63,6 +63,6 @@ describe('FulfillmentWebhooksStack', () => {
       (resource) => (resource as { Type: string }).Type,
     );
     expect(types).not.toContain('Custom::LogRetention');
-    expect(types.filter((type) => type === 'AWS::Logs::LogGroup')).toHaveLength(6);
+    expect(types.filter((type) => type === 'AWS::Logs::LogGroup')).toHaveLength(8);
   });
 });

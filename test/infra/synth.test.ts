@@ -101,6 +101,9 @@ const endpointOf = async (client: { config: { endpoint?: () => Promise<unknown> 
 /** The template's value of a variable, with references to stack resources made local. */
 const resolve = (value: unknown): string => {
   if (typeof value === 'string') return value;
+  // A queue ARN (the operator functions name the DLQ by ARN for its move tasks).
+  const arnOf = (value as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
+  if (arnOf?.[1] === 'Arn' && refs[arnOf[0]] !== undefined) return aws.resources.deadLetterQueueArn;
   const ref = (value as { Ref?: string }).Ref;
   const local = ref ? refs[ref] : undefined;
   if (local === undefined) throw new Error(`cannot resolve ${JSON.stringify(value)}`);
@@ -261,12 +264,14 @@ afterAll(async () => {
 });
 
 describe('function bundles, loaded as Lambda loads them', () => {
-  it('holds the five functions, each an ES module bundle for nodejs24.x', () => {
+  it('holds the seven functions, each an ES module bundle for nodejs24.x', () => {
     expect([...bundles.keys()].sort()).toEqual([
       'Alerting/PendingCheck',
       'Alerting/SlackNotifier',
       'Api/Ingest',
       'Api/Query',
+      'Ops/Reader',
+      'Ops/Writer',
       'Pipeline/Processor',
     ]);
     for (const { name, runtime, dir } of bundles.values()) {
@@ -311,6 +316,15 @@ describe('function bundles, loaded as Lambda loads them', () => {
     const body = JSON.parse((result as { body: string }).body) as Record<string, unknown>;
     expect(JSON.stringify(body)).toContain('PENDING');
     expect(JSON.stringify(body)).not.toContain('accessToken');
+  });
+
+  it('ops reader: lists the integration among the PENDING ones', async () => {
+    const { result, stderr } = await invoke(bundle('Ops/Reader'), {
+      ...httpEvent('GET', '/integrations'),
+      queryStringParameters: { state: 'PENDING' },
+    });
+    expect(result, stderr).toMatchObject({ statusCode: 200 });
+    expect((result as { body: string }).body).toContain('r9s0t1u2-v3w4-5678-xyza-901234567890');
   });
 
   it('pending check: on its schedule, alerts on the integration pending since 2024', async () => {
@@ -358,7 +372,7 @@ describe('cdk synth', () => {
   });
 
   it('bundles every function as minified ESM with source maps and a working require', () => {
-    expect(bundles.size).toBe(5);
+    expect(bundles.size).toBe(7);
     for (const { name, dir } of bundles.values()) {
       const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
       expect(code, name).toMatch(

@@ -19,6 +19,11 @@ export class InMemoryEventQueue implements EventQueue {
     return { queueMessageId };
   }
 
+  /** Puts bodies back as they were (a DLQ redrive keeps bodies unchanged). */
+  pushRaw(bodies: readonly string[]): void {
+    for (const body of bodies) this.#bodies.push({ queueMessageId: randomUUID(), body });
+  }
+
   /** Messages waiting, as SQS's `ApproximateNumberOfMessages` would count them. */
   get depth(): number {
     return this.#bodies.length;

@@ -63,6 +63,20 @@ export class TwinTable {
     record.alert = 'sent';
   }
 
+  /** Every record whose key starts with `prefix`, with its key (copies). */
+  records(prefix: string): { readonly key: string; readonly content: unknown }[] {
+    return [...this.#records]
+      .filter(([key]) => key.startsWith(prefix))
+      .map(([key, record]) => ({ key, content: structuredClone(record.content) }));
+  }
+
+  /** Replaces a record's content, keeping its alert marker, as an `UpdateItem` would. */
+  updateRecord(key: string, content: unknown): void {
+    const record = this.#records.get(key);
+    if (!record) throw new MissingRecordError(key);
+    this.#records.set(key, { ...record, content: structuredClone(content) });
+  }
+
   /** The stored content of a record (a copy), for tests that inspect what was kept. */
   record(key: string): unknown {
     return structuredClone(this.#records.get(key)?.content);

@@ -9,7 +9,10 @@ import {
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { table as tableDefinition } from '../../../functions/definitions/resources.ts';
+import {
+  fleetIndexes,
+  table as tableDefinition,
+} from '../../../functions/definitions/resources.ts';
 import { acknowledgeKeyActionWildcards } from './lambda-function.ts';
 
 /** The DynamoDB item actions a function may be granted. */
@@ -26,6 +29,12 @@ export interface IntegrationTableProps {
    * block the retry
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * How many of the operator list indexes (`fleetIndexes`, in order) to create: DynamoDB adds
+   * one per table update, so an existing table takes them one deploy at a time.
+   * @default all of them
+   */
+  readonly listIndexes?: number;
 }
 
 /**
@@ -75,6 +84,39 @@ export class IntegrationTable extends Construct {
       sortKey: { name: tableDefinition.pendingIndex.sortKey, type: AttributeType.STRING },
       projectionType: ProjectionType[tableDefinition.pendingIndex.projection],
     });
+    for (const index of fleetIndexes.slice(0, props.listIndexes ?? fleetIndexes.length)) {
+      this.table.addGlobalSecondaryIndex({
+        indexName: index.name,
+        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
+        sortKey: { name: index.sortKey, type: AttributeType.STRING },
+        ...(index.projection === 'KEYS_ONLY'
+          ? { projectionType: ProjectionType.KEYS_ONLY }
+          : { projectionType: ProjectionType.INCLUDE, nonKeyAttributes: [...index.projection] }),
+      });
+    }
+  }
+
+  /** ARNs of the operator's list indexes (`fleetIndexes`). */
+  get fleetIndexArns(): string[] {
+    return fleetIndexes.map((index) => `${this.table.tableArn}/index/${index.name}`);
+  }
+
+  /**
+   * `Query` on the list indexes, and `GetItem`, `Query`, `BatchGetItem` on the table (the
+   * organization and location lists fetch their items): the operator's read routes.
+   */
+  grantFleetRead(grantee: IGrantable): void {
+    Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:Query'],
+      resourceArns: this.fleetIndexArns,
+    });
+    Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:BatchGetItem'],
+      resourceArns: [this.table.tableArn],
+    });
+    this.grantItemActions(grantee, 'GetItem', 'Query');
   }
 
   /** ARN of the `pending` index, the only index anyone may query. */

@@ -1,0 +1,87 @@
+import { readFile } from 'node:fs/promises';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as v from 'valibot';
+import { parseSettings, stackName } from '../lib/cloud/settings.ts';
+import { FulfillmentWebhooksStack } from '../lib/cloud/stack.ts';
+import { IDLE_PRICES } from './prices.ts';
+import { round } from './stats.ts';
+
+/**
+ * The fixed monthly cost of one stage with no traffic at all, read from the synthesized
+ * template (what a deploy creates), priced with `IDLE_PRICES`: customer-managed KMS keys,
+ * CloudWatch alarms and dashboards, the secrets the functions read, and the event source
+ * mappings' empty long polls. Storage, logs and free tiers are left out.
+ */
+
+export interface IdleCost {
+  readonly usdPerMonth: number;
+  /** Each item's count and monthly cost. */
+  readonly lines: Readonly<Record<string, { readonly count: number; readonly usd: number }>>;
+  /** The same stage in an account whose three free dashboards are not yet used. */
+  readonly usdPerMonthWithFreeDashboard: number;
+}
+
+const CdkJson = v.object({ context: v.record(v.string(), v.unknown()) });
+
+/** Synthesizes a stage with every option on (email and Slack), as a deploy would. */
+const synthesize = async (): Promise<Template> => {
+  const cdkJson = v.parse(
+    CdkJson,
+    JSON.parse(await readFile(new URL('../cdk.json', import.meta.url), 'utf8')),
+  );
+  const context = {
+    ...cdkJson.context,
+    'aws:cdk:bundling-stacks': [],
+    stage: 'idle',
+    alertEmail: 'oncall@example.com',
+    slackWebhookSecretName: 'fulfillment-webhooks/idle/slack-webhook-url',
+  };
+  const app = new App({ context });
+  const stack = new FulfillmentWebhooksStack(app, stackName('idle'), {
+    settings: parseSettings(context),
+    env: { account: '123456789012', region: 'us-east-1' },
+  });
+  return Template.fromStack(stack);
+};
+
+const FunctionResource = v.object({
+  Properties: v.object({
+    Environment: v.optional(v.object({ Variables: v.record(v.string(), v.unknown()) })),
+  }),
+});
+
+export const measureIdleCost = async (): Promise<IdleCost> => {
+  const template = await synthesize();
+  const count = (type: string) => Object.keys(template.findResources(type)).length;
+  // Secrets are created by the operator, not the stack: count the distinct ones functions read.
+  const secrets = new Set<string>();
+  for (const resource of Object.values(template.findResources('AWS::Lambda::Function'))) {
+    const variables = v.parse(FunctionResource, resource).Properties.Environment?.Variables ?? {};
+    for (const [name, value] of Object.entries(variables)) {
+      if (name.endsWith('_SECRET_ID')) secrets.add(JSON.stringify(value));
+    }
+  }
+  const mappings = count('AWS::Lambda::EventSourceMapping');
+  const pollsPerMonth =
+    mappings * IDLE_PRICES.pollersPerMapping * ((30 * 24 * 3600) / IDLE_PRICES.longPollSeconds);
+  const lines = {
+    kmsKeys: { count: count('AWS::KMS::Key'), unit: IDLE_PRICES.kmsKeyPerMonth },
+    alarms: { count: count('AWS::CloudWatch::Alarm'), unit: IDLE_PRICES.alarmPerMonth },
+    dashboards: { count: count('AWS::CloudWatch::Dashboard'), unit: IDLE_PRICES.dashboardPerMonth },
+    secrets: { count: secrets.size, unit: IDLE_PRICES.secretPerMonth },
+    emptyLongPolls: { count: Math.round(pollsPerMonth), unit: IDLE_PRICES.sqsPerRequest },
+  };
+  const priced = Object.fromEntries(
+    Object.entries(lines).map(([name, line]) => [
+      name,
+      { count: line.count, usd: round(line.count * line.unit, 2) },
+    ]),
+  );
+  const total = Object.values(priced).reduce((sum, line) => sum + line.usd, 0);
+  return {
+    usdPerMonth: round(total, 2),
+    lines: priced,
+    usdPerMonthWithFreeDashboard: round(total - (priced.dashboards?.usd ?? 0), 2),
+  };
+};

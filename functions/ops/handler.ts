@@ -1,0 +1,37 @@
+import { SQSClient } from '@aws-sdk/client-sqs';
+import * as v from 'valibot';
+import { createDocumentClient } from '../adapters/clients.ts';
+import { SqsDeadLetterQueue } from '../adapters/sqs-dead-letter-queue.ts';
+import { parseEnv, QueueEnvSchema, TableEnvSchema } from '../config.ts';
+import { logger } from '../observability.ts';
+import { wireOps } from './wiring.ts';
+
+/**
+ * The operator routes. The stack deploys this code twice: one function behind the GET routes,
+ * allowed to read only, and one behind the POST routes (replay, redrive), allowed to write;
+ * each answers only the routes API Gateway sends it.
+ */
+const env = parseEnv(
+  v.object({
+    ...TableEnvSchema.entries,
+    ...QueueEnvSchema.entries,
+    DEAD_LETTER_QUEUE_URL: v.pipe(v.string(), v.nonEmpty()),
+    DEAD_LETTER_QUEUE_ARN: v.pipe(v.string(), v.nonEmpty()),
+  }),
+  process.env,
+  'ops',
+);
+const sqs = new SQSClient({});
+
+export const handler = wireOps({
+  document: createDocumentClient(),
+  sqs,
+  tableName: env.TABLE_NAME,
+  queueUrl: env.QUEUE_URL,
+  deadLetters: new SqsDeadLetterQueue({
+    client: sqs,
+    queueUrl: env.DEAD_LETTER_QUEUE_URL,
+    queueArn: env.DEAD_LETTER_QUEUE_ARN,
+  }),
+  logger,
+});

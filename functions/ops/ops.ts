@@ -1,0 +1,57 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { DeadLetterQueue, EventQueue, FleetQueries } from '../core/ports.ts';
+import { OPS_ROUTES } from '../definitions/routes.ts';
+import { redriveDeadLetters, showDeadLetters } from './routes/dlq.ts';
+import { BadRequestError, json, type RouteHandler } from './routes/http.ts';
+import { listIntegrations, listNotices } from './routes/lists.ts';
+import {
+  listQuarantine,
+  type ReplayValidators,
+  replayQuarantine,
+  showQuarantine,
+} from './routes/quarantine.ts';
+
+export interface OpsDeps {
+  readonly fleet: FleetQueries;
+  readonly queue: EventQueue;
+  readonly deadLetters: DeadLetterQueue;
+  readonly clock?: () => Date;
+  readonly logger?: Logger;
+  /** Switches the replay's schemas (tests); the current code's by default. */
+  readonly validators?: ReplayValidators;
+}
+
+/**
+ * One handler for the operator routes, dispatched on API Gateway's `routeKey`. 4xx answers
+ * say what to fix; anything unexpected answers a generic 500 and goes to the log.
+ */
+export const createOpsHandler = (deps: OpsDeps) => {
+  const clock = deps.clock ?? (() => new Date());
+  const routes: Record<string, RouteHandler> = {
+    [OPS_ROUTES.listIntegrations]: listIntegrations(deps),
+    [OPS_ROUTES.listQuarantine]: listQuarantine(deps),
+    [OPS_ROUTES.showQuarantine]: showQuarantine(deps),
+    [OPS_ROUTES.replayQuarantine]: replayQuarantine({
+      ...deps,
+      clock,
+      ...(deps.validators ? { validators: deps.validators } : {}),
+    }),
+    [OPS_ROUTES.listNotices]: listNotices(deps),
+    [OPS_ROUTES.showDeadLetters]: showDeadLetters(deps),
+    [OPS_ROUTES.redriveDeadLetters]: redriveDeadLetters(deps),
+  };
+  return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
+    const route = routes[event.routeKey];
+    if (!route) return json(404, { error: 'not_found', message: 'Not Found' });
+    try {
+      return await route(event);
+    } catch (error) {
+      if (error instanceof BadRequestError) {
+        return json(400, { error: 'bad_request', message: error.message });
+      }
+      deps.logger?.error('operator route failed', { routeKey: event.routeKey, error });
+      return json(500, { error: 'internal_error', message: 'the request could not be completed' });
+    }
+  };
+};

@@ -1,0 +1,27 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoFleetQueries } from '../adapters/dynamo-fleet-queries.ts';
+import { SqsEventQueue } from '../adapters/sqs-event-queue.ts';
+import type { DeadLetterQueue } from '../core/ports.ts';
+import { createOpsHandler } from './ops.ts';
+
+/**
+ * The operator routes assembled from their AWS clients. The dead-letter queue comes in
+ * ready-made: SQS's own move task in the cloud, a receive/send/delete loop locally (the
+ * emulator has no move task). The Lambda handler and the local runtime both call this.
+ */
+export const wireOps = (options: {
+  readonly document: DynamoDBDocumentClient;
+  readonly sqs: SQSClient;
+  readonly tableName: string;
+  readonly queueUrl: string;
+  readonly deadLetters: DeadLetterQueue;
+  readonly logger?: Logger | undefined;
+}) =>
+  createOpsHandler({
+    fleet: new DynamoFleetQueries({ client: options.document, tableName: options.tableName }),
+    queue: new SqsEventQueue({ client: options.sqs, queueUrl: options.queueUrl }),
+    deadLetters: options.deadLetters,
+    ...(options.logger ? { logger: options.logger } : {}),
+  });

@@ -1,0 +1,184 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import {
+  Dashboard,
+  GraphWidget,
+  LogQueryVisualizationType,
+  LogQueryWidget,
+  Metric,
+  Stats,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { Construct } from 'constructs';
+import { METRICS_NAMESPACE, SERVICE_NAME } from '../../../functions/definitions/service.ts';
+import type { Alerting } from './alerting.ts';
+import type { EventPipeline } from './event-pipeline.ts';
+import type { IngestApi } from './ingest-api.ts';
+
+export interface OperationsDashboardProps {
+  readonly api: IngestApi;
+  readonly pipeline: EventPipeline;
+  readonly alerting: Alerting;
+}
+
+/** The processor's outcome metrics (Powertools), one line each on "events by outcome". */
+export const OUTCOME_METRICS = [
+  'EventsApplied',
+  'EventsStale',
+  'EventsDuplicate',
+  'EventsAnomaly',
+  'EventsIgnoredUnknownType',
+  'PayloadsQuarantined',
+  'DeliveryErrorNotices',
+  'RecordsFailed',
+] as const;
+
+const PERIOD = Duration.minutes(5);
+
+/** A Powertools metric of this project (namespace and `service` dimension are fixed). */
+const appMetric = (metricName: string, label?: string) =>
+  new Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName,
+    dimensionsMap: { service: SERVICE_NAME },
+    statistic: Stats.SUM,
+    period: PERIOD,
+    ...(label ? { label } : {}),
+  });
+
+/**
+ * One CloudWatch dashboard per stage, for the first minutes of an incident: acknowledgements
+ * and 4xx/5xx by route (from the access log, so per-route numbers cost no custom metrics),
+ * events by outcome, queue age and DLQ depth, alerts sent, Slack failures, processor duration.
+ *
+ * The application metrics (Powertools) share one namespace and `service` across stages; the
+ * AWS metrics (API, queues, functions) are this stage's own.
+ */
+export class OperationsDashboard extends Construct {
+  readonly dashboard: Dashboard;
+
+  constructor(scope: Construct, id: string, props: OperationsDashboardProps) {
+    super(scope, id);
+    const { api, pipeline, alerting } = props;
+
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      // No fixed name: two stages in one account must not collide.
+      dashboardName: `${Stack.of(this).stackName}-operations`,
+      defaultInterval: Duration.hours(3),
+    });
+
+    const byRoute = new LogQueryWidget({
+      title: 'Requests by route and status (acks are 200 on the webhook routes)',
+      logGroupNames: [api.accessLogGroup.logGroupName],
+      view: LogQueryVisualizationType.TABLE,
+      queryLines: [
+        'fields routeKey, status',
+        'stats count(*) as requests by routeKey, status',
+        'sort routeKey asc, status asc',
+      ],
+      width: 12,
+      height: 8,
+    });
+
+    const apiStatus = new GraphWidget({
+      title: 'API requests, 4xx and 5xx',
+      left: [
+        api.api.metricCount({ period: PERIOD, statistic: Stats.SUM, label: 'requests' }),
+        api.api.metricClientError({ period: PERIOD, statistic: Stats.SUM, label: '4xx' }),
+        api.api.metricServerError({ period: PERIOD, statistic: Stats.SUM, label: '5xx' }),
+      ],
+      width: 12,
+      height: 8,
+    });
+
+    const outcomes = new GraphWidget({
+      title: 'Events by outcome',
+      left: OUTCOME_METRICS.map((name) => appMetric(name)),
+      stacked: true,
+      width: 12,
+      height: 6,
+    });
+
+    const queues = new GraphWidget({
+      title: 'Queue age and dead letters',
+      left: [
+        pipeline.queue.metricApproximateAgeOfOldestMessage({
+          period: Duration.minutes(1),
+          statistic: Stats.MAXIMUM,
+          label: 'oldest event waiting (s)',
+        }),
+      ],
+      right: [
+        pipeline.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: Duration.minutes(1),
+          statistic: Stats.MAXIMUM,
+          label: 'event DLQ depth',
+        }),
+        ...(alerting.slack
+          ? [
+              alerting.slack.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+                period: Duration.minutes(1),
+                statistic: Stats.MAXIMUM,
+                label: 'Slack DLQ depth',
+              }),
+            ]
+          : []),
+      ],
+      width: 12,
+      height: 6,
+    });
+
+    const alerts = new GraphWidget({
+      title: 'Alerts sent',
+      left: [
+        appMetric('AlertsPublished', 'alerts published by the processor'),
+        appMetric('StuckPendingAlerted', 'stuck-PENDING alerts'),
+        alerting.topic.metricNumberOfMessagesPublished({
+          period: PERIOD,
+          statistic: Stats.SUM,
+          label: 'SNS messages published (incl. alarms)',
+        }),
+      ],
+      width: 8,
+      height: 6,
+    });
+
+    const slack = new GraphWidget({
+      title: 'Slack failures',
+      left: [
+        appMetric('SlackPostsFailed', 'posts failed'),
+        appMetric('SlackRateLimited', 'rate limited (429)'),
+        ...(alerting.slack
+          ? [
+              alerting.slack.notifier.function.metricErrors({
+                period: PERIOD,
+                statistic: Stats.SUM,
+                label: 'notifier errors',
+              }),
+            ]
+          : []),
+      ],
+      right: [appMetric('SlackPosted', 'posted')],
+      width: 8,
+      height: 6,
+    });
+
+    const processor = new GraphWidget({
+      title: 'Processor duration (ms)',
+      left: [Stats.p(50), Stats.p(99), Stats.MAXIMUM].map((statistic) =>
+        pipeline.processor.function.metricDuration({ period: PERIOD, statistic }),
+      ),
+      right: [
+        pipeline.processor.function.metricErrors({
+          period: PERIOD,
+          statistic: Stats.SUM,
+          label: 'errors',
+        }),
+      ],
+      width: 8,
+      height: 6,
+    });
+
+    this.dashboard.addWidgets(byRoute, apiStatus);
+    this.dashboard.addWidgets(outcomes, queues);
+    this.dashboard.addWidgets(alerts, slack, processor);
+  }
+}
