@@ -15,8 +15,9 @@ const { ok, failure, internalError } = jsonResponder({ 'cache-control': 'no-stor
 export const createQueryHandler =
   ({ store, logger }: { store: IntegrationStore; logger?: Logger }) =>
   async (event: APIGatewayProxyEventV2): Promise<JsonResponse> => {
-    const id = event.pathParameters?.id?.trim();
-    if (!id) return failure(400, 'bad_request', 'the integration id is missing');
+    // Ids are compared byte for byte, as the processor stores them: nothing is trimmed.
+    const id = event.pathParameters?.id;
+    if (!id?.trim()) return failure(400, 'bad_request', 'the integration id is missing');
     try {
       const { integration, history } = await store.getIntegrationWithHistory(id);
       const view = integrationView(id, integration, history);

@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
 import { createQueryHandler } from '../../functions/query/query.ts';
+import { lifecycleEvent } from '../support/events.ts';
 import { createTwins } from '../twins/index.ts';
 
 const request = (id: string | undefined) =>
@@ -27,6 +28,19 @@ describe('query handler answers', () => {
       error: 'not_found',
       message: 'no integration with id nope',
     });
+  });
+
+  it('looks an id up byte for byte, without trimming it', async () => {
+    const { store } = createTwins();
+    await store.applyEvent(
+      lifecycleEvent('created', { id: ' ws-7 ' }),
+      new Date('2024-06-10T09:00:01Z'),
+    );
+    const query = createQueryHandler({ store });
+    const padded = await query(request(' ws-7 '));
+    expect(padded.statusCode).toBe(200);
+    expect(JSON.parse(padded.body ?? '')).toMatchObject({ id: ' ws-7 ', state: 'PENDING' });
+    expect((await query(request('ws-7'))).statusCode).toBe(404);
   });
 
   it('answers a generic 500 and logs the details when the store fails', async () => {
