@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
+import { queueDepth } from '../functions/adapters/clients.ts';
 import { parseWebhook } from '../functions/core/events.ts';
 import { quarantinePayload } from '../functions/core/quarantine.ts';
 import { eventIdentity } from '../functions/core/state.ts';
@@ -176,28 +176,17 @@ await Promise.all(
 );
 const postedMs = Date.now() - started;
 
-const depth = async (queueUrl: string) => {
-  const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return (
-    Number(Attributes.ApproximateNumberOfMessages ?? 0) +
-    Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0)
-  );
-};
 let quietSince = 0;
 for (;;) {
   const busy =
-    (await depth(runtime.resources.queueUrl)) + (await depth(runtime.resources.alertsQueueUrl));
+    (await queueDepth(sqs, runtime.resources.queueUrl)) +
+    (await queueDepth(sqs, runtime.resources.alertsQueueUrl));
   if (busy > 0) quietSince = 0;
   else quietSince ||= Date.now();
   if (quietSince && Date.now() - quietSince > 3000) break;
   await new Promise((resolve) => setTimeout(resolve, 250));
 }
-const deadLettered = await depth(runtime.resources.deadLetterQueueUrl);
+const deadLettered = await queueDepth(sqs, runtime.resources.deadLetterQueueUrl);
 
 let missing = 0;
 let checked = 0;

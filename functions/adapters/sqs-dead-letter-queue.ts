@@ -1,5 +1,4 @@
 import {
-  GetQueueAttributesCommand,
   ListMessageMoveTasksCommand,
   type Message,
   ReceiveMessageCommand,
@@ -10,6 +9,7 @@ import * as v from 'valibot';
 import { validateWebhook } from '../core/events.ts';
 import type { DeadLetterQueue, DeadLetterSample, RedriveStatus } from '../core/ports.ts';
 import { QueueMessageSchema } from '../core/queue-message.ts';
+import { queueDepth } from './clients.ts';
 
 /** What an operator can say about one dead letter, from its body only (named fields, no token). */
 export const describeDeadLetter = (message: Message): DeadLetterSample => {
@@ -88,15 +88,7 @@ export const inspectQueue = async (
   queueUrl: string,
   sample: number,
 ): Promise<Awaited<ReturnType<DeadLetterQueue['inspect']>>> => {
-  const { Attributes = {} } = await client.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  const count =
-    Number(Attributes.ApproximateNumberOfMessages ?? 0) +
-    Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
+  const count = await queueDepth(client, queueUrl);
   const messages: Message[] = [];
   if (sample > 0 && count > 0) {
     const { Messages = [] } = await client.send(

@@ -1,9 +1,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient } from '../../functions/adapters/clients.ts';
+import { createDocumentClient, queueDepth } from '../../functions/adapters/clients.ts';
 import type { IntegrationStore } from '../../functions/core/ports.ts';
 import { pipeline } from '../../functions/definitions/resources.ts';
 import { OPS_ROUTES, ROUTES } from '../../functions/definitions/routes.ts';
@@ -79,19 +79,6 @@ export interface LocalRuntime {
   /** Stops HTTP, lets batches in flight finish, stops the pollers and the emulators. */
   stop(): Promise<void>;
 }
-
-const queueDepth = async (sqs: SQSClient, queueUrl: string): Promise<number> => {
-  const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return (
-    Number(Attributes.ApproximateNumberOfMessages ?? 0) +
-    Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0)
-  );
-};
 
 /**
  * Lets the pollers work through what was acknowledged but not yet applied, within a bound:

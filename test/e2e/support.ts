@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import * as v from 'valibot';
+import { queueDepth as sqsQueueDepth } from '../../functions/adapters/clients.ts';
 import { type Alert, AlertSchema } from '../../functions/core/alerts.ts';
 import { SIGNATURE_HEADER, sign } from '../../functions/core/signature.ts';
 import type { AlertConsumer } from '../../lib/local/alerts.ts';
@@ -186,23 +186,8 @@ export const waitForView = (
   );
 
 /** Visible + in-flight + delayed messages of a queue, as SQS reports them. */
-export const queueDepth = async (runtime: LocalRuntime, queueUrl: string): Promise<number> => {
-  const { Attributes = {} } = await runtime.clients.sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: [
-        'ApproximateNumberOfMessages',
-        'ApproximateNumberOfMessagesNotVisible',
-        'ApproximateNumberOfMessagesDelayed',
-      ],
-    }),
-  );
-  return (
-    Number(Attributes.ApproximateNumberOfMessages ?? 0) +
-    Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0) +
-    Number(Attributes.ApproximateNumberOfMessagesDelayed ?? 0)
-  );
-};
+export const queueDepth = (runtime: LocalRuntime, queueUrl: string): Promise<number> =>
+  sqsQueueDepth(runtime.clients.sqs, queueUrl);
 
 /**
  * Waits until the event queue and the alerts queue have both been empty for a while: every

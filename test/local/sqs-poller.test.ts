@@ -1,11 +1,8 @@
 import { FullBatchFailureError } from '@aws-lambda-powertools/batch';
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  SendMessageCommand,
-} from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queueDepth } from '../../functions/adapters/clients.ts';
 import { type SqsPoller, startSqsPoller, succeededRecords } from '../../lib/local/sqs-poller.ts';
 import { startAws, type TestAws } from '../support/aws.ts';
 import { sqsEvent } from '../support/http-events.ts';
@@ -32,19 +29,6 @@ const createQueue = async (name: string) => {
   );
   if (!QueueUrl) throw new Error('CreateQueue returned no QueueUrl');
   return QueueUrl;
-};
-
-const depth = async (queueUrl: string) => {
-  const { Attributes = {} } = await aws.clients.sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-    }),
-  );
-  return (
-    Number(Attributes.ApproximateNumberOfMessages ?? 0) +
-    Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0)
-  );
 };
 
 const until = async (what: string, done: () => boolean | Promise<boolean>, timeoutMs = 8_000) => {
@@ -114,14 +98,20 @@ describe('SQS poller, when the handler throws', () => {
             line.includes('[injected: the store is down]'),
         ),
       ).toBe(true);
-      await until('the queue to empty', async () => (await depth(queueUrl)) === 0);
+      await until(
+        'the queue to empty',
+        async () => (await queueDepth(aws.clients.sqs, queueUrl)) === 0,
+      );
 
       // Still polling: a later message is handled and deleted.
       await aws.clients.sqs.send(
         new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'two' }),
       );
       await until('the later message', () => seen.some(({ body }) => body === 'two'));
-      await until('the queue to empty again', async () => (await depth(queueUrl)) === 0);
+      await until(
+        'the queue to empty again',
+        async () => (await queueDepth(aws.clients.sqs, queueUrl)) === 0,
+      );
     } finally {
       await poller?.stop();
     }
