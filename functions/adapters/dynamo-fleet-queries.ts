@@ -21,6 +21,16 @@ import {
 import type { FleetQueries, QuarantineDetail } from '../core/ports.ts';
 import { QUARANTINE_SOURCES } from '../core/queue-message.ts';
 import { FLEET_INDEXES } from '../definitions/resources.ts';
+import {
+  INTEGRATION_PK_PREFIX,
+  integrationIdOf,
+  NOTICE_PK_PREFIX,
+  noticeIdOf,
+  QUARANTINE_PK_PREFIX,
+  quarantineIdOf,
+  quarantineKey,
+  RECORD_LIST_PARTITION,
+} from '../definitions/table-keys.ts';
 import { conditionally } from './conditional-write.ts';
 
 /**
@@ -30,10 +40,8 @@ import { conditionally } from './conditional-write.ts';
  * partitions are queried together and merged by list key, newest first.
  */
 
-const INTEGRATION_PREFIX = 'INTEGRATION#';
-
 const IntegrationIndexItem = v.object({
-  pk: v.pipe(v.string(), v.startsWith(INTEGRATION_PREFIX)),
+  pk: v.pipe(v.string(), v.startsWith(INTEGRATION_PK_PREFIX)),
   listKey: v.string(),
   state: v.picklist(INTEGRATION_STATES),
   organizationId: v.string(),
@@ -42,14 +50,14 @@ const IntegrationIndexItem = v.object({
 });
 
 const QuarantineIndexItem = v.object({
-  pk: v.pipe(v.string(), v.startsWith('QUARANTINE#')),
+  pk: v.pipe(v.string(), v.startsWith(QUARANTINE_PK_PREFIX)),
   recordKey: v.string(),
   source: v.picklist(QUARANTINE_SOURCES),
   receivedAt: v.string(),
 });
 
 const NoticeIndexItem = v.object({
-  pk: v.pipe(v.string(), v.startsWith('NOTICE#')),
+  pk: v.pipe(v.string(), v.startsWith(NOTICE_PK_PREFIX)),
   recordKey: v.string(),
   code: v.string(),
   endpoint: v.string(),
@@ -70,7 +78,7 @@ const QuarantineItem = v.object({
 });
 
 const toSummary = (item: v.InferOutput<typeof IntegrationIndexItem>): IntegrationSummary => ({
-  id: item.pk.slice(INTEGRATION_PREFIX.length),
+  id: integrationIdOf(item.pk),
   state: item.state,
   organizationId: item.organizationId,
   locationId: item.locationId,
@@ -214,7 +222,7 @@ export class DynamoFleetQueries implements FleetQueries {
     const index = FLEET_INDEXES.records;
     const filters: Record<string, string> =
       filter.source === undefined ? {} : { source: filter.source };
-    const partitions = allShards('QUARANTINE', index.shards).map((value) => ({
+    const partitions = allShards(RECORD_LIST_PARTITION.quarantine, index.shards).map((value) => ({
       index: index.name,
       partitionKey: index.partitionKey,
       sortKey: index.sortKey,
@@ -226,7 +234,7 @@ export class DynamoFleetQueries implements FleetQueries {
       return {
         key: parsed.recordKey,
         value: {
-          id: parsed.pk.slice('QUARANTINE#'.length),
+          id: quarantineIdOf(parsed.pk),
           source: parsed.source,
           receivedAt: parsed.receivedAt,
         },
@@ -236,7 +244,7 @@ export class DynamoFleetQueries implements FleetQueries {
 
   listNotices(page: PageRequest): Promise<Page<NoticeSummary>> {
     const index = FLEET_INDEXES.records;
-    const partitions = allShards('NOTICE', index.shards).map((value) => ({
+    const partitions = allShards(RECORD_LIST_PARTITION.notice, index.shards).map((value) => ({
       index: index.name,
       partitionKey: index.partitionKey,
       sortKey: index.sortKey,
@@ -246,7 +254,7 @@ export class DynamoFleetQueries implements FleetQueries {
     return this.#merged(partitions, page, (item) => {
       const parsed = v.parse(NoticeIndexItem, item);
       const { pk, recordKey, ...notice } = parsed;
-      return { key: recordKey, value: { id: pk.slice('NOTICE#'.length), ...notice } };
+      return { key: recordKey, value: { id: noticeIdOf(pk), ...notice } };
     });
   }
 
@@ -254,7 +262,7 @@ export class DynamoFleetQueries implements FleetQueries {
     const { Item } = await this.#client.send(
       new GetCommand({
         TableName: this.#tableName,
-        Key: { pk: `QUARANTINE#${id}`, sk: 'QUARANTINE' },
+        Key: quarantineKey(id),
         ConsistentRead: true,
       }),
     );
@@ -264,7 +272,7 @@ export class DynamoFleetQueries implements FleetQueries {
   }
 
   async markQuarantineReplayed(id: string, at: Date): Promise<'marked' | 'already' | 'missing'> {
-    const key = { pk: `QUARANTINE#${id}`, sk: 'QUARANTINE' };
+    const key = quarantineKey(id);
     const marked = await conditionally(() =>
       this.#client.send(
         new UpdateCommand({

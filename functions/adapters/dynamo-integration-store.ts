@@ -34,6 +34,7 @@ import {
   noticeKey,
   PENDING_SHARD,
   quarantineKey,
+  RECORD_LIST_PARTITION,
   STATE_SK,
   type TableKey,
 } from '../definitions/table-keys.ts';
@@ -419,7 +420,7 @@ export class DynamoIntegrationStore implements IntegrationStore {
       ...keyOf(ref),
       ...record,
       // Written once, so the sparse `records` index costs one write per record, ever.
-      [records.partitionKey]: shardKey(ref.kind.toUpperCase(), ref.id, records.shards),
+      [records.partitionKey]: shardKey(RECORD_LIST_PARTITION[ref.kind], ref.id, records.shards),
       [records.sortKey]: recordListKey(record.receivedAt, ref.id),
       alert: 'owed',
       ...timing,

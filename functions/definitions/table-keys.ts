@@ -59,8 +59,26 @@ export const quarantineKey = (id: string): TableKey => ({
   sk: 'QUARANTINE',
 });
 
+/** The quarantine id in a quarantine item's partition key. */
+export const quarantineIdOf = (pk: string): string => pk.slice(QUARANTINE_PK_PREFIX.length);
+
+/** Prefix of a delivery-error notice's partition key. */
+export const NOTICE_PK_PREFIX = 'NOTICE#';
+
 /** A delivery-error notice, by its hash. */
-export const noticeKey = (id: string): TableKey => ({ pk: `NOTICE#${id}`, sk: 'NOTICE' });
+export const noticeKey = (id: string): TableKey => ({
+  pk: `${NOTICE_PK_PREFIX}${id}`,
+  sk: 'NOTICE',
+});
+
+/** The notice id in a notice item's partition key. */
+export const noticeIdOf = (pk: string): string => pk.slice(NOTICE_PK_PREFIX.length);
+
+/**
+ * The partition value, before its shard, of the `records` list index for each kind of record
+ * (`QUARANTINE#<shard>`, `NOTICE#<shard>`).
+ */
+export const RECORD_LIST_PARTITION = { quarantine: 'QUARANTINE', notice: 'NOTICE' } as const;
 
 const STUCK_PENDING = 'STUCK_PENDING';
 
