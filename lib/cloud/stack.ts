@@ -4,6 +4,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { pipeline as pipelineDefinition } from '../../functions/definitions/resources.ts';
 import { ROUTES } from '../../functions/definitions/routes.ts';
+import { stageServiceName } from '../../functions/definitions/service.ts';
 import { Alerting } from './constructs/alerting.ts';
 import { OperationsDashboard } from './constructs/dashboard.ts';
 import { EventPipeline } from './constructs/event-pipeline.ts';
@@ -43,6 +44,7 @@ export class FulfillmentWebhooksStack extends Stack {
       // enum's values.
       logRetention: settings.logRetentionDays as RetentionDays,
       logLevel: settings.logLevel,
+      serviceName: stageServiceName(settings.stage),
     };
 
     // Created by the operator before the first deploy (README, "Deploy to AWS"); the template holds
@@ -106,6 +108,7 @@ export class FulfillmentWebhooksStack extends Stack {
       api: this.api,
       pipeline: this.pipeline,
       alerting: this.alerting,
+      serviceName: functionDefaults.serviceName,
     });
 
     const url = (path: string) => `${this.api.url}${path.replace(/^\//, '')}`;

@@ -87,6 +87,24 @@ describe('deploy readiness', () => {
       expect(prodText).toContain('fulfillment-webhooks/prod/happycolis-client-secrets');
       expect(prodText).not.toContain('fulfillment-webhooks/dev/');
     });
+
+    it("keeps each stage's metrics apart: its functions and its dashboard use its own service dimension", () => {
+      const servicesOf = (synth: SynthesizedStack) =>
+        new Set(
+          ofType(synth, 'AWS::Lambda::Function').map(([, fn]) => {
+            const environment = fn.Properties?.Environment as {
+              Variables: Record<string, string>;
+            };
+            return environment.Variables.POWERTOOLS_SERVICE_NAME;
+          }),
+        );
+      expect(servicesOf(dev)).toEqual(new Set(['fulfillment-webhooks-dev']));
+      expect(servicesOf(prod)).toEqual(new Set(['fulfillment-webhooks-prod']));
+      const dashboardOf = (synth: SynthesizedStack) =>
+        JSON.stringify(ofType(synth, 'AWS::CloudWatch::Dashboard')[0]?.[1].Properties);
+      expect(dashboardOf(prod)).toContain('fulfillment-webhooks-prod');
+      expect(dashboardOf(prod)).not.toContain('fulfillment-webhooks-dev');
+    });
   });
 
   describe('fits an account whose concurrency quota is 10', () => {

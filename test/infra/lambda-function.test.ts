@@ -20,6 +20,7 @@ describe('LambdaFunction', () => {
       memorySize: 384,
       logRetention: RetentionDays.TWO_WEEKS,
       logLevel: 'WARN',
+      serviceName: 'fulfillment-webhooks-test',
       environment: { EXTRA: 'yes' },
     });
     template = Template.fromStack(stack);
@@ -47,7 +48,7 @@ describe('LambdaFunction', () => {
       Environment: {
         Variables: {
           NODE_OPTIONS: '--enable-source-maps',
-          POWERTOOLS_SERVICE_NAME: 'fulfillment-webhooks',
+          POWERTOOLS_SERVICE_NAME: 'fulfillment-webhooks-test',
           POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
           LOG_LEVEL: 'WARN',
           POWERTOOLS_LOG_LEVEL: 'WARN',

@@ -8,7 +8,7 @@ import {
   Stats,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../../../functions/definitions/service.ts';
+import { METRICS_NAMESPACE } from '../../../functions/definitions/service.ts';
 import type { Alerting } from './alerting.ts';
 import type { EventPipeline } from './event-pipeline.ts';
 import type { IngestApi } from './ingest-api.ts';
@@ -17,6 +17,8 @@ export interface OperationsDashboardProps {
   readonly api: IngestApi;
   readonly pipeline: EventPipeline;
   readonly alerting: Alerting;
+  /** The stage's service name: the `service` dimension of its Powertools metrics. */
+  readonly serviceName: string;
 }
 
 /** The processor's outcome metrics (Powertools), one line each on "events by outcome". */
@@ -33,12 +35,12 @@ export const OUTCOME_METRICS = [
 
 const PERIOD = Duration.minutes(5);
 
-/** A Powertools metric of this project (namespace and `service` dimension are fixed). */
-const appMetric = (metricName: string, label?: string) =>
+/** A Powertools metric of one stage (its namespace, its `service` dimension). */
+const stageMetric = (serviceName: string) => (metricName: string, label?: string) =>
   new Metric({
     namespace: METRICS_NAMESPACE,
     metricName,
-    dimensionsMap: { service: SERVICE_NAME },
+    dimensionsMap: { service: serviceName },
     statistic: Stats.SUM,
     period: PERIOD,
     ...(label ? { label } : {}),
@@ -58,6 +60,7 @@ export class OperationsDashboard extends Construct {
   constructor(scope: Construct, id: string, props: OperationsDashboardProps) {
     super(scope, id);
     const { api, pipeline, alerting } = props;
+    const appMetric = stageMetric(props.serviceName);
 
     this.dashboard = new Dashboard(this, 'Dashboard', {
       // No fixed name: two stages in one account must not collide.

@@ -7,7 +7,7 @@ import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lam
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { METRICS_NAMESPACE, SERVICE_NAME } from '../../../functions/definitions/service.ts';
+import { METRICS_NAMESPACE } from '../../../functions/definitions/service.ts';
 import type { LogLevel } from '../settings.ts';
 
 /** The repository root: `lib/cloud/constructs/` is three levels down. */
@@ -30,6 +30,11 @@ export interface FunctionDefaults {
   readonly logRetention: RetentionDays;
   /** `LOG_LEVEL` / `POWERTOOLS_LOG_LEVEL` of the Powertools logger. */
   readonly logLevel: LogLevel;
+  /**
+   * `POWERTOOLS_SERVICE_NAME`: the stage's own (`stageServiceName`), so its metrics carry a
+   * `service` dimension no other stage shares.
+   */
+  readonly serviceName: string;
 }
 
 export interface LambdaFunctionProps extends FunctionDefaults {
@@ -95,7 +100,7 @@ export class LambdaFunction extends Construct {
       depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
-        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         LOG_LEVEL: props.logLevel,
         POWERTOOLS_LOG_LEVEL: props.logLevel,
