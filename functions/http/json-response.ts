@@ -5,7 +5,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 export type JsonResponse = APIGatewayProxyStructuredResultV2;
 
 /**
- * The one JSON responder of the HTTP functions (ingest and query), after middy's rule: a 4xx
+ * The one JSON responder of the HTTP functions (ingest, query and the operator routes), after middy's rule: a 4xx
  * message is written for the caller and shown as is; a 5xx body is generic, and its details go
  * to the log only.
  */
@@ -20,6 +20,8 @@ export const jsonResponder = (defaultHeaders: Record<string, string> = {}) => {
     body: JSON.stringify(body),
   });
   return {
+    /** Any status with `body` as JSON, for routes whose answers are more than ok/failure. */
+    json,
     /** `200` with `body` as JSON. */
     ok: (body: unknown, headers?: Record<string, string>): JsonResponse => json(200, body, headers),
     /**

@@ -3,7 +3,13 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import type { DeadLetterQueue, EventQueue, FleetQueries } from '../core/ports.ts';
 import { OPS_ROUTES } from '../definitions/routes.ts';
 import { redriveDeadLetters, showDeadLetters } from './routes/dlq.ts';
-import { BadRequestError, json, type RouteHandler } from './routes/http.ts';
+import {
+  BadRequestError,
+  badRequest,
+  internalError,
+  json,
+  type RouteHandler,
+} from './routes/http.ts';
 import { listIntegrations, listNotices } from './routes/lists.ts';
 import {
   listQuarantine,
@@ -47,11 +53,11 @@ export const createOpsHandler = (deps: OpsDeps) => {
     try {
       return await route(event);
     } catch (error) {
-      if (error instanceof BadRequestError) {
-        return json(400, { error: 'bad_request', message: error.message });
-      }
-      deps.logger?.error('operator route failed', { routeKey: event.routeKey, error });
-      return json(500, { error: 'internal_error', message: 'the request could not be completed' });
+      if (error instanceof BadRequestError) return badRequest(error.message);
+      return internalError(deps.logger, 'operator route failed', {
+        routeKey: event.routeKey,
+        error,
+      });
     }
   };
 };

@@ -241,3 +241,16 @@ describe('GET /notices', () => {
     expect((answer.body.items as { id: string }[]).map((item) => item.id)).toEqual(['n1', 'n0']);
   });
 });
+
+describe('operator route failures', () => {
+  it('answers a generic 500 through the shared responder, the cause only in the log', async () => {
+    twins.fleet.faults.failNext('listIntegrations', {
+      error: new Error('table unreachable: secret detail'),
+    });
+    const answer = await call('GET', '/integrations');
+    expect(answer).toEqual({
+      status: 500,
+      body: { error: 'internal_error', message: 'internal error' },
+    });
+  });
+});

@@ -1,28 +1,22 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as v from 'valibot';
 import { decodeCursor, encodeCursor, InvalidCursorError, queryDigest } from '../../core/cursor.ts';
+import { ReceiverError } from '../../core/errors.ts';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type Page, type PageRequest } from '../../core/fleet.ts';
+import { jsonResponder } from '../../http/json-response.ts';
 
 /** An HTTP API (payload v2) route handler. */
 export type RouteHandler = (
   event: APIGatewayProxyEventV2,
 ) => Promise<APIGatewayProxyStructuredResultV2>;
 
-export const json = (statusCode: number, body: unknown): APIGatewayProxyStructuredResultV2 => ({
-  statusCode,
-  headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
-  body: JSON.stringify(body),
-});
+// Operator views are read at the time of the request; no cache may serve them later.
+export const { json, failure, internalError } = jsonResponder({ 'cache-control': 'no-store' });
 
 /** A request the caller must fix; the message is shown to them. */
-export class BadRequestError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'BadRequestError';
-  }
-}
+export class BadRequestError extends ReceiverError {}
 
-export const badRequest = (message: string) => json(400, { error: 'bad_request', message });
+export const badRequest = (message: string) => failure(400, 'bad_request', message);
 
 const LimitSchema = v.pipe(
   v.string(),
