@@ -1,4 +1,4 @@
-/** The readable table printed at the end of a run; the README's Performance section holds the latest one, checked by a test. */
+/** The readable table printed at the end of a run; docs/performance.md holds the latest one, checked by a test. */
 
 interface Level {
   readonly p50Ms: number;

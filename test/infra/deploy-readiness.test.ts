@@ -133,7 +133,7 @@ describe('deploy readiness', () => {
   });
 
   it('documents the figures the code uses', () => {
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const readme = readFileSync(new URL('../../docs/deploy.md', import.meta.url), 'utf8');
     expect(readme).toContain(`| \`processorMaxConcurrency\` | \`${pipeline.maxConcurrency}\` |`);
     expect(readme).toContain(`\`processorMaxConcurrency\`, default ${pipeline.maxConcurrency}`);
     expect(readme).toContain(`(the budget is ${CONSUMERS_CONCURRENCY_BUDGET}:`);
