@@ -14,13 +14,8 @@ import {
 } from '../functions/core/alert-content.ts';
 import type { Alert } from '../functions/core/alerts.ts';
 import { type IntegrationEvent, parseWebhook } from '../functions/core/events.ts';
-import {
-  applyToRegisters,
-  eventKey,
-  type Registers,
-  resultingState,
-} from '../functions/core/state.ts';
-import { integrationView } from '../functions/core/view.ts';
+import { applyToRegisters, type Registers } from '../functions/core/state.ts';
+import { historyEntryOf, integrationView } from '../functions/core/view.ts';
 import { slackMessage } from '../functions/slack-notifier/slack-message.ts';
 import { type SampleEvent, sampleText } from '../lib/local/samples.ts';
 
@@ -49,15 +44,9 @@ const viewAfter = (events: readonly IntegrationEvent[]) => {
   const [first] = events;
   if (!first) throw new Error('a view needs at least one event');
   const id = first.body.id;
-  const history = events.map((event, index) => ({
-    type: event.header.type,
-    date: event.header.date,
-    messageId: event.header.messageId,
-    webhookId: event.header.webhookId,
-    receivedAt: new Date(Date.parse(event.header.date) + 1_000 + index).toISOString(),
-    key: eventKey(event),
-    state: resultingState(event),
-  }));
+  const history = events.map((event, index) =>
+    historyEntryOf(event, new Date(Date.parse(event.header.date) + 1_000 + index).toISOString()),
+  );
   const view = integrationView(id, { id, registers, hasAccessToken: false }, history);
   if (!view) throw new Error('no view for the sample events');
   return view;

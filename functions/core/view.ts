@@ -1,14 +1,27 @@
-import { EVENT_TYPES, type IntegrationState, stepOf } from './events.ts';
+import { EVENT_TYPES, type IntegrationEvent, type IntegrationState, stepOf } from './events.ts';
 import type { HistoryEntry, StoredIntegration } from './ports.ts';
 import {
   compareKeys,
   conditionHolds,
   currentOf,
   effectOf,
+  eventKey,
   LIFECYCLE_RANK,
   type RegisterKeys,
+  resultingState,
   whyNotApplied,
 } from './state.ts';
+
+/** The history entry of a lifecycle event first seen at `receivedAt`: no token, no body. */
+export const historyEntryOf = (event: IntegrationEvent, receivedAt: string): HistoryEntry => ({
+  type: event.header.type,
+  date: event.header.date,
+  messageId: event.header.messageId,
+  webhookId: event.header.webhookId,
+  receivedAt,
+  key: eventKey(event),
+  state: resultingState(event),
+});
 
 /**
  * What `GET /integrations/{id}` shows. Built from the stored registers and history; it never

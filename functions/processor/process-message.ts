@@ -22,10 +22,9 @@ import {
   effectOf,
   eventIdentity,
   eventKey,
-  resultingState,
   whyNotApplied,
 } from '../core/state.ts';
-import { integrationView } from '../core/view.ts';
+import { historyEntryOf, integrationView } from '../core/view.ts';
 import { expiresAt } from '../definitions/expiry.ts';
 import { PROCESSOR_TIMEOUT_SECONDS, retention } from '../definitions/resources.ts';
 
@@ -170,19 +169,10 @@ const applyLifecycleEvent = async (
   const integrationId = event.body.id;
   const owesAlert = ALERTING_STEPS.has(event.step);
   const [recorded, stored] = await Promise.all([
-    store.recordEvent(
-      integrationId,
-      {
-        type: event.header.type,
-        date: event.header.date,
-        messageId: event.header.messageId,
-        webhookId: event.header.webhookId,
-        receivedAt,
-        key: eventKey(event),
-        state: resultingState(event),
-      },
-      { owesAlert, ...timing(now, retention.historyDays) },
-    ),
+    store.recordEvent(integrationId, historyEntryOf(event, receivedAt), {
+      owesAlert,
+      ...timing(now, retention.historyDays),
+    }),
     store.applyEvent(event, now),
   ]);
 

@@ -12,20 +12,13 @@ import {
   eventIdentity,
   eventKey,
   type Registers,
-  resultingState,
 } from '../../functions/core/state.ts';
+import { historyEntryOf } from '../../functions/core/view.ts';
 import { lifecycleEvent } from '../support/events.ts';
 import { at, NOW, TIMING, uniqueId } from './support.ts';
 
-const entryOf = (event: IntegrationEvent, receivedAt = NOW.toISOString()): HistoryEntry => ({
-  type: event.header.type,
-  date: event.header.date,
-  messageId: event.header.messageId,
-  webhookId: event.header.webhookId,
-  receivedAt,
-  key: eventKey(event),
-  state: resultingState(event),
-});
+const entryOf = (event: IntegrationEvent, receivedAt = NOW.toISOString()): HistoryEntry =>
+  historyEntryOf(event, receivedAt);
 
 const byDate = (a: HistoryEntry, b: HistoryEntry) => a.date.localeCompare(b.date);
 

@@ -11,13 +11,8 @@ import {
 } from '../../functions/core/alert-content.ts';
 import { type Alert, AlertSchema } from '../../functions/core/alerts.ts';
 import type { IntegrationEvent } from '../../functions/core/events.ts';
-import {
-  applyToRegisters,
-  eventKey,
-  type Registers,
-  resultingState,
-} from '../../functions/core/state.ts';
-import { integrationView } from '../../functions/core/view.ts';
+import { applyToRegisters, type Registers } from '../../functions/core/state.ts';
+import { historyEntryOf, integrationView } from '../../functions/core/view.ts';
 import {
   InvalidNotificationError,
   parseNotification,
@@ -46,15 +41,9 @@ const errored = lifecycleEvent('errored', { date: '2024-06-11T14:00:00.000Z', ac
 const viewOf = (events: readonly IntegrationEvent[]) => {
   let registers: Registers = {};
   for (const event of events) registers = applyToRegisters(registers, event).registers;
-  const history = events.map((event, index) => ({
-    type: event.header.type,
-    date: event.header.date,
-    messageId: event.header.messageId,
-    webhookId: event.header.webhookId,
-    receivedAt: `2024-06-12T00:00:0${index}.000Z`,
-    key: eventKey(event),
-    state: resultingState(event),
-  }));
+  const history = events.map((event, index) =>
+    historyEntryOf(event, `2024-06-12T00:00:0${index}.000Z`),
+  );
   const view = integrationView(ID, { id: ID, registers, hasAccessToken: true }, history);
   if (!view) throw new Error('no view');
   return view;

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HistoryEntry } from '../../functions/core/ports.ts';
-import { eventKey, resultingState } from '../../functions/core/state.ts';
-import { integrationView, withOutcomes } from '../../functions/core/view.ts';
+import { historyEntryOf, integrationView, withOutcomes } from '../../functions/core/view.ts';
 import { lifecycleEvent } from '../support/events.ts';
 
 const at = (hour: number) => `2024-06-10T${String(hour).padStart(2, '0')}:00:00.000Z`;
@@ -12,15 +11,7 @@ const entry = (
   receivedSecond: number,
 ): HistoryEntry => {
   const event = lifecycleEvent(step, { date: at(hour), messageId: `m-${step}-${hour}` });
-  return {
-    type: event.header.type,
-    date: event.header.date,
-    messageId: event.header.messageId,
-    webhookId: event.header.webhookId,
-    receivedAt: `2024-06-12T00:00:${String(receivedSecond).padStart(2, '0')}.000Z`,
-    key: eventKey(event),
-    state: resultingState(event),
-  };
+  return historyEntryOf(event, `2024-06-12T00:00:${String(receivedSecond).padStart(2, '0')}.000Z`);
 };
 
 describe('withOutcomes', () => {
