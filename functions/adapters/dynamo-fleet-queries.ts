@@ -98,6 +98,25 @@ interface PartitionQuery {
   readonly filters: Readonly<Record<string, string>>;
 }
 
+/** Every shard of a sharded index partition, each read with the same filters. */
+const shardQueries = (
+  index: {
+    readonly name: string;
+    readonly partitionKey: string;
+    readonly sortKey: string;
+    readonly shards: number;
+  },
+  value: string,
+  filters: Readonly<Record<string, string>>,
+): PartitionQuery[] =>
+  allShards(value, index.shards).map((shard) => ({
+    index: index.name,
+    partitionKey: index.partitionKey,
+    sortKey: index.sortKey,
+    value: shard,
+    filters,
+  }));
+
 /** A read of a few hundred items at most per page: enough for a filter to find matches. */
 const READ_BATCH = 100;
 
@@ -122,15 +141,7 @@ export class DynamoFleetQueries implements FleetQueries {
       fulfillmentServiceId === undefined ? {} : { fulfillmentServiceId };
     const index = FLEET_INDEXES.byState;
     const states = state === undefined ? INTEGRATION_STATES : [state];
-    const partitions: PartitionQuery[] = states.flatMap((one) =>
-      allShards(one, index.shards).map((value) => ({
-        index: index.name,
-        partitionKey: index.partitionKey,
-        sortKey: index.sortKey,
-        value,
-        filters,
-      })),
-    );
+    const partitions = states.flatMap((one) => shardQueries(index, one, filters));
     return this.#merged(partitions, page, (item) => {
       const parsed = v.parse(IntegrationIndexItem, item);
       return { key: parsed.listKey, value: toSummary(parsed) };
@@ -222,13 +233,7 @@ export class DynamoFleetQueries implements FleetQueries {
     const index = FLEET_INDEXES.records;
     const filters: Record<string, string> =
       filter.source === undefined ? {} : { source: filter.source };
-    const partitions = allShards(RECORD_LIST_PARTITION.quarantine, index.shards).map((value) => ({
-      index: index.name,
-      partitionKey: index.partitionKey,
-      sortKey: index.sortKey,
-      value,
-      filters,
-    }));
+    const partitions = shardQueries(index, RECORD_LIST_PARTITION.quarantine, filters);
     return this.#merged(partitions, page, (item) => {
       const parsed = v.parse(QuarantineIndexItem, item);
       return {
@@ -244,13 +249,7 @@ export class DynamoFleetQueries implements FleetQueries {
 
   listNotices(page: PageRequest): Promise<Page<NoticeSummary>> {
     const index = FLEET_INDEXES.records;
-    const partitions = allShards(RECORD_LIST_PARTITION.notice, index.shards).map((value) => ({
-      index: index.name,
-      partitionKey: index.partitionKey,
-      sortKey: index.sortKey,
-      value,
-      filters: {},
-    }));
+    const partitions = shardQueries(index, RECORD_LIST_PARTITION.notice, {});
     return this.#merged(partitions, page, (item) => {
       const parsed = v.parse(NoticeIndexItem, item);
       const { pk, recordKey, ...notice } = parsed;
