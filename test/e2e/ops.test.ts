@@ -6,7 +6,6 @@ import { promisify } from 'node:util';
 import * as v from 'valibot';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoIntegrationStore } from '../../functions/adapters/dynamo-integration-store.ts';
-import type { IntegrationStore } from '../../functions/core/ports.ts';
 import { pipeline } from '../../functions/definitions/resources.ts';
 import { sampleBody } from '../../lib/local/samples.ts';
 import { runOps } from '../../lib/ops/cli.ts';
@@ -19,6 +18,7 @@ import {
   TOKEN,
   waitFor,
   waitForView,
+  withApplyEventFault,
 } from './support.ts';
 
 /**
@@ -31,20 +31,9 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const DEAD_ID = 'dlq-integration-0001';
 let outage = true;
 
-const withOutage = (store: IntegrationStore): IntegrationStore =>
-  new Proxy(store, {
-    get(target, property) {
-      if (property === 'applyEvent') {
-        const applyEvent: IntegrationStore['applyEvent'] = async (event, at) => {
-          if (outage && event.body.id === DEAD_ID) throw new Error('injected DynamoDB outage');
-          return target.applyEvent(event, at);
-        };
-        return applyEvent;
-      }
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
+const withOutage = withApplyEventFault((event) =>
+  outage && event.body.id === DEAD_ID ? new Error('injected DynamoDB outage') : undefined,
+);
 
 let test: TestRuntime;
 

@@ -1,6 +1,5 @@
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IntegrationStore } from '../../functions/core/ports.ts';
 import { pipeline } from '../../functions/definitions/resources.ts';
 import { sampleBody } from '../../lib/local/samples.ts';
 import {
@@ -12,6 +11,7 @@ import {
   viewOf,
   waitFor,
   waitForView,
+  withApplyEventFault,
 } from './support.ts';
 
 /**
@@ -29,26 +29,14 @@ const FAULTS = new Map<string, number>([
 ]);
 const attempts = new Map<string, number>();
 
-const withInjectedFaults = (store: IntegrationStore): IntegrationStore =>
-  new Proxy(store, {
-    get(target, property) {
-      if (property === 'applyEvent') {
-        const applyEvent: IntegrationStore['applyEvent'] = async (event, at) => {
-          const id = event.body.id;
-          const attempt = (attempts.get(id) ?? 0) + 1;
-          attempts.set(id, attempt);
-          if (attempt <= (FAULTS.get(id) ?? 0)) {
-            throw new Error(`injected fault: attempt ${attempt} for ${id}`);
-          }
-          return target.applyEvent(event, at);
-        };
-        return applyEvent;
-      }
-      const value: unknown = Reflect.get(target, property, target);
-      // The adapter keeps its client in private fields: call its methods on itself.
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
+const withInjectedFaults = withApplyEventFault((event) => {
+  const id = event.body.id;
+  const attempt = (attempts.get(id) ?? 0) + 1;
+  attempts.set(id, attempt);
+  return attempt <= (FAULTS.get(id) ?? 0)
+    ? new Error(`injected fault: attempt ${attempt} for ${id}`)
+    : undefined;
+});
 
 let test: TestRuntime;
 

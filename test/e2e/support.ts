@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import * as v from 'valibot';
 import { queueDepth as sqsQueueDepth } from '../../functions/adapters/clients.ts';
 import { type Alert, AlertSchema } from '../../functions/core/alerts.ts';
+import type { IntegrationStore } from '../../functions/core/ports.ts';
 import { SIGNATURE_HEADER, sign } from '../../functions/core/signature.ts';
 import type { AlertConsumer } from '../../lib/local/alerts.ts';
 import {
@@ -208,3 +209,26 @@ export const waitUntilIdle = async (test: TestRuntime, quietMs = 300): Promise<v
     return Date.now() - quietSince >= quietMs ? true : undefined;
   });
 };
+
+/**
+ * The processor's store with a fault the emulators cannot produce: `applyEvent` throws
+ * whatever `fault` returns for an event (nothing: the call goes through).
+ */
+export const withApplyEventFault =
+  (fault: (event: Parameters<IntegrationStore['applyEvent']>[0]) => Error | undefined) =>
+  (store: IntegrationStore): IntegrationStore =>
+    new Proxy(store, {
+      get(target, property) {
+        if (property === 'applyEvent') {
+          const applyEvent: IntegrationStore['applyEvent'] = async (event, at) => {
+            const error = fault(event);
+            if (error) throw error;
+            return target.applyEvent(event, at);
+          };
+          return applyEvent;
+        }
+        const value: unknown = Reflect.get(target, property, target);
+        // The adapter keeps its client in private fields: call its methods on itself.
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
