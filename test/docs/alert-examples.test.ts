@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
+import { ALERT_KINDS } from '../../functions/core/alerts.ts';
 import { ALERT_EXAMPLES_PAGE, renderAlertExamples } from '../../scripts/alert-examples.ts';
 
 describe('docs/alerts.md', () => {
@@ -10,14 +11,7 @@ describe('docs/alerts.md', () => {
 
   it('shows every alert kind on both channels, and no access token', async () => {
     const page = await renderAlertExamples();
-    for (const kind of [
-      'integration-errored',
-      'integration-rejected',
-      'integration-stuck-pending',
-      'delivery-error',
-      'quarantined',
-      'dead-letters',
-    ]) {
+    for (const kind of ALERT_KINDS) {
       expect(page).toContain(`## \`${kind}\``);
     }
     expect(page.match(/^Slack \(Block Kit/gm)).toHaveLength(7);
