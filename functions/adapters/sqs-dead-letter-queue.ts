@@ -72,6 +72,13 @@ export const describeDeadLetter = (message: Message): DeadLetterSample => {
         summary: `notice ${queued.notice.code} ${queued.notice.endpoint}`.slice(0, 300),
         diagnosis: retryable,
       };
+    case 'alert-flush':
+      return {
+        ...base,
+        kind: 'alert-flush',
+        summary: `flush of alert group ${queued.groupKey}`.slice(0, 300),
+        diagnosis: `${retryable} (an alert group could not be flushed)`,
+      };
     case 'quarantine':
       return {
         ...base,

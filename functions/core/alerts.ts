@@ -59,3 +59,55 @@ export const AlertSchema = v.object({
   actions: v.array(v.string()),
 });
 export type Alert = v.InferOutput<typeof AlertSchema>;
+
+/** Whether a message reports incidents, or that incidents it reported earlier are over. */
+export const DIGEST_STATUSES = ['firing', 'resolved'] as const;
+export type DigestStatus = (typeof DIGEST_STATUSES)[number];
+
+/** One incident as a line of a grouped message: when, and which integration (if any). */
+export const DigestEntrySchema = v.object({
+  incidentKey: v.pipe(v.string(), v.nonEmpty()),
+  occurredAt: v.string(),
+  /** A short line for incidents without an integration (a quarantined payload, a notice). */
+  title: v.string(),
+  integration: v.nullable(
+    v.object({
+      id: v.string(),
+      locationId: v.nullable(v.string()),
+      fulfillmentServiceId: v.nullable(v.string()),
+    }),
+  ),
+});
+export type DigestEntry = v.InferOutput<typeof DigestEntrySchema>;
+
+/**
+ * One message of an alert group, as the SNS publish carries it (the `sqs` member) and the Slack
+ * notifier reads it: which group, which message of it (`seq`), and the incidents it covers.
+ * A message that covers one incident carries that incident's full `alert`, so it reads as a
+ * standalone alert with its runbook.
+ */
+export const AlertDigestSchema = v.object({
+  version: v.literal(2),
+  /** The group: kind, organization and (lifecycle kinds) fulfillment service; `|resolved` for resolved notices. */
+  groupKey: v.pipe(v.string(), v.nonEmpty()),
+  /** 1 for the group's first message, then one more per follow-up. */
+  seq: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  status: v.picklist(DIGEST_STATUSES),
+  kind: v.picklist(ALERT_KINDS),
+  severity: v.picklist(SEVERITIES),
+  organizationId: v.nullable(v.string()),
+  fulfillmentServiceId: v.nullable(v.string()),
+  /** One line, fit for an email subject. */
+  title: v.pipe(v.string(), v.nonEmpty()),
+  /** What happened to the group, in a sentence or two. */
+  summary: v.string(),
+  /** How many incidents this message covers. */
+  total: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  /** The incidents listed, oldest first; `total - entries.length` more are counted, not listed. */
+  entries: v.array(DigestEntrySchema),
+  /** A command that lists every incident of the group (`npm run ops -- …`). */
+  listCommand: v.string(),
+  /** Present when `total` is 1: the incident's own alert. */
+  alert: v.optional(AlertSchema),
+});
+export type AlertDigest = v.InferOutput<typeof AlertDigestSchema>;

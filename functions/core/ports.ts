@@ -19,7 +19,13 @@ import type { Registers } from './state.ts';
 
 /** Puts a message on the event queue; resolves only once it is durably stored. */
 export interface EventQueue {
-  send(message: QueueMessage): Promise<{ readonly queueMessageId: string }>;
+  send(
+    message: QueueMessage,
+    options?: {
+      /** Hidden from consumers for this long (0–900 s, SQS's per-message delay). */
+      readonly delaySeconds?: number;
+    },
+  ): Promise<{ readonly queueMessageId: string }>;
 }
 
 /** Publishes an alert to whoever subscribes (email, Slack). */
@@ -225,4 +231,130 @@ export interface DeadLetterQueue {
   startRedrive(ratePerSecond: number): Promise<RedriveStatus>;
   /** The latest redrive's progress, `NONE` when none ran. */
   redriveStatus(): Promise<RedriveStatus>;
+}
+
+/** One message of an alert group: the group, and the message's number in it (1, 2, …). */
+export interface DigestRef {
+  readonly groupKey: string;
+  readonly seq: number;
+}
+
+/** Where a message goes out. `email` is the SNS publish, which the email subscription receives. */
+export const ALERT_CHANNELS = ['email', 'slack'] as const;
+export type AlertChannel = (typeof ALERT_CHANNELS)[number];
+
+/** Where an incident stands in its group. */
+export type IncidentState =
+  /** Recorded, waiting for its group's next message. */
+  | 'pending'
+  /** Listed in a message of its group. */
+  | 'reported'
+  /** Resolved before or after it was reported; never reported again. */
+  | 'resolved';
+
+/** The bookkeeping of one alert group. */
+export interface GroupHead {
+  /** A flush message is on its way (set by `arm`, cleared by `beginFlush`). */
+  readonly armed: boolean;
+  /** When the group's latest message was opened (epoch ms); absent before the first. */
+  readonly lastFlushAt?: number;
+  /** Number of the latest message opened; 0 before the first. */
+  readonly seq: number;
+  /** A message opened and not closed (its flush crashed): finished before a new one. */
+  readonly open?: number;
+}
+
+/** The result of claiming a message for one channel, inside one conditional write. */
+export type ChannelClaim =
+  /** Ours to send until the lease ends; `token` proves it when marking it sent. */
+  | { readonly status: 'claimed'; readonly token: string }
+  /** Already sent on this channel: nothing to do. */
+  | { readonly status: 'sent' }
+  /** Claimed by someone else whose lease has not ended (epoch ms). */
+  | { readonly status: 'busy'; readonly leaseUntil: number };
+
+/**
+ * The one alert ledger, for every kind (lifecycle, quarantine, notice, stuck-PENDING, resolved):
+ * incidents recorded once per `incidentKey` in their group; each group flushed into numbered
+ * messages by one flusher at a time; each message claimed, sent and marked once per channel.
+ */
+export interface AlertLedger {
+  /**
+   * Records `alert` as owed in group `groupKey`, once per `alert.incidentKey` (a conditional
+   * write). `exists` when it was recorded before, with where it stands now.
+   */
+  record(
+    groupKey: string,
+    alert: Alert,
+    timing: RecordTiming,
+  ): Promise<
+    { readonly status: 'recorded' } | { readonly status: 'exists'; readonly state: IncidentState }
+  >;
+
+  /** The group's head (a strongly consistent read); `{ armed: false, seq: 0 }` for a new group. */
+  head(groupKey: string): Promise<GroupHead>;
+
+  /** Marks a flush message on its way unless one already is (a conditional write). */
+  arm(groupKey: string, at: Date): Promise<'armed' | 'already'>;
+
+  /**
+   * Takes the group for flushing until `now + leaseMs`, and disarms it in the same conditional
+   * write, so an incident recorded from now on arms a new flush. `busy` while another flusher's
+   * lease runs.
+   */
+  beginFlush(groupKey: string, now: Date, leaseMs: number): Promise<GroupHead | 'busy'>;
+
+  /**
+   * The alerts of message `ref.seq`, oldest first. With `assign`, every pending incident of the
+   * group is first assigned to it (one conditional write each, refused for a resolved one).
+   */
+  collect(ref: DigestRef, options: { readonly assign: boolean }): Promise<readonly Alert[]>;
+
+  /** Records message `ref.seq` as the group's latest, opened at `at`, not yet closed. */
+  open(ref: DigestRef, at: Date): Promise<void>;
+
+  /** Closes message `ref.seq` and releases the flush lease. */
+  close(ref: DigestRef): Promise<void>;
+
+  /** Releases the flush lease when there was nothing to send. */
+  endFlush(groupKey: string): Promise<void>;
+
+  /**
+   * Claims message `ref` for `channel` until `now + leaseMs`, inside one conditional write:
+   * granted when nobody claimed it, or when the last claim's lease ended without it being
+   * marked sent. Creates the ledger item when missing (a CloudWatch alarm has no group).
+   */
+  claim(ref: DigestRef, channel: AlertChannel, now: Date, leaseMs: number): Promise<ChannelClaim>;
+
+  /** Marks message `ref` sent on `channel`, if `token` still holds the claim. */
+  markSent(ref: DigestRef, channel: AlertChannel, token: string, at: Date): Promise<void>;
+
+  /**
+   * Marks resolved, by event `by.eventId`, every unresolved incident of `integrationId` in group
+   * `groupKey`. Returns the alerts of those that had been reported, including ones this same
+   * event resolved before (a retry after a crash finds them again); never those resolved by
+   * another event.
+   */
+  resolve(
+    groupKey: string,
+    integrationId: string,
+    by: { readonly eventId: string; readonly at: Date },
+  ): Promise<readonly Alert[]>;
+}
+
+/**
+ * A channel's pace, shared by every container that sends on it (Slack about 1 message/s per
+ * webhook, SNS email about 10 per second per subscription).
+ */
+export interface PaceGate {
+  /**
+   * Takes the next sending slot if it is free at `now`, holding it for `intervalMs`; otherwise
+   * says when (epoch ms) the current holder's slot ends.
+   */
+  claim(
+    now: Date,
+    intervalMs: number,
+  ): Promise<{ readonly granted: true } | { readonly granted: false; readonly nextPostAt: number }>;
+  /** Nobody sends before `until` (the channel answered 429 with a `Retry-After`). */
+  deferUntil(until: Date): Promise<void>;
 }

@@ -43,6 +43,13 @@ export const QueueMessageSchema = v.variant('kind', [
       }),
     ),
   }),
+  v.object({
+    /** Sent by whoever opened an alert group (delayed by the group window or interval). */
+    kind: v.literal('alert-flush'),
+    groupKey: v.pipe(v.string(), v.nonEmpty()),
+    /** Not flushed before this instant: the message is delayed again if it comes early. */
+    notBefore: ReceivedAt,
+  }),
 ]);
 export type QueueMessage = v.InferOutput<typeof QueueMessageSchema>;
 export type QueueMessageKind = QueueMessage['kind'];

@@ -14,3 +14,9 @@ export const DEFAULT_THROTTLE_BURST_LIMIT = 100;
 
 /** 4xx answers in 5 minutes above which the client-errors alarm fires. */
 export const DEFAULT_CLIENT_ERROR_ALARM_THRESHOLD = 50;
+
+/** How long the first alert of a group waits for more before the group's first message. */
+export const DEFAULT_ALERT_GROUP_WINDOW_SECONDS = 30;
+
+/** How long after a group's message the next one (a follow-up) may go out. */
+export const DEFAULT_ALERT_GROUP_INTERVAL_SECONDS = 300;

@@ -136,7 +136,7 @@ export const createIngestHandler = ({
    * hold is quarantined instead, with the reason: the sender cannot fix that by retrying.
    */
   const enqueue = async (
-    message: Exclude<QueueMessage, { kind: 'quarantine' }>,
+    message: Extract<QueueMessage, { kind: 'webhook' | 'delivery-error' }>,
     quarantineAs: { readonly source: QuarantineSource; readonly text: string },
     answer: (queueMessageId: string) => Record<string, unknown>,
   ): Promise<Response> => {

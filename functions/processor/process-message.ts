@@ -125,7 +125,9 @@ export const processMessage = async (
   } catch (error) {
     const reason = contentFailure(error);
     // A quarantine that cannot be stored has nowhere else to go: it fails, retried, then DLQ.
-    if (reason === undefined || message.kind === 'quarantine') throw error;
+    if (reason === undefined || message.kind === 'quarantine' || message.kind === 'alert-flush') {
+      throw error;
+    }
     const text = JSON.stringify(message.kind === 'webhook' ? message.webhook : message.notice);
     return quarantine(
       {
@@ -156,6 +158,8 @@ const applyMessage = async (message: QueueMessage, deps: ProcessorDeps): Promise
       return quarantine(message, deps);
     case 'delivery-error':
       return recordNotice(message, deps);
+    case 'alert-flush':
+      throw new InvalidQueueMessageError('alert groups are not flushed by this version');
   }
 };
 
