@@ -9,14 +9,22 @@ import {
   deliveryErrorAlert,
   integrationErroredAlert,
   integrationRejectedAlert,
+  integrationResolvedAlert,
   integrationStuckPendingAlert,
   quarantinedAlert,
 } from '../functions/core/alert-content.ts';
-import type { Alert } from '../functions/core/alerts.ts';
+import {
+  digestOf,
+  digestSnsMessage,
+  digestSubject,
+  digestText,
+  groupKeyOf,
+} from '../functions/core/alert-digest.ts';
+import type { Alert, AlertDigest } from '../functions/core/alerts.ts';
 import { type IntegrationEvent, parseWebhook } from '../functions/core/events.ts';
 import { applyToRegisters, type Registers } from '../functions/core/state.ts';
 import { historyEntryOf, integrationView } from '../functions/core/view.ts';
-import { slackMessage } from '../functions/slack-notifier/slack-message.ts';
+import { slackDigestMessage, slackMessage } from '../functions/slack-notifier/slack-message.ts';
 import { type SampleEvent, sampleText } from '../lib/local/samples.ts';
 
 /**
@@ -80,12 +88,49 @@ export const slackAsText = (message: IncomingWebhookSendArguments): string =>
     })
     .join('\n\n');
 
-/** One alert of every kind, from the documented samples where there is one. */
-const exampleAlerts = async (): Promise<{ readonly when: string; readonly alert: Alert }[]> => {
+const samples = async () => {
   const [created, accepted, rejected, errored] = await Promise.all(
     (['created', 'accepted', 'rejected', 'errored'] as const).map(sampleEvent),
   );
   if (!created || !accepted || !rejected || !errored) throw new Error('a sample is missing');
+  return { created, accepted, rejected, errored };
+};
+
+/** `event` again, `minutes` after `after`, under a new message id. */
+const later = (
+  event: IntegrationEvent,
+  after: IntegrationEvent,
+  minutes: number,
+  messageId: string,
+): IntegrationEvent => ({
+  ...event,
+  header: {
+    ...event.header,
+    messageId,
+    date: new Date(Date.parse(after.header.date) + minutes * 60_000).toISOString(),
+  },
+});
+
+/** `event` for another integration and location of the same organization and service. */
+const forIntegration = (
+  event: IntegrationEvent,
+  id: string,
+  locationId: string,
+  seconds: number,
+): IntegrationEvent => ({
+  ...event,
+  header: {
+    ...event.header,
+    messageId: `${event.header.messageId.slice(0, -4)}${id.slice(-4)}`,
+    date: new Date(Date.parse(event.header.date) + seconds * 1_000).toISOString(),
+  },
+  body: { ...event.body, id, locationId },
+});
+
+/** One alert of every kind, from the documented samples where there is one. */
+const exampleAlerts = async (): Promise<{ readonly when: string; readonly alert: Alert }[]> => {
+  const { created, accepted, rejected, errored } = await samples();
+  const reactivated = later(accepted, errored, 45, 'v3w4x5y6-z7a8-9012-bcde-345678901234');
   const alarm = {
     alarmName: 'FulfillmentWebhooks-prod-ProcessorDeadLetters',
     description: 'Messages in the processor DLQ',
@@ -101,6 +146,14 @@ const exampleAlerts = async (): Promise<{ readonly when: string; readonly alert:
     {
       when: 'the documented `errored` sample, after `created` and `accepted`',
       alert: integrationErroredAlert(errored, viewAfter([created, accepted, errored])),
+    },
+    {
+      when: 'an `accepted` 45 minutes after the documented `errored` sample, which was reported',
+      alert: integrationResolvedAlert({
+        reported: integrationErroredAlert(errored, viewAfter([created, accepted, errored])),
+        event: reactivated,
+        view: viewAfter([created, accepted, errored, reactivated]),
+      }),
     },
     {
       when: 'the documented `rejected` sample, after `created`',
@@ -156,7 +209,73 @@ const exampleAlerts = async (): Promise<{ readonly when: string; readonly alert:
   ];
 };
 
+/** Other integrations of the samples' organization and fulfillment service. */
+const NEIGHBOURS = [
+  {
+    id: 'w4x5y6z7-a8b9-0123-cdef-456789012345',
+    locationId: 'k2l3m4n5-o6p7-8901-qrst-234567890123',
+  },
+  {
+    id: 'x5y6z7a8-b9c0-1234-defa-567890123456',
+    locationId: 'l3m4n5o6-p7q8-9012-rstu-345678901234',
+  },
+] as const;
+
+/** Grouped messages: one provider outage errors three integrations, which then recover. */
+const exampleDigests = async (): Promise<
+  { readonly when: string; readonly digest: AlertDigest }[]
+> => {
+  const { created, accepted, errored } = await samples();
+  const integrations = [
+    { created, accepted, errored },
+    ...NEIGHBOURS.map(({ id, locationId }, index) => ({
+      created: forIntegration(created, id, locationId, index + 1),
+      accepted: forIntegration(accepted, id, locationId, index + 1),
+      errored: forIntegration(errored, id, locationId, 7 * (index + 1)),
+    })),
+  ];
+  const reported = integrations.map((events) => ({
+    events,
+    alert: integrationErroredAlert(
+      events.errored,
+      viewAfter([events.created, events.accepted, events.errored]),
+    ),
+  }));
+  const resolved = reported.map(({ events, alert }, index) => {
+    const back = later(
+      events.accepted,
+      events.errored,
+      40 + index,
+      `y6z7a8b9-c0d1-2345-efab-67890123456${index}`,
+    );
+    return integrationResolvedAlert({
+      reported: alert,
+      event: back,
+      view: viewAfter([events.created, events.accepted, events.errored, back]),
+    });
+  });
+  const [first] = reported;
+  const [firstResolved] = resolved;
+  if (!first || !firstResolved) throw new Error('no grouped example');
+  return [
+    {
+      when: 'three integrations of one fulfillment service error within 15 seconds (one group window)',
+      digest: digestOf({
+        groupKey: groupKeyOf(first.alert),
+        seq: 1,
+        alerts: reported.map(({ alert }) => alert),
+      }),
+    },
+    {
+      when: 'the same three integrations are accepted again after the outage',
+      digest: digestOf({ groupKey: groupKeyOf(firstResolved), seq: 1, alerts: resolved }),
+    },
+  ];
+};
+
 const fence = (text: string): string => `\`\`\`text\n${text}\n\`\`\``;
+const jsonFence = (value: unknown): string =>
+  `\`\`\`json\n${JSON.stringify(value, null, 2)}\n\`\`\``;
 
 /** The whole page, as `docs/alerts.md` must hold it. */
 export const renderAlertExamples = async (): Promise<string> => {
@@ -175,6 +294,32 @@ export const renderAlertExamples = async (): Promise<string> => {
       fence(`Subject: ${alertSubject(alert)}\n\n${alertText(alert)}`),
     ].join('\n'),
   );
+  const digests = (await exampleDigests()).map(({ when, digest }) => {
+    const { subject } = digestSnsMessage(digest);
+    return [
+      `### \`${digest.groupKey}\` (${digest.status}, ${digest.total} incidents)`,
+      '',
+      `When: ${when}.`,
+      '',
+      'Slack (Block Kit, shown as text):',
+      '',
+      fence(slackAsText(slackDigestMessage(digest))),
+      '',
+      'Slack (Block Kit JSON, as posted):',
+      '',
+      jsonFence(slackDigestMessage(digest)),
+      '',
+      'Email:',
+      '',
+      fence(`Subject: ${subject}\n\n${digestText(digest)}`),
+    ].join('\n');
+  });
+  // The subject the publisher sends is the one rendered here.
+  for (const { digest } of await exampleDigests()) {
+    if (digestSnsMessage(digest).subject !== digestSubject(digest)) {
+      throw new Error('the SNS subject of a digest differs from its rendering');
+    }
+  }
   return [
     '# Alert examples',
     '',
@@ -184,6 +329,14 @@ export const renderAlertExamples = async (): Promise<string> => {
     'kind means and when it is raised: README, "Alerts".',
     '',
     ...sections.flatMap((section) => [section, '']),
+    '## Grouped messages',
+    '',
+    'Incidents of one group (kind, organization and, for integrations, fulfillment service) are',
+    'reported together: one message after the group window, then follow-ups at most once per group',
+    'interval. A message covering one incident reads exactly as above; one covering several lists',
+    'them, and a recovered integration is reported in the group of resolved notices.',
+    '',
+    ...digests.flatMap((section) => [section, '']),
   ].join('\n');
 };
 

@@ -13,6 +13,7 @@ import {
   truncateChars,
   utf8Bytes,
 } from './limits.ts';
+import { resultingState } from './state.ts';
 import type { IntegrationView } from './view.ts';
 
 /**
@@ -61,6 +62,39 @@ const lifecycleFacts = (event: IntegrationEvent) => [
   { label: 'Webhook id', value: event.header.webhookId },
 ];
 
+/** The runbook of an errored integration (also that of a group of them). */
+export const ERRORED_ACTIONS: readonly string[] = [
+  'Investigate the failure with the fulfillment service provider: connectivity, expired or revoked credentials, missing scopes.',
+  'Reassign delivery orders that were in flight to this location to another location.',
+  'Once the cause is fixed, retry the connection; if the service no longer accepts it, recreate the integration in HappyColis.',
+];
+
+/** The runbook of a rejected integration. */
+export const REJECTED_ACTIONS: readonly string[] = [
+  'Contact the fulfillment service provider to learn why the connection was rejected (contract, scopes, account setup).',
+  'Keep routing delivery orders for this location to another location until a new integration is ACTIVE.',
+  'Once the cause is resolved, create a new integration in HappyColis; a later "accepted" for this one is recorded as an anomaly, not applied.',
+];
+
+/** The runbook of an integration stuck in PENDING. */
+export const STUCK_PENDING_ACTIONS: readonly string[] = [
+  'Contact the fulfillment service provider to accept or reject the connection request.',
+  "Check in HappyColis that this integration's webhook queue is not blocked (a failed delivery blocks every later event until unblocked by hand), and check our DLQ and quarantine.",
+  'Do not route delivery orders to this location through this service until the integration is ACTIVE.',
+];
+
+/** The runbook of a delivery-error notice. */
+export const DELIVERY_ERROR_ACTIONS: readonly string[] = [
+  'Check that the endpoint is reachable and answers 200 within 10 seconds.',
+  'Check the ingest function logs and the API 4xx/5xx alarms for the same period.',
+  'Once fixed, ask the platform to resend the failed events.',
+];
+
+/** What to do once an errored integration is back. */
+export const RESOLVED_ACTIONS: readonly string[] = [
+  'Nothing to do; check that delivery orders reassigned during the outage are routed back if wanted.',
+];
+
 export const integrationErroredAlert = (event: IntegrationEvent, view: IntegrationView): Alert => ({
   version: 1,
   kind: 'integration-errored',
@@ -76,11 +110,7 @@ export const integrationErroredAlert = (event: IntegrationEvent, view: Integrati
     movedOnNote('ERROR', view),
   integration: integrationFacts(view),
   facts: lifecycleFacts(event),
-  actions: [
-    'Investigate the failure with the fulfillment service provider: connectivity, expired or revoked credentials, missing scopes.',
-    'Reassign delivery orders that were in flight to this location to another location.',
-    'Once the cause is fixed, retry the connection; if the service no longer accepts it, recreate the integration in HappyColis.',
-  ],
+  actions: [...ERRORED_ACTIONS],
 });
 
 export const integrationRejectedAlert = (
@@ -102,11 +132,7 @@ export const integrationRejectedAlert = (
     movedOnNote(event.body.state === 'ERROR' ? 'ERROR' : 'INACTIVE', view),
   integration: integrationFacts(view),
   facts: lifecycleFacts(event),
-  actions: [
-    'Contact the fulfillment service provider to learn why the connection was rejected (contract, scopes, account setup).',
-    'Keep routing delivery orders for this location to another location until a new integration is ACTIVE.',
-    'Once the cause is resolved, create a new integration in HappyColis; a later "accepted" for this one is recorded as an anomaly, not applied.',
-  ],
+  actions: [...REJECTED_ACTIONS],
 });
 
 /** Whole hours between two instants, for "pending for 25 h". */
@@ -140,11 +166,7 @@ export const integrationStuckPendingAlert = (input: {
       { label: 'Pending since', value: createdAt },
       { label: 'Threshold', value: `${thresholdHours} h` },
     ],
-    actions: [
-      'Contact the fulfillment service provider to accept or reject the connection request.',
-      "Check in HappyColis that this integration's webhook queue is not blocked (a failed delivery blocks every later event until unblocked by hand), and check our DLQ and quarantine.",
-      'Do not route delivery orders to this location through this service until the integration is ACTIVE.',
-    ],
+    actions: [...STUCK_PENDING_ACTIONS],
   };
 };
 
@@ -201,12 +223,52 @@ export const deliveryErrorAlert = (notice: {
     { label: 'Code', value: notice.notice.code },
     { label: 'Received at', value: notice.receivedAt },
   ],
-  actions: [
-    'Check that the endpoint is reachable and answers 200 within 10 seconds.',
-    'Check the ingest function logs and the API 4xx/5xx alarms for the same period.',
-    'Once fixed, ask the platform to resend the failed events.',
-  ],
+  actions: [...DELIVERY_ERROR_ACTIONS],
 });
+
+/**
+ * The notice that incident `reported` (an `integration-errored` alert) is over: `event`, an
+ * `accepted` or `created` greater than the errored one, made the integration ACTIVE or PENDING.
+ * It keeps the organization and fulfillment service of the reported alert, so that its group is
+ * the reported alert's group plus `|resolved` (see `groupKeyOf`).
+ */
+export const integrationResolvedAlert = (input: {
+  readonly reported: Alert;
+  readonly event: IntegrationEvent;
+  readonly view: IntegrationView;
+}): Alert => {
+  const { reported, event, view } = input;
+  const facts = integrationFacts(view);
+  const reportedIntegration = reported.integration;
+  const now = resultingState(event);
+  return {
+    version: 1,
+    kind: 'integration-resolved',
+    severity: reported.severity,
+    incidentKey: `resolved|${reported.incidentKey}`,
+    occurredAt: event.header.date,
+    organizationId: reported.organizationId,
+    title: `Resolved: fulfillment integration at location ${quote(event.body.locationId)} is ${now} again`,
+    summary:
+      `The connection between location ${quote(event.body.locationId)} and fulfillment service ` +
+      `${quote(event.body.fulfillmentServiceId)} (integration ${quote(event.body.id)}), reported in ` +
+      `ERROR at ${quote(reported.occurredAt)}, is ${now} again: HappyColis sent ` +
+      `"${quote(event.header.type)}" dated ${quote(event.header.date)}.`,
+    // The reported alert's ids, whatever the view says, so both land in related groups.
+    integration: {
+      ...facts,
+      organizationId: reportedIntegration?.organizationId ?? facts.organizationId,
+      fulfillmentServiceId: reportedIntegration?.fulfillmentServiceId ?? null,
+    },
+    facts: [
+      { label: 'Resolved by', value: event.header.type },
+      { label: 'Resolved at', value: event.header.date },
+      { label: 'Errored at', value: reported.occurredAt },
+      { label: 'Reported incident', value: reported.incidentKey },
+    ],
+    actions: [...RESOLVED_ACTIONS],
+  };
+};
 
 /** What the Slack notifier reads from a CloudWatch alarm on a dead-letter queue. */
 export interface DeadLetterAlarm {
@@ -222,7 +284,8 @@ export interface DeadLetterAlarm {
   readonly queueName: string | null;
 }
 
-const DLQ_ACTIONS = [
+/** The runbook of a dead-letter queue that is not empty. */
+export const DLQ_ACTIONS: readonly string[] = [
   'Find why the messages failed: the consuming function\'s logs ("record failed" lines, the RecordsFailed metric) for the same period.',
   'Fix the cause (a bug, a permission, a throttled dependency, a revoked Slack webhook).',
   'Redrive the DLQ to its source queue (SQS console "Start DLQ redrive", or aws sqs start-message-move-task); processing is idempotent, so a redrive cannot double-apply or double-alert.',
@@ -251,7 +314,7 @@ export const deadLettersAlert = (alarm: DeadLetterAlarm): Alert => {
       `${queue} is not empty: messages failed every retry and were set aside, unprocessed. ` +
       `Nothing is lost while they stay there (${DLQ_RETENTION_DAYS} days), but the events or alerts they hold ` +
       'have not taken effect.';
-    actions = DLQ_ACTIONS;
+    actions = [...DLQ_ACTIONS];
   } else {
     title = `Alarm ${alarm.alarmName} is firing`;
     summary = alarm.description ?? alarm.reason;
@@ -295,6 +358,12 @@ const quote = (text: string): string => clean(text, ALERT_QUOTE_MAX_CHARS);
 
 const clean = (text: string, maxChars: number): string =>
   truncateChars(text.replace(UNSAFE, '\ufffd'), maxChars);
+
+/**
+ * `text` as alerts carry any sender-supplied string: characters SNS, SQS or Slack refuse
+ * replaced by U+FFFD, and cut to `maxChars`.
+ */
+export const boundText = (text: string, maxChars: number): string => clean(text, maxChars);
 
 /** How much of an alert is kept: the usual bounds, and a compact fallback. */
 export interface AlertBounds {
@@ -382,10 +451,11 @@ export const boundAlert = (alert: Alert, bounds: AlertBounds = ALERT_BOUNDS): Al
 };
 
 /** An email subject: severity first, one line, short enough for SNS. */
-export const alertSubject = (alert: Alert): string => {
-  const subject = `[${alert.severity.toUpperCase()}] ${alert.title}`
-    .replace(/[\p{Cc}\s]+/gu, ' ')
-    .trim();
+export const alertSubject = (alert: Alert): string => subjectLine(alert.severity, alert.title);
+
+/** `[SEVERITY] title` on one line, cut to what SNS accepts as a subject. */
+export const subjectLine = (severity: Alert['severity'], title: string): string => {
+  const subject = `[${severity.toUpperCase()}] ${title}`.replace(/[\p{Cc}\s]+/gu, ' ').trim();
   if (subject.length <= SUBJECT_LIMIT) return subject;
   // Never cut between the halves of a surrogate pair: a lone half fails the SNS request.
   let end = SUBJECT_LIMIT - 3;

@@ -14,6 +14,8 @@ export const ALERT_KINDS = [
   'delivery-error',
   'quarantined',
   'dead-letters',
+  /** A reported `integration-errored` incident is over: a greater event made it ACTIVE/PENDING. */
+  'integration-resolved',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 

@@ -1,6 +1,7 @@
 import type { IncomingWebhookSendArguments } from '@slack/webhook';
 import { boundAlert, stateLine } from '../core/alert-content.ts';
-import type { Alert } from '../core/alerts.ts';
+import { digestActions, singleAlertOf } from '../core/alert-digest.ts';
+import type { Alert, AlertDigest, DigestEntry } from '../core/alerts.ts';
 import {
   SLACK_FIELD_MAX_CHARS,
   SLACK_HEADER_MAX_CHARS,
@@ -43,6 +44,9 @@ const SEVERITY_EMOJI: Readonly<Record<Alert['severity'], string>> = {
   warning: ':warning:',
 };
 
+/** A resolved notice is good news, whatever the severity of what it resolves. */
+const RESOLVED_EMOJI = ':white_check_mark:';
+
 const field = (label: string, value: string): Field => ({
   type: 'mrkdwn',
   text: cut(`*${escapeMrkdwn(label)}*\n${value}`, FIELD_LIMIT),
@@ -75,7 +79,10 @@ export const slackMessage = (raw: Alert): IncomingWebhookSendArguments => {
       type: 'header',
       text: {
         type: 'plain_text',
-        text: cut(`${SEVERITY_EMOJI[alert.severity]} ${alert.title}`, HEADER_LIMIT),
+        text: cut(
+          `${alert.kind === 'integration-resolved' ? RESOLVED_EMOJI : SEVERITY_EMOJI[alert.severity]} ${alert.title}`,
+          HEADER_LIMIT,
+        ),
         emoji: true,
       },
     },
@@ -131,4 +138,95 @@ export const slackMessage = (raw: Alert): IncomingWebhookSendArguments => {
 
   // Bounded lists keep far below Slack's block limit; the cap is a last guard, not a rule.
   return { text: slackText(alert), blocks: blocks.slice(0, SLACK_MAX_BLOCKS) };
+};
+
+/** Blocks a grouped message keeps for its header, summary, "and N more", actions and context. */
+const DIGEST_FRAME_BLOCKS = 5;
+
+/** One incident of a grouped message as one mrkdwn line: ids as inline code, the time last. */
+const entryLine = (entry: DigestEntry): string => {
+  const integration = entry.integration;
+  const line = integration
+    ? `• ${code(integration.locationId ?? 'unknown')} · ${code(integration.fulfillmentServiceId ?? 'unknown')} · ${code(integration.id)} · ${escapeMrkdwn(entry.occurredAt)}`
+    : `• ${escapeMrkdwn(entry.title)} · ${escapeMrkdwn(entry.occurredAt)}`;
+  return cut(line, SECTION_LIMIT);
+};
+
+/**
+ * The entries packed into as few sections as they fill (one line each), within `maxSections`.
+ * Returns the sections and how many entries they list.
+ */
+const entrySections = (
+  entries: readonly DigestEntry[],
+  maxSections: number,
+): { readonly texts: string[]; readonly listed: number } => {
+  const texts: string[] = [];
+  let current = '';
+  let listed = 0;
+  for (const entry of entries) {
+    const line = entryLine(entry);
+    if (current !== '' && current.length + 1 + line.length <= SECTION_LIMIT) {
+      current = `${current}\n${line}`;
+    } else {
+      if (current !== '') texts.push(current);
+      if (texts.length === maxSections) return { texts, listed };
+      current = line;
+    }
+    listed += 1;
+  }
+  if (current !== '') texts.push(current);
+  return { texts, listed };
+};
+
+/** The one-line fallback of a grouped message: severity, title, summary. */
+export const slackDigestText = (digest: AlertDigest): string =>
+  cut(
+    escapeMrkdwn(`[${digest.severity.toUpperCase()}] ${digest.title}: ${digest.summary}`),
+    TEXT_LIMIT,
+  );
+
+/**
+ * A grouped message as a Slack message. One incident reads exactly as `slackMessage` renders
+ * it. Many are listed one line each in as few sections as they fill; when Block Kit's 50 blocks
+ * run out, the rest are counted with the command that lists them all.
+ */
+export const slackDigestMessage = (digest: AlertDigest): IncomingWebhookSendArguments => {
+  const single = singleAlertOf(digest);
+  if (single) return slackMessage(single);
+  const { texts, listed } = entrySections(digest.entries, SLACK_MAX_BLOCKS - DIGEST_FRAME_BLOCKS);
+  const more = digest.total - listed;
+  const blocks: Blocks = [
+    {
+      type: 'header',
+      text: {
+        type: 'plain_text',
+        text: cut(
+          `${digest.status === 'resolved' ? RESOLVED_EMOJI : SEVERITY_EMOJI[digest.severity]} ${digest.title}`,
+          HEADER_LIMIT,
+        ),
+        emoji: true,
+      },
+    },
+    section(escapeMrkdwn(digest.summary)),
+    ...texts.map((text) => section(text)),
+  ];
+  if (more > 0) blocks.push(section(`…and ${more} more: ${code(digest.listCommand)}`));
+  const actions = digestActions(digest.kind);
+  if (actions.length > 0) {
+    const steps = actions.map((action, index) => `${index + 1}. ${escapeMrkdwn(action)}`);
+    blocks.push(section(`*What to do*\n${steps.join('\n')}`));
+  }
+  blocks.push({
+    type: 'context',
+    elements: [
+      {
+        type: 'mrkdwn',
+        text: cut(
+          `*${digest.severity.toUpperCase()}* · kind ${code(digest.kind)} · group ${code(digest.groupKey)} · message ${digest.seq}`,
+          SECTION_LIMIT,
+        ),
+      },
+    ],
+  });
+  return { text: slackDigestText(digest), blocks };
 };

@@ -1,6 +1,11 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as v from 'valibot';
-import { AlertSchema } from '../../functions/core/alerts.ts';
+import {
+  digestEntryLines,
+  singleAlertOf,
+  unlistedCount,
+} from '../../functions/core/alert-digest.ts';
+import { type AlertDigest, AlertDigestSchema, AlertSchema } from '../../functions/core/alerts.ts';
 import { type SqsHandler, succeededRecords } from './sqs-poller.ts';
 
 /**
@@ -77,6 +82,25 @@ export const formatAlert = (alert: v.InferOutput<typeof AlertSchema>): string =>
 };
 
 /**
+ * A grouped message for a terminal: one header line, one line per listed incident, and how
+ * many more with the command listing them. One incident prints as its alert does.
+ */
+export const formatDigest = (digest: AlertDigest): string => {
+  const single = singleAlertOf(digest);
+  if (single) return formatAlert(single);
+  const lines = [
+    `ALERT [${digest.severity.toUpperCase()}] ${digest.kind} (${digest.total} incidents, group ${digest.groupKey}, message ${digest.seq}): ${digest.title}`,
+    ...digestEntryLines(digest).map((line) => `    ${line}`),
+  ];
+  const more = unlistedCount(digest);
+  if (more > 0) lines.push(`    and ${more} more: ${digest.listCommand}`);
+  return lines.join('\n');
+};
+
+/** Either message the alerts topic carries: a grouped message, or a single alert. */
+const AlertMessageSchema = v.variant('version', [AlertDigestSchema, AlertSchema]);
+
+/**
  * Prints each alert as it arrives. An alert that does not match the schema is printed as
  * such and consumed: retrying cannot repair it, and the publisher's tests own that contract.
  */
@@ -84,9 +108,10 @@ export const printAlerts =
   (print: (text: string) => void): AlertConsumer =>
   async (event) => {
     for (const record of event.Records) {
-      const alert = v.safeParse(AlertSchema, parseJson(record.body));
+      const alert = v.safeParse(AlertMessageSchema, parseJson(record.body));
       if (alert.success) {
-        print(formatAlert(alert.output));
+        const message = alert.output;
+        print(message.version === 2 ? formatDigest(message) : formatAlert(message));
       } else {
         const problems = alert.issues.map((issue) => v.getDotPath(issue) ?? '(root)').join(', ');
         print(`ALERT (unreadable, message ${record.messageId}; invalid at: ${problems})`);

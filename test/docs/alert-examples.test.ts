@@ -14,8 +14,28 @@ describe('docs/alerts.md', () => {
     for (const kind of ALERT_KINDS) {
       expect(page).toContain(`## \`${kind}\``);
     }
-    expect(page.match(/^Slack \(Block Kit/gm)).toHaveLength(7);
-    expect(page.match(/^Subject: /gm)).toHaveLength(7);
-    expect(page).not.toMatch(/accessToken|tok_/);
+    // Every kind once, plus the dead-letters alarm back to OK.
+    const singles = ALERT_KINDS.length + 1;
+    expect(page.match(/^Slack \(Block Kit, shown as text\)/gm)).toHaveLength(singles + 2);
+    expect(page.match(/^Subject: /gm)).toHaveLength(singles + 2);
+    expect(page).not.toMatch(/accessToken|tok_|fsi-sample-access-token/);
+  });
+
+  it('shows a grouped message and a grouped resolved notice, as text and as Block Kit JSON', async () => {
+    const page = await renderAlertExamples();
+    const grouped = page.slice(page.indexOf('## Grouped messages'));
+    expect(
+      grouped.match(/^### `integration-errored\|[^`]+` \(firing, 3 incidents\)$/gm),
+    ).toHaveLength(1);
+    expect(
+      grouped.match(/^### `integration-errored\|[^`]+\|resolved` \(resolved, 3 incidents\)$/gm),
+    ).toHaveLength(1);
+    expect(grouped.match(/^Slack \(Block Kit JSON, as posted\):$/gm)).toHaveLength(2);
+    expect(
+      grouped.match(/^Subject: \[CRITICAL\] 3 fulfillment integrations errored/gm),
+    ).toHaveLength(1);
+    expect(
+      grouped.match(/^Subject: \[CRITICAL\] Resolved: 3 fulfillment integrations ACTIVE again/gm),
+    ).toHaveLength(1);
   });
 });
