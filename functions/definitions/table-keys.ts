@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * The key layout of the one table. Every adapter, the bench and the tests build keys here, so
  * a key shape exists once. An integration's item and its history share a partition, so a
@@ -12,6 +14,15 @@
  * | stuck alert record | `STUCK_PENDING#<id>#<created event id>` | `STUCK_PENDING`       |
  * | Slack pace slot    | `SLACK#PACE`                            | `SLACK`               |
  * | Slack posted mark  | `SLACK#<incident key or its hash>`      | `SLACK`               |
+ * | alert group head   | `ALERT#<group>`                         | `HEAD`                |
+ * | alert incident     | `ALERT#<group>`                         | `INC#<h(integration id)>#<h(incident key)>` |
+ * | alert message      | `ALERT#<group>`                         | `MSG#<seq, 10 digits>` |
+ * | channel pace slot  | `PACE#<channel>`                        | `PACE`                |
+ *
+ * An alert group's partition holds its head, its incidents and its messages, so one Query reads
+ * a group's incidents (`INC#`), or one integration's incidents in it (`INC#<h(id)>#`). `<group>`
+ * is the group key, or `sha256:<hex>` of it when it is long (see `alertGroupPk`); `h` is the
+ * hex SHA-256, which keeps sort keys short and fixed whatever the ids hold.
  */
 
 /** A primary key of the table. */
@@ -93,3 +104,62 @@ export const SLACK_PACE_KEY: TableKey = { pk: 'SLACK#PACE', sk: 'SLACK' };
 
 /** The marker that a Slack message was posted; `id` is the incident key or its hash. */
 export const slackPostedKey = (id: string): TableKey => ({ pk: `SLACK#${id}`, sk: 'SLACK' });
+
+/** Prefix of an alert group's partition key. */
+export const ALERT_PK_PREFIX = 'ALERT#';
+/** Sort key of an alert group's head (its flush bookkeeping). */
+export const ALERT_HEAD_SK = 'HEAD';
+/** Prefix of the sort keys of an alert group's incidents. */
+export const ALERT_INCIDENT_SK_PREFIX = 'INC#';
+/** Prefix of the sort keys of an alert group's messages. */
+export const ALERT_MESSAGE_SK_PREFIX = 'MSG#';
+
+/**
+ * Group keys up to this many UTF-8 bytes are kept readable in the partition key; longer ones
+ * are hashed, well inside DynamoDB's 2,048-byte partition key.
+ */
+export const MAX_READABLE_GROUP_KEY_BYTES = 1024;
+
+const HASHED = 'sha256:';
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/**
+ * The partition key of alert group `groupKey`. A group key that could be mistaken for a hash
+ * (it starts with `sha256:`) is hashed too, so two group keys never share a partition.
+ */
+export const alertGroupPk = (groupKey: string): string =>
+  Buffer.byteLength(groupKey, 'utf8') > MAX_READABLE_GROUP_KEY_BYTES || groupKey.startsWith(HASHED)
+    ? `${ALERT_PK_PREFIX}${HASHED}${sha256(groupKey)}`
+    : `${ALERT_PK_PREFIX}${groupKey}`;
+
+/** The head of alert group `groupKey`. */
+export const alertHeadKey = (groupKey: string): TableKey => ({
+  pk: alertGroupPk(groupKey),
+  sk: ALERT_HEAD_SK,
+});
+
+/**
+ * The sort key prefix of every incident of one integration in a group; incidents without an
+ * integration (a quarantined payload, a notice) share the prefix of the empty id.
+ */
+export const alertIncidentPrefix = (integrationId: string | undefined): string =>
+  `${ALERT_INCIDENT_SK_PREFIX}${sha256(integrationId ?? '')}#`;
+
+/** One incident of alert group `groupKey`, by its integration (if any) and its incident key. */
+export const alertIncidentKey = (
+  groupKey: string,
+  integrationId: string | undefined,
+  incidentKey: string,
+): TableKey => ({
+  pk: alertGroupPk(groupKey),
+  sk: `${alertIncidentPrefix(integrationId)}${sha256(incidentKey)}`,
+});
+
+/** Message `seq` (1, 2, …) of alert group `groupKey`; zero-padded so messages sort by number. */
+export const alertMessageKey = (groupKey: string, seq: number): TableKey => ({
+  pk: alertGroupPk(groupKey),
+  sk: `${ALERT_MESSAGE_SK_PREFIX}${String(seq).padStart(10, '0')}`,
+});
+
+/** The one slot that spaces the messages of one alert channel (`email`, `slack`). */
+export const paceKey = (channel: string): TableKey => ({ pk: `PACE#${channel}`, sk: 'PACE' });

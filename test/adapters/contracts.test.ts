@@ -5,6 +5,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import * as v from 'valibot';
 import { afterAll, beforeAll } from 'vitest';
+import { DynamoAlertLedger } from '../../functions/adapters/dynamo-alert-ledger.ts';
 import { DynamoFleetQueries } from '../../functions/adapters/dynamo-fleet-queries.ts';
 import { DynamoIntegrationStore } from '../../functions/adapters/dynamo-integration-store.ts';
 import { DynamoPendingStore } from '../../functions/adapters/dynamo-pending-store.ts';
@@ -16,6 +17,7 @@ import { type QueueMessage, QueueMessageSchema } from '../../functions/core/queu
 import { unwrapPerProtocolMessage } from '../../lib/local/alerts.ts';
 import { LocalDeadLetterQueue } from '../../lib/local/dead-letters.ts';
 import { toSqsRecord } from '../../lib/local/sqs-poller.ts';
+import { describeAlertLedgerContract } from '../contracts/alert-ledger.contract.ts';
 import { describeDeadLetterQueueContract } from '../contracts/dead-letter-queue.contract.ts';
 import { describeFleetQueriesContract } from '../contracts/fleet-queries.contract.ts';
 import { describeIntegrationStoreContract } from '../contracts/integration-store.contract.ts';
@@ -35,6 +37,7 @@ let adapters: {
   pending: DynamoPendingStore;
   fleet: DynamoFleetQueries;
   ledger: DynamoSlackPostLedger;
+  alertLedger: DynamoAlertLedger;
   queue: SqsEventQueue;
   publisher: SnsAlertPublisher;
 };
@@ -47,6 +50,7 @@ beforeAll(async () => {
     pending: new DynamoPendingStore(table),
     fleet: new DynamoFleetQueries(table),
     ledger: new DynamoSlackPostLedger({ ...table, retentionDays: 8 }),
+    alertLedger: new DynamoAlertLedger({ ...table, retentionDays: 8 }),
     queue: new SqsEventQueue({ client: aws.clients.sqs, queueUrl: aws.resources.queueUrl }),
     publisher: new SnsAlertPublisher({ client: aws.clients.sns, topicArn: aws.resources.topicArn }),
   };
@@ -123,6 +127,7 @@ describeDeadLetterQueueContract('local move (fauxqs)', () => {
   };
 });
 describeSlackPostLedgerContract('DynamoDB adapter (dynalite)', () => adapters.ledger);
+describeAlertLedgerContract('DynamoDB adapter (dynalite)', () => adapters.alertLedger);
 describeEventQueueContract('SQS adapter (fauxqs)', () => ({
   queue: adapters.queue,
   receive: async (count): Promise<QueueMessage[]> =>

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lifecycleEvent } from '../support/events.ts';
 import { createTwins, InjectedFaultError } from '../twins/index.ts';
+import { describeAlertLedgerContract } from './alert-ledger.contract.ts';
 import { describeDeadLetterQueueContract } from './dead-letter-queue.contract.ts';
 import { describeFleetQueriesContract } from './fleet-queries.contract.ts';
 import { describeIntegrationStoreContract } from './integration-store.contract.ts';
@@ -29,6 +30,7 @@ describeDeadLetterQueueContract('in-memory twin', () => ({
   settled: async () => {},
 }));
 describeSlackPostLedgerContract('in-memory twin', () => twins.ledger);
+describeAlertLedgerContract('in-memory twin', () => twins.alertLedger);
 describeEventQueueContract('in-memory twin', () => ({
   queue: twins.queue,
   receive: async () => twins.queue.receive(),

@@ -1,3 +1,4 @@
+import { InMemoryAlertLedger } from './alert-ledger.ts';
 import { InMemoryAlertPublisher } from './alert-publisher.ts';
 import { InMemoryDeadLetterQueue } from './dead-letter-queue.ts';
 import { InMemoryEventQueue } from './event-queue.ts';
@@ -7,6 +8,7 @@ import { InMemoryPendingStore } from './pending-store.ts';
 import { InMemorySlackPostLedger } from './slack-post-ledger.ts';
 import { TwinTable } from './table.ts';
 
+export { InMemoryAlertLedger } from './alert-ledger.ts';
 export { InMemoryAlertPublisher } from './alert-publisher.ts';
 export { InMemoryDeadLetterQueue } from './dead-letter-queue.ts';
 export { InMemoryEventQueue } from './event-queue.ts';
@@ -30,6 +32,7 @@ export const createTwins = () => {
     queue,
     deadLetters: new InMemoryDeadLetterQueue(queue),
     alerts: new InMemoryAlertPublisher(),
+    alertLedger: new InMemoryAlertLedger(),
   };
 };
 
