@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoAlertLedger } from '../../functions/adapters/dynamo-alert-ledger.ts';
 import { integrationErroredAlert } from '../../functions/core/alert-content.ts';
@@ -8,7 +8,6 @@ import { applyToRegisters, type Registers } from '../../functions/core/state.ts'
 import { historyEntryOf, integrationView } from '../../functions/core/view.ts';
 import { DAY_SECONDS } from '../../functions/definitions/expiry.ts';
 import {
-  alertGroupPk,
   alertHeadKey,
   alertIncidentKey,
   alertMessageKey,
@@ -18,9 +17,8 @@ import { startAws, type TestAws } from '../support/aws.ts';
 import { lifecycleEvent } from '../support/events.ts';
 
 /**
- * What the contract cannot see of the DynamoDB ledger: the items it leaves (size, expiry), that
- * a large group really spans several Query pages, and that AWS errors other than a refused
- * condition reach the caller.
+ * What the contract cannot see of the DynamoDB ledger: the items it leaves (size, expiry), and
+ * that AWS errors other than a refused condition reach the caller.
  */
 
 const RETENTION_DAYS = 90;
@@ -126,36 +124,6 @@ describe('DynamoAlertLedger items', () => {
     expect(Buffer.byteLength(JSON.stringify(alert), 'utf8')).toBeGreaterThan(2_000);
     expect(itemBytes(stored ?? {})).toBeLessThanOrEqual(1_024);
   });
-
-  it('reads a group that spans several Query pages whole', async () => {
-    const groupKey = uniqueId('quarantined|none');
-    const alerts = Array.from({ length: 300 }, (_, index) =>
-      anAlert(`incident-${String(index).padStart(3, '0')}`, 4_500),
-    );
-    for (let start = 0; start < alerts.length; start += 25) {
-      await Promise.all(
-        alerts
-          .slice(start, start + 25)
-          .map((alert) =>
-            ledger.record(groupKey, alert, { recordedAt: NOW.toISOString(), expiresAt: 1 }),
-          ),
-      );
-    }
-    const firstPage = await aws.clients.document.send(
-      new QueryCommand({
-        TableName: aws.resources.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': alertGroupPk(groupKey) },
-        ConsistentRead: true,
-      }),
-    );
-    expect(firstPage.LastEvaluatedKey).toBeDefined();
-    expect(firstPage.Items?.length).toBeLessThan(300);
-
-    expect(await ledger.collect({ groupKey, seq: 1 }, { assign: true })).toHaveLength(300);
-    expect(await ledger.collect({ groupKey, seq: 1 }, { assign: false })).toHaveLength(300);
-    expect(await ledger.collect({ groupKey, seq: 2 }, { assign: true })).toHaveLength(0);
-  }, 60_000);
 
   it('passes on errors other than a refused condition', async () => {
     const missing = new DynamoAlertLedger({
