@@ -22,7 +22,8 @@ import { createHash } from 'node:crypto';
  * An alert group's partition holds its head, its incidents and its messages, so one Query reads
  * a group's incidents (`INC#`), or one integration's incidents in it (`INC#<h(id)>#`). `<group>`
  * is the group key, or `sha256:<hex>` of it when it is long (see `alertGroupPk`); `h` is the
- * hex SHA-256, which keeps sort keys short and fixed whatever the ids hold.
+ * base64url SHA-256 (43 characters), which keeps sort keys short and fixed whatever the ids
+ * hold: every incident item carries its key, and write units are counted by item size.
  */
 
 /** A primary key of the table. */
@@ -122,6 +123,7 @@ export const MAX_READABLE_GROUP_KEY_BYTES = 1024;
 
 const HASHED = 'sha256:';
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+const shortHash = (text: string): string => createHash('sha256').update(text).digest('base64url');
 
 /**
  * The partition key of alert group `groupKey`. A group key that could be mistaken for a hash
@@ -143,7 +145,7 @@ export const alertHeadKey = (groupKey: string): TableKey => ({
  * integration (a quarantined payload, a notice) share the prefix of the empty id.
  */
 export const alertIncidentPrefix = (integrationId: string | undefined): string =>
-  `${ALERT_INCIDENT_SK_PREFIX}${sha256(integrationId ?? '')}#`;
+  `${ALERT_INCIDENT_SK_PREFIX}${shortHash(integrationId ?? '')}#`;
 
 /** One incident of alert group `groupKey`, by its integration (if any) and its incident key. */
 export const alertIncidentKey = (
@@ -152,7 +154,7 @@ export const alertIncidentKey = (
   incidentKey: string,
 ): TableKey => ({
   pk: alertGroupPk(groupKey),
-  sk: `${alertIncidentPrefix(integrationId)}${sha256(incidentKey)}`,
+  sk: `${alertIncidentPrefix(integrationId)}${shortHash(incidentKey)}`,
 });
 
 /** Message `seq` (1, 2, …) of alert group `groupKey`; zero-padded so messages sort by number. */

@@ -3,6 +3,7 @@ import {
   ReceiveMessageCommand,
   SendMessageCommand,
 } from '@aws-sdk/client-sqs';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
 import { afterAll, beforeAll } from 'vitest';
 import { DynamoAlertLedger } from '../../functions/adapters/dynamo-alert-ledger.ts';
@@ -14,6 +15,7 @@ import { SnsAlertPublisher } from '../../functions/adapters/sns-alert-publisher.
 import { SqsEventQueue } from '../../functions/adapters/sqs-event-queue.ts';
 import { type Alert, AlertSchema } from '../../functions/core/alerts.ts';
 import { type QueueMessage, QueueMessageSchema } from '../../functions/core/queue-message.ts';
+import { alertGroupPk } from '../../functions/definitions/table-keys.ts';
 import { unwrapPerProtocolMessage } from '../../lib/local/alerts.ts';
 import { LocalDeadLetterQueue } from '../../lib/local/dead-letters.ts';
 import { toSqsRecord } from '../../lib/local/sqs-poller.ts';
@@ -127,7 +129,26 @@ describeDeadLetterQueueContract('local move (fauxqs)', () => {
   };
 });
 describeSlackPostLedgerContract('DynamoDB adapter (dynalite)', () => adapters.ledger);
-describeAlertLedgerContract('DynamoDB adapter (dynalite)', () => adapters.alertLedger);
+describeAlertLedgerContract('DynamoDB adapter (dynalite)', () => adapters.alertLedger, {
+  readPages: async (groupKey) => {
+    let pages = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await aws.clients.document.send(
+        new QueryCommand({
+          TableName: aws.resources.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': alertGroupPk(groupKey) },
+          ConsistentRead: true,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      pages++;
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return pages;
+  },
+});
 describeEventQueueContract('SQS adapter (fauxqs)', () => ({
   queue: adapters.queue,
   receive: async (count): Promise<QueueMessage[]> =>
