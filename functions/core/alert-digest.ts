@@ -162,19 +162,24 @@ const entryTitle = (alert: Alert): string => {
   return boundText(line, ENTRY_TITLE_MAX_CHARS);
 };
 
+/** An entry is one line wherever it is shown: a line break in an id must not start another. */
+const oneLine = (text: string): string => text.replace(/[\r\n\t]/g, ' ');
+const oneLineOrNull = (text: string | null): string | null =>
+  text === null ? null : oneLine(text);
+
 /** `alert` (already bounded) as one line of a digest. */
 const entryOf = (alert: Alert): DigestEntry => {
   const integration = alert.integration;
   return {
     incidentKey: alert.incidentKey,
-    occurredAt: alert.occurredAt,
+    occurredAt: oneLine(alert.occurredAt),
     // The integration's ids say it all; a title would only cost room in the message.
-    title: integration ? '' : entryTitle(alert),
+    title: integration ? '' : oneLine(entryTitle(alert)),
     integration: integration
       ? {
-          id: integration.id,
-          locationId: integration.locationId,
-          fulfillmentServiceId: integration.fulfillmentServiceId,
+          id: oneLine(integration.id),
+          locationId: oneLineOrNull(integration.locationId),
+          fulfillmentServiceId: oneLineOrNull(integration.fulfillmentServiceId),
         }
       : null,
   };
@@ -459,7 +464,8 @@ export const digestEntryLines = (digest: AlertDigest): string[] => {
   const showService =
     digest.fulfillmentServiceId === null ||
     withIntegration.some(
-      (entry) => entry.integration?.fulfillmentServiceId !== digest.fulfillmentServiceId,
+      (entry) =>
+        entry.integration?.fulfillmentServiceId !== oneLineOrNull(digest.fulfillmentServiceId),
     );
   const rows = withIntegration.map(({ occurredAt, integration }) => [
     occurredAt,
