@@ -6,6 +6,7 @@ import {
   alertSubject,
   alertText,
   boundAlert,
+  COMPACT_ALERT_BOUNDS,
   deliveryErrorAlert,
   integrationErroredAlert,
   integrationResolvedAlert,
@@ -24,7 +25,7 @@ import {
 } from '../../functions/core/alert-digest.ts';
 import { type Alert, type AlertDigest, AlertDigestSchema } from '../../functions/core/alerts.ts';
 import type { IntegrationEvent } from '../../functions/core/events.ts';
-import { utf8Bytes } from '../../functions/core/limits.ts';
+import { asciiJson, SQS_FORBIDDEN_CHARACTER, utf8Bytes } from '../../functions/core/limits.ts';
 import { applyToRegisters, type Registers } from '../../functions/core/state.ts';
 import { historyEntryOf, integrationView } from '../../functions/core/view.ts';
 import { slackDigestMessage, slackMessage } from '../../functions/slack-notifier/slack-message.ts';
@@ -370,6 +371,39 @@ describe('digestOf', () => {
   });
 });
 
+describe('a single incident too big for SNS', () => {
+  it('falls back to the compact alert bounds, as the alert publisher does', () => {
+    const wide = '\u{1F4A5}'.repeat(400);
+    const raw = quarantinedAlert({
+      id: wide,
+      source: wide,
+      receivedAt: '2024-06-12T00:00:00.000Z',
+      errors: Array.from({ length: 20 }, (_, index) => ({
+        path: `${index}${wide}`,
+        message: wide,
+      })),
+    });
+    const huge: Alert = {
+      ...raw,
+      summary: wide.repeat(10),
+      facts: Array.from({ length: 20 }, (_, index) => ({ label: `${index}${wide}`, value: wide })),
+      actions: Array(10).fill(wide),
+    };
+    const digest = digestOf({ groupKey: groupKeyOf(huge), seq: 1, alerts: [huge] });
+    const sns = snsCopies(digest);
+    expect(utf8Bytes(sns.message)).toBeLessThanOrEqual(DIGEST_SNS_MESSAGE_MAX_BYTES);
+    const compact = boundAlert(huge, COMPACT_ALERT_BOUNDS);
+    expect(sns.sqs.alert).toEqual(compact);
+    expect(sns.email).toBe(alertText(compact));
+    expect(sns.subject).toBe(alertSubject(compact));
+    // The usual bounds alone would not have fitted.
+    const usual = alertText(boundAlert(huge));
+    expect(
+      utf8Bytes(asciiJson({ default: usual, email: usual, sqs: asciiJson(digest) })),
+    ).toBeGreaterThan(DIGEST_SNS_MESSAGE_MAX_BYTES);
+  });
+});
+
 describe('a provider outage of 500 integrations', () => {
   const members = uuidMembers(500);
   const digest = digestOf({
@@ -510,6 +544,9 @@ describe('digest renderings (property)', () => {
             expect(received.lines.length + received.more).toBe(alerts.length);
           }
 
+          // Characters SNS, SQS or Slack refuse never reach them.
+          expect(SQS_FORBIDDEN_CHARACTER.test(digestText(digest))).toBe(false);
+          expect(SQS_FORBIDDEN_CHARACTER.test(JSON.stringify(message))).toBe(false);
           for (const rendering of [
             JSON.stringify(digest),
             JSON.stringify(message),
