@@ -63,21 +63,21 @@ const lifecycleFacts = (event: IntegrationEvent) => [
 ];
 
 /** The runbook of an errored integration (also that of a group of them). */
-export const ERRORED_ACTIONS: readonly string[] = [
+const ERRORED_ACTIONS: readonly string[] = [
   'Investigate the failure with the fulfillment service provider: connectivity, expired or revoked credentials, missing scopes.',
   'Reassign delivery orders that were in flight to this location to another location.',
   'Once the cause is fixed, retry the connection; if the service no longer accepts it, recreate the integration in HappyColis.',
 ];
 
 /** The runbook of a rejected integration. */
-export const REJECTED_ACTIONS: readonly string[] = [
+const REJECTED_ACTIONS: readonly string[] = [
   'Contact the fulfillment service provider to learn why the connection was rejected (contract, scopes, account setup).',
   'Keep routing delivery orders for this location to another location until a new integration is ACTIVE.',
   'Once the cause is resolved, create a new integration in HappyColis; a later "accepted" for this one is recorded as an anomaly, not applied.',
 ];
 
 /** The runbook of an integration stuck in PENDING. */
-export const STUCK_PENDING_ACTIONS: readonly string[] = [
+const STUCK_PENDING_ACTIONS: readonly string[] = [
   'Contact the fulfillment service provider to accept or reject the connection request.',
   "Check in HappyColis that this integration's webhook queue is not blocked (a failed delivery blocks every later event until unblocked by hand), and check our DLQ and quarantine.",
   'Do not route delivery orders to this location through this service until the integration is ACTIVE.',

@@ -7,10 +7,7 @@ import {
   COMPACT_ALERT_BOUNDS,
   DELIVERY_ERROR_ACTIONS,
   DLQ_ACTIONS,
-  ERRORED_ACTIONS,
-  REJECTED_ACTIONS,
   RESOLVED_ACTIONS,
-  STUCK_PENDING_ACTIONS,
   subjectLine,
 } from './alert-content.ts';
 import type {
@@ -108,7 +105,7 @@ export const groupKeyOf = (alert: Alert): string => {
 
 /**
  * Entries a digest lists at most; beyond, they are counted. Far above what a channel can show
- * (SNS carries about 500 with UUID ids), it only bounds the work on an unusual group.
+ * (SNS carries about 520 with UUID ids, Slack 900), it only bounds the work on an unusual group.
  */
 export const DIGEST_MAX_ENTRIES = 1000;
 
@@ -162,19 +159,24 @@ const entryTitle = (alert: Alert): string => {
   return boundText(line, ENTRY_TITLE_MAX_CHARS);
 };
 
+/** An entry is one line wherever it is shown: a line break in an id must not start another. */
+const oneLine = (text: string): string => text.replace(/[\r\n\t]/g, ' ');
+const oneLineOrNull = (text: string | null): string | null =>
+  text === null ? null : oneLine(text);
+
 /** `alert` (already bounded) as one line of a digest. */
 const entryOf = (alert: Alert): DigestEntry => {
   const integration = alert.integration;
   return {
     incidentKey: alert.incidentKey,
-    occurredAt: alert.occurredAt,
+    occurredAt: oneLine(alert.occurredAt),
     // The integration's ids say it all; a title would only cost room in the message.
-    title: integration ? '' : entryTitle(alert),
+    title: integration ? '' : oneLine(entryTitle(alert)),
     integration: integration
       ? {
-          id: integration.id,
-          locationId: integration.locationId,
-          fulfillmentServiceId: integration.fulfillmentServiceId,
+          id: oneLine(integration.id),
+          locationId: oneLineOrNull(integration.locationId),
+          fulfillmentServiceId: oneLineOrNull(integration.fulfillmentServiceId),
         }
       : null,
   };
@@ -321,21 +323,43 @@ const summaryOf = (input: {
   return boundText(`${text}${followUp}`, ALERT_TEXT_MAX_CHARS);
 };
 
+// Runbooks of groups, where the single alert's speaks of "this location" or "this integration".
+const ERRORED_GROUP_ACTIONS: readonly string[] = [
+  'Investigate the failure with the fulfillment service provider: an outage, expired or revoked credentials, missing scopes. Many integrations of one service failing together points to the service.',
+  'Reassign delivery orders that were in flight to these locations to other locations.',
+  'Once the cause is fixed, retry the connections; for those the service no longer accepts, recreate the integrations in HappyColis.',
+];
+
+const REJECTED_GROUP_ACTIONS: readonly string[] = [
+  'Contact the fulfillment service provider to learn why the connections were rejected (contract, scopes, account setup).',
+  'Keep routing delivery orders for these locations to other locations until new integrations are ACTIVE.',
+  'Once the cause is resolved, create new integrations in HappyColis; a later "accepted" for these ones is recorded as an anomaly, not applied.',
+];
+
+const STUCK_PENDING_GROUP_ACTIONS: readonly string[] = [
+  'Contact the fulfillment service provider to accept or reject the connection requests.',
+  "Check in HappyColis that these integrations' webhook queues are not blocked (a failed delivery blocks every later event until unblocked by hand), and check our DLQ and quarantine.",
+  'Do not route delivery orders to these locations through this service until their integrations are ACTIVE.',
+];
+
 const QUARANTINE_GROUP_ACTIONS: readonly string[] = [
   'List the quarantined payloads (`npm run ops -- quarantine list`) and read each one (`npm run ops -- quarantine show <id>`, tokens redacted).',
   'If the sender changed its format, update the schema and replay them (`npm run ops -- quarantine replay <id>`); if the payloads are wrong, report it to the sender.',
   'Check the integrations they name: their state may be stale until the events are replayed.',
 ];
 
-/** The runbook of a group, said once whatever the number of incidents. */
+/**
+ * The runbook of a message covering several incidents of `kind`, said once whatever their
+ * number. (A message covering one incident carries its alert, and that alert's own runbook.)
+ */
 export const digestActions = (kind: AlertKind): readonly string[] => {
   switch (kind) {
     case 'integration-errored':
-      return ERRORED_ACTIONS;
+      return ERRORED_GROUP_ACTIONS;
     case 'integration-rejected':
-      return REJECTED_ACTIONS;
+      return REJECTED_GROUP_ACTIONS;
     case 'integration-stuck-pending':
-      return STUCK_PENDING_ACTIONS;
+      return STUCK_PENDING_GROUP_ACTIONS;
     case 'integration-resolved':
       return RESOLVED_ACTIONS;
     case 'quarantined':
@@ -459,7 +483,8 @@ export const digestEntryLines = (digest: AlertDigest): string[] => {
   const showService =
     digest.fulfillmentServiceId === null ||
     withIntegration.some(
-      (entry) => entry.integration?.fulfillmentServiceId !== digest.fulfillmentServiceId,
+      (entry) =>
+        entry.integration?.fulfillmentServiceId !== oneLineOrNull(digest.fulfillmentServiceId),
     );
   const rows = withIntegration.map(({ occurredAt, integration }) => [
     occurredAt,

@@ -6,6 +6,7 @@ import {
   deliveryErrorAlert,
   integrationErroredAlert,
   integrationRejectedAlert,
+  integrationResolvedAlert,
   integrationStuckPendingAlert,
   quarantinedAlert,
 } from '../../functions/core/alert-content.ts';
@@ -203,6 +204,70 @@ describe('alert content', () => {
     });
     expect(alert.summary).toContain('threshold 24 h');
     expect(alert.actions.join(' ')).toMatch(/blocked/);
+  });
+
+  it('tells that a reported errored integration is ACTIVE again, with what resolved it and when it errored', () => {
+    const back = lifecycleEvent('accepted', {
+      date: '2024-06-11T15:30:00.000Z',
+      messageId: 'm-back',
+      accessToken: TOKEN,
+    });
+    const reported = integrationErroredAlert(errored, viewOf([created, accepted, errored]));
+    const alert = integrationResolvedAlert({
+      reported,
+      event: back,
+      view: viewOf([created, accepted, errored, back]),
+    });
+    expect(v.is(AlertSchema, alert)).toBe(true);
+    expect(alert).toMatchObject({
+      kind: 'integration-resolved',
+      severity: reported.severity,
+      incidentKey: `resolved|${reported.incidentKey}`,
+      occurredAt: '2024-06-11T15:30:00.000Z',
+      organizationId: ORG,
+      title: `Resolved: fulfillment integration at location ${LOCATION} is ACTIVE again`,
+      integration: {
+        id: ID,
+        fulfillmentServiceId: SERVICE,
+        state: 'ACTIVE',
+        stateSince: '2024-06-11T15:30:00.000Z',
+      },
+    });
+    expect(alert.facts).toEqual([
+      { label: 'Resolved by', value: 'location/fulfillment_service_integration/accepted' },
+      { label: 'Resolved at', value: '2024-06-11T15:30:00.000Z' },
+      { label: 'Errored at', value: '2024-06-11T14:00:00.000Z' },
+      { label: 'Reported incident', value: reported.incidentKey },
+    ]);
+    expect(alert.actions).toEqual([
+      'Nothing to do; check that delivery orders reassigned during the outage are routed back if wanted.',
+    ]);
+    expect(
+      integrationResolvedAlert({
+        reported: { ...reported, severity: 'warning' },
+        event: back,
+        view: viewOf([created, back]),
+      }).severity,
+    ).toBe('warning');
+    for (const [name, output] of Object.entries(renderings(alert))) {
+      expect(output, name).not.toContain(TOKEN);
+    }
+    expect(slackMessage(alert).blocks?.[0]).toMatchObject({
+      text: { text: expect.stringMatching(/^:white_check_mark: Resolved: /) },
+    });
+  });
+
+  it('says PENDING again when a later created event resolves it', () => {
+    const reported = integrationErroredAlert(errored, viewOf([created, errored]));
+    const again = lifecycleEvent('created', { date: '2024-06-11T16:00:00.000Z', messageId: 'm-3' });
+    const alert = integrationResolvedAlert({
+      reported,
+      event: again,
+      view: viewOf([created, errored, again]),
+    });
+    expect(alert.title).toBe(
+      `Resolved: fulfillment integration at location ${LOCATION} is PENDING again`,
+    );
   });
 
   it('keeps subjects on one line and under the SNS limit', () => {
