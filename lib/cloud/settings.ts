@@ -8,6 +8,8 @@ import {
 } from '../../functions/definitions/resources.ts';
 import { SERVICE_NAME } from '../../functions/definitions/service.ts';
 import {
+  DEFAULT_ALERT_GROUP_INTERVAL_SECONDS,
+  DEFAULT_ALERT_GROUP_WINDOW_SECONDS,
   DEFAULT_CLIENT_ERROR_ALARM_THRESHOLD,
   DEFAULT_PENDING_TIMEOUT_HOURS,
   DEFAULT_THROTTLE_BURST_LIMIT,
@@ -54,7 +56,13 @@ export const SETTING_DEFAULTS = {
   throttleRateLimit: DEFAULT_THROTTLE_RATE_LIMIT,
   throttleBurstLimit: DEFAULT_THROTTLE_BURST_LIMIT,
   clientErrorAlarmThreshold: DEFAULT_CLIENT_ERROR_ALARM_THRESHOLD,
+  alertGroupWindowSeconds: DEFAULT_ALERT_GROUP_WINDOW_SECONDS,
+  alertGroupIntervalSeconds: DEFAULT_ALERT_GROUP_INTERVAL_SECONDS,
 } as const;
+
+/** Bounds of the alert grouping: a window of at most an hour, an interval of at most a day. */
+export const ALERT_GROUP_WINDOW_RANGE = { min: 1, max: 3_600 } as const;
+export const ALERT_GROUP_INTERVAL_MAX_SECONDS = 86_400;
 
 export class SettingsError extends ReceiverError {}
 
@@ -94,9 +102,12 @@ const STAGE_WHAT =
   '1 to 16 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen';
 
 const MAX_MAPPING_CONCURRENCY = 1000;
-const MAPPING_CONCURRENCY_WHAT = `an integer from ${MIN_MAPPING_CONCURRENCY} to ${MAX_MAPPING_CONCURRENCY}`;
 
-const LIST_INDEXES_WHAT = `an integer from 0 to ${fleetIndexes.length}`;
+/** An integer within `min`..`max` (inclusive), given as a number or a numeric string. */
+const integerFrom = (min: number, max: number) => {
+  const what = `an integer from ${min} to ${max}`;
+  return v.pipe(numberFrom(what), v.integer(what), v.minValue(min, what), v.maxValue(max, what));
+};
 
 const oneOf = <const T extends readonly (string | number)[]>(options: T) =>
   `one of ${options.join(', ')}`;
@@ -164,28 +175,31 @@ const SettingsSchema = v.object({
    * AWS").
    */
   processorMaxConcurrency: v.optional(
-    v.pipe(
-      numberFrom(MAPPING_CONCURRENCY_WHAT),
-      v.integer(MAPPING_CONCURRENCY_WHAT),
-      v.minValue(MIN_MAPPING_CONCURRENCY, MAPPING_CONCURRENCY_WHAT),
-      v.maxValue(MAX_MAPPING_CONCURRENCY, MAPPING_CONCURRENCY_WHAT),
-    ),
+    integerFrom(MIN_MAPPING_CONCURRENCY, MAX_MAPPING_CONCURRENCY),
     SETTING_DEFAULTS.processorMaxConcurrency,
+  ),
+  /**
+   * Seconds the first alert of a group waits for others before the group's first message
+   * (Alertmanager's `group_wait`).
+   */
+  alertGroupWindowSeconds: v.optional(
+    integerFrom(ALERT_GROUP_WINDOW_RANGE.min, ALERT_GROUP_WINDOW_RANGE.max),
+    SETTING_DEFAULTS.alertGroupWindowSeconds,
+  ),
+  /**
+   * Seconds between two messages of one group (Alertmanager's `group_interval`); at least the
+   * window, checked after parsing because the bound depends on it.
+   */
+  alertGroupIntervalSeconds: v.optional(
+    integerFrom(ALERT_GROUP_WINDOW_RANGE.min, ALERT_GROUP_INTERVAL_MAX_SECONDS),
+    SETTING_DEFAULTS.alertGroupIntervalSeconds,
   ),
   /**
    * How many of the operator list indexes (`fleetIndexes`, in order) the table has. DynamoDB
    * adds one global secondary index per table update, so a stage deployed before them takes
    * them one deploy at a time: `-c listIndexes=1`, then 2, 3, and all. Default: all.
    */
-  listIndexes: v.optional(
-    v.pipe(
-      numberFrom(LIST_INDEXES_WHAT),
-      v.integer(LIST_INDEXES_WHAT),
-      v.minValue(0, LIST_INDEXES_WHAT),
-      v.maxValue(fleetIndexes.length, LIST_INDEXES_WHAT),
-    ),
-    fleetIndexes.length,
-  ),
+  listIndexes: v.optional(integerFrom(0, fleetIndexes.length), fleetIndexes.length),
 });
 
 /** The settings, secret names resolved under the stage when not given. */
@@ -219,7 +233,12 @@ export const parseSettings = (context: Readonly<Record<string, unknown>>): Setti
   }
   const result = v.safeParse(SettingsSchema, given);
   if (result.success) {
-    const { stage } = result.output;
+    const { stage, alertGroupWindowSeconds, alertGroupIntervalSeconds } = result.output;
+    if (alertGroupIntervalSeconds < alertGroupWindowSeconds) {
+      throw new SettingsError(
+        `context "alertGroupIntervalSeconds" must be an integer from ${alertGroupWindowSeconds} (alertGroupWindowSeconds) to ${ALERT_GROUP_INTERVAL_MAX_SECONDS}, got ${shown(given.alertGroupIntervalSeconds ?? alertGroupIntervalSeconds)}`,
+      );
+    }
     return {
       ...result.output,
       happycolisSecretName:

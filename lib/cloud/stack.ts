@@ -67,6 +67,8 @@ export class FulfillmentWebhooksStack extends Stack {
         ? namedSecret('SlackWebhookSecret', settings.slackWebhookSecretName)
         : undefined,
       pendingTimeoutHours: settings.pendingTimeoutHours,
+      alertGroupWindowSeconds: settings.alertGroupWindowSeconds,
+      alertGroupIntervalSeconds: settings.alertGroupIntervalSeconds,
     });
 
     this.pipeline = new EventPipeline(this, 'Pipeline', {
@@ -75,6 +77,7 @@ export class FulfillmentWebhooksStack extends Stack {
       functionDefaults,
       processorMaxConcurrency: settings.processorMaxConcurrency,
     });
+    this.alerting.sendFlushesTo(this.pipeline);
 
     this.api = new IngestApi(this, 'Api', {
       pipeline: this.pipeline,

@@ -216,7 +216,28 @@ describe('Alerting', () => {
       expect(hours(bare)).toBe('24');
     });
 
-    it('queries the pending index and the table, records and clears items, publishes', () => {
+    it('tells the check its table, topic, the event queue and the alert grouping', () => {
+      expect(
+        propertiesOf(full.template, full.stack.alerting.pendingCheck.function).Environment,
+      ).toMatchObject({
+        Variables: {
+          TABLE_NAME: refOf(full.stack.table.table),
+          TOPIC_ARN: refOf(full.stack.alerting.topic),
+          QUEUE_URL: refOf(full.stack.pipeline.queue),
+          ALERT_GROUP_WINDOW_SECONDS: '30',
+          ALERT_GROUP_INTERVAL_SECONDS: '300',
+        },
+      });
+    });
+
+    it('sends flushes to the event queue, and publishes nothing itself', () => {
+      const actions = allowedActions(full.template, full.stack.alerting.pendingCheck);
+      expect(actions.get('sqs:SendMessage')).toEqual([arnOf(full.stack.pipeline.queue)]);
+      expect(actions.get('kms:GenerateDataKey')).toEqual([arnOf(full.stack.pipeline.key)]);
+      expect(actions.get('sns:Publish')).toBeUndefined();
+    });
+
+    it('queries the pending index and the table, records and clears items', () => {
       const actions = allowedActions(full.template, full.stack.alerting.pendingCheck);
       expect(JSON.stringify(actions.get('dynamodb:Query'))).toContain('/index/pending');
       expect(actions.get('dynamodb:Query')).toContainEqual(arnOf(full.stack.table.table));
@@ -229,7 +250,6 @@ describe('Alerting', () => {
         'dynamodb:Query',
         'dynamodb:UpdateItem',
       ]);
-      expect(actions.get('sns:Publish')).toEqual([refOf(full.stack.alerting.topic)]);
     });
   });
 });

@@ -1,5 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { OUTCOME_METRICS } from '../../lib/cloud/constructs/dashboard.ts';
+import {
+  ALERT_METRICS,
+  OUTCOME_METRICS,
+  SLACK_METRICS,
+} from '../../lib/cloud/constructs/dashboard.ts';
 import {
   FULL_OPTIONS,
   logicalId,
@@ -78,10 +82,28 @@ describe('OperationsDashboard', () => {
     expect(queues).toContain(logicalId(slack.deadLetterQueue));
   });
 
-  it('shows alerts sent, Slack failures and processor duration', () => {
-    expect(text(widget(/Alerts sent/))).toContain('"AlertsPublished"');
-    expect(text(widget(/Alerts sent/))).toContain('NumberOfMessagesPublished');
-    expect(text(widget(/Slack failures/))).toContain('"SlackPostsFailed"');
+  it('shows grouped alerts: incidents, group messages, resolved notices, stuck PENDING', () => {
+    const alerts = text(widget(/Alerts sent/));
+    expect(Object.keys(ALERT_METRICS)).toEqual([
+      'AlertIncidents',
+      'AlertMessagesPublished',
+      'AlertsResolved',
+      'StuckPendingAlerted',
+    ]);
+    for (const [name, label] of Object.entries(ALERT_METRICS)) {
+      expect(alerts).toContain(`"${name}"`);
+      expect(alerts).toContain(`"${label}"`);
+    }
+    expect(alerts).not.toContain('"AlertsPublished"');
+    expect(alerts).toContain('NumberOfMessagesPublished');
+  });
+
+  it('shows every Slack metric, Slack failures and processor duration', () => {
+    const slack = text(widget(/Slack failures/));
+    for (const name of Object.keys(SLACK_METRICS)) expect(slack).toContain(`"${name}"`);
+    const notifier = synth.stack.alerting.slack?.notifier;
+    if (!notifier) throw new Error('the full options deploy Slack');
+    expect(slack).toContain(logicalId(notifier.function));
     const processor = text(widget(/Processor duration/));
     expect(processor).toContain('"Duration"');
     expect(processor).toContain(logicalId(synth.stack.pipeline.processor.function));

@@ -19,8 +19,24 @@ describe('settings from context', () => {
       throttleRateLimit: 50,
       throttleBurstLimit: 100,
       clientErrorAlarmThreshold: 50,
+      alertGroupWindowSeconds: 30,
+      alertGroupIntervalSeconds: 300,
       listIndexes: 4,
     });
+  });
+
+  it('takes the alert grouping from context, the interval no shorter than the window', () => {
+    expect(
+      parseSettings({ alertGroupWindowSeconds: '60', alertGroupIntervalSeconds: '60' }),
+    ).toMatchObject({ alertGroupWindowSeconds: 60, alertGroupIntervalSeconds: 60 });
+    expect(() => parseSettings({ alertGroupWindowSeconds: 600 })).toThrow(
+      'context "alertGroupIntervalSeconds" must be an integer from 600 (alertGroupWindowSeconds) to 86400, got 300',
+    );
+    expect(() =>
+      parseSettings({ alertGroupWindowSeconds: 120, alertGroupIntervalSeconds: '90' }),
+    ).toThrow(
+      'context "alertGroupIntervalSeconds" must be an integer from 120 (alertGroupWindowSeconds) to 86400, got "90"',
+    );
   });
 
   it('takes the list indexes one deploy at a time when asked, and refuses more than exist', () => {
@@ -102,6 +118,26 @@ describe('settings from context', () => {
       'context "processorMaxConcurrency" must be an integer from 2 to 1000, got "1"',
     ],
     [{ processorMaxConcurrency: 1001 }, 'context "processorMaxConcurrency" must be an integer'],
+    [
+      { alertGroupWindowSeconds: 0 },
+      'context "alertGroupWindowSeconds" must be an integer from 1 to 3600, got 0',
+    ],
+    [
+      { alertGroupWindowSeconds: '3601' },
+      'context "alertGroupWindowSeconds" must be an integer from 1 to 3600, got "3601"',
+    ],
+    [
+      { alertGroupWindowSeconds: 2.5 },
+      'context "alertGroupWindowSeconds" must be an integer from 1 to 3600, got 2.5',
+    ],
+    [
+      { alertGroupIntervalSeconds: '86401' },
+      'context "alertGroupIntervalSeconds" must be an integer from 1 to 86400, got "86401"',
+    ],
+    [
+      { alertGroupIntervalSeconds: 'often' },
+      'context "alertGroupIntervalSeconds" must be an integer from 1 to 86400, got "often"',
+    ],
     [
       { happycolisSecretName: '   ' },
       'context "happycolisSecretName" must be a non-empty Secrets Manager secret name, got "   "',

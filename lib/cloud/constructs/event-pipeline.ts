@@ -71,15 +71,19 @@ export class EventPipeline extends Construct {
     this.processor = new LambdaFunction(this, 'Processor', {
       ...props.functionDefaults,
       entry: handlerEntry('processor'),
-      description: 'Applies queued integration webhooks to the table and publishes alerts',
+      description: 'Applies queued integration webhooks to the table and publishes grouped alerts',
       // Shared with functions/definitions/resources.ts: the visibility timeout is 6× this value.
       timeout: Duration.seconds(PROCESSOR_TIMEOUT_SECONDS),
-      // Up to 10 records, each two concurrent conditional writes and maybe a publish: I/O
-      // bound. 256 MB keeps a cold start (SDK clients, valibot schemas) well under a second.
+      // Up to 10 records, each two concurrent conditional writes and maybe an alert group's
+      // ledger writes and publish: I/O bound. 256 MB keeps a cold start (SDK clients, valibot schemas) well under a second.
       memorySize: 256,
       environment: {
         TABLE_NAME: props.table.table.tableName,
         TOPIC_ARN: props.alerting.topic.topicArn,
+        // Its own queue: alert groups are flushed by delayed `alert-flush` messages it sends
+        // itself.
+        QUEUE_URL: this.queue.queueUrl,
+        ...props.alerting.groupingEnvironment,
       },
     });
     props.table.grantItemActions(
@@ -90,6 +94,7 @@ export class EventPipeline extends Construct {
       'Query',
     );
     props.alerting.grantPublish(this.processor.function);
+    this.grantSend(this.processor.function);
 
     this.processor.function.addEventSource(
       new SqsEventSource(this.queue, {
