@@ -58,8 +58,14 @@ export class FulfillmentWebhooksStack extends Stack {
       listIndexes: settings.listIndexes,
     });
 
+    // One customer-managed key for the whole stage, the table's: the queues and the topic need
+    // one too (access tokens in the queue; CloudWatch alarms publishing to the topic), and each
+    // key costs a monthly fee.
+    const key = this.table.key;
+
     this.alerting = new Alerting(this, 'Alerting', {
       table: this.table,
+      key,
       functionDefaults,
       alertEmail: settings.alertEmail,
       alertEmailSeverities: settings.alertEmailSeverities,
@@ -73,6 +79,7 @@ export class FulfillmentWebhooksStack extends Stack {
 
     this.pipeline = new EventPipeline(this, 'Pipeline', {
       table: this.table,
+      key,
       alerting: this.alerting,
       functionDefaults,
       processorMaxConcurrency: settings.processorMaxConcurrency,

@@ -32,14 +32,15 @@ describe('Alerting', () => {
     ).map((resource) => resource.Properties as Record<string, unknown>);
 
   describe('topic', () => {
-    it('is named by CloudFormation, encrypted with its own key', () => {
+    it("is named by CloudFormation, encrypted with the stage's one key", () => {
       expect(propertiesOf(full.template, full.stack.alerting.topic)).not.toHaveProperty(
         'TopicName',
       );
       expect(propertiesOf(full.template, full.stack.alerting.topic)).toMatchObject({
-        KmsMasterKeyId: arnOf(full.stack.alerting.topicKey),
+        KmsMasterKeyId: arnOf(full.stack.alerting.key),
       });
-      expect(propertiesOf(full.template, full.stack.alerting.topicKey)).toMatchObject({
+      expect(full.stack.alerting.key).toBe(full.stack.table.key);
+      expect(propertiesOf(full.template, full.stack.alerting.key)).toMatchObject({
         EnableKeyRotation: true,
       });
     });
@@ -83,7 +84,7 @@ describe('Alerting', () => {
     });
 
     it('lets CloudWatch alarms use its key, so alarm notifications are delivered', () => {
-      const policy = propertiesOf(full.template, full.stack.alerting.topicKey).KeyPolicy as {
+      const policy = propertiesOf(full.template, full.stack.alerting.key).KeyPolicy as {
         Statement: { Principal?: { Service?: string }; Action: string[] }[];
       };
       const cloudwatch = policy.Statement.find(

@@ -1,5 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FULL_OPTIONS, refOf, type SynthesizedStack, synthStack } from './support.ts';
+import {
+  arnOf,
+  FULL_OPTIONS,
+  logicalId,
+  propertiesOf,
+  refOf,
+  type SynthesizedStack,
+  synthStack,
+} from './support.ts';
 
 describe('FulfillmentWebhooksStack', () => {
   let full: SynthesizedStack;
@@ -34,6 +42,22 @@ describe('FulfillmentWebhooksStack', () => {
     expect(output('AlertsTopicArn')).toEqual(refOf(full.stack.alerting.topic));
     expect(output('TableName')).toEqual(refOf(full.stack.table.table));
     expect(output('DeadLetterQueueUrl')).toEqual(refOf(full.stack.pipeline.deadLetterQueue));
+  });
+
+  it('has one customer-managed key, rotated and kept with the table, encrypting everything', () => {
+    const keys = full.template.findResources('AWS::KMS::Key');
+    expect(Object.keys(keys)).toEqual([logicalId(full.stack.table.key)]);
+    const key = Object.values(keys)[0];
+    expect(key?.Properties).toMatchObject({ EnableKeyRotation: true });
+    expect(key?.DeletionPolicy).toBe('RetainExceptOnCreate');
+    const keyArn = arnOf(full.stack.table.key);
+    expect(propertiesOf(full.template, full.stack.table.table).SSESpecification).toMatchObject({
+      KMSMasterKeyId: keyArn,
+    });
+    for (const queue of [full.stack.pipeline.queue, full.stack.pipeline.deadLetterQueue]) {
+      expect(propertiesOf(full.template, queue).KmsMasterKeyId).toEqual(keyArn);
+    }
+    expect(propertiesOf(full.template, full.stack.alerting.topic).KmsMasterKeyId).toEqual(keyArn);
   });
 
   it('holds no secret value, only secret names', () => {

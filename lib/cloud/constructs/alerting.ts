@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
 import {
@@ -8,7 +8,7 @@ import {
   PolicyStatement,
   ServicePrincipal,
 } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import type { Key } from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { SubscriptionFilter, Topic } from 'aws-cdk-lib/aws-sns';
@@ -40,6 +40,12 @@ const SLACK_NOTIFIER_TIMEOUT = Duration.seconds(60);
 
 export interface AlertingProps {
   readonly table: IntegrationTable;
+  /**
+   * The stage's customer-managed key (the table's), which encrypts the topic. A key of our own
+   * rather than SNS's AWS-managed one, because CloudWatch alarms can only publish to a topic
+   * whose key policy lets them use the key; this construct adds that statement.
+   */
+  readonly key: Key;
   readonly functionDefaults: FunctionDefaults;
   /**
    * Address subscribed to the alerts topic (AWS sends it a confirmation link first).
@@ -91,7 +97,8 @@ export class Alerting extends Construct {
    * `ALERT_GROUP_WINDOW_SECONDS` and `ALERT_GROUP_INTERVAL_SECONDS`.
    */
   readonly groupingEnvironment: Readonly<Record<string, string>>;
-  readonly topicKey: Key;
+  /** The key of the topic: the stage's key, given in the props. */
+  readonly key: Key;
   readonly pendingCheck: LambdaFunction;
   readonly schedule: Rule;
   /** Present when a Slack webhook secret is configured. */
@@ -104,15 +111,12 @@ export class Alerting extends Construct {
   constructor(scope: Construct, id: string, props: AlertingProps) {
     super(scope, id);
 
-    this.topicKey = new Key(this, 'TopicKey', {
-      description: 'Encrypts the integration-alerts topic',
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.DESTROY,
-      pendingWindow: Duration.days(7),
-    });
+    this.key = props.key;
     // CloudWatch alarms publish to the topic as the CloudWatch service, which must be able to
-    // use the topic's key or every alarm notification is dropped.
-    this.topicKey.addToResourcePolicy(
+    // use the topic's key or every alarm notification is dropped. This is the form AWS
+    // documents for alarms on an encrypted topic; it lets the service encrypt and decrypt data
+    // keys, not read the table or the queues, which each need their own IAM permission too.
+    this.key.addToResourcePolicy(
       new PolicyStatement({
         sid: 'AllowCloudWatchAlarmsToPublish',
         principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
@@ -125,7 +129,7 @@ export class Alerting extends Construct {
     this.topic = new Topic(this, 'Topic', {
       // The sender name of alert emails: says which stage is talking.
       displayName: `Fulfillment integration alerts (${Stack.of(this).stackName})`,
-      masterKey: this.topicKey,
+      masterKey: this.key,
       enforceSSL: true,
     });
     // `enforceSSL` gives the topic a policy, and a topic policy replaces SNS's default one: the
