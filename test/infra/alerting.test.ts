@@ -10,6 +10,9 @@ import {
   synthStack,
 } from './support.ts';
 
+/** The default stage secret of stage `dev`. */
+const STAGE_SECRET = 'fulfillment-webhooks/dev/secrets';
+
 describe('Alerting', () => {
   let full: SynthesizedStack;
   let bare: SynthesizedStack;
@@ -169,10 +172,10 @@ describe('Alerting', () => {
       expect(visibility).toBeGreaterThanOrEqual(6 * timeout);
     });
 
-    it('reads only the Slack webhook secret and writes only dedupe and pace items', () => {
+    it('reads only the stage secret and writes only ledger and pace items', () => {
       const actions = allowedActions(full.template, slack().notifier);
       expect(JSON.stringify(actions.get('secretsmanager:GetSecretValue'))).toContain(
-        `:secret:${FULL_OPTIONS.slackWebhookSecretName}-??????`,
+        `:secret:${STAGE_SECRET}-??????`,
       );
       expect(actions.get('secretsmanager:GetSecretValue')).toHaveLength(1);
       expect([...actions.keys()].filter((a) => a.startsWith('dynamodb:')).sort()).toEqual([
@@ -183,14 +186,14 @@ describe('Alerting', () => {
       expect(propertiesOf(full.template, slack().notifier.function)).toMatchObject({
         Environment: {
           Variables: {
-            SLACK_WEBHOOK_SECRET_ID: FULL_OPTIONS.slackWebhookSecretName,
+            SLACK_WEBHOOK_SECRET_ID: STAGE_SECRET,
             TABLE_NAME: refOf(full.stack.table.table),
           },
         },
       });
     });
 
-    it('is absent without a Slack secret', () => {
+    it('is absent unless deployed with -c slack=true', () => {
       expect(bare.stack.alerting.slack).toBeUndefined();
       expect(subscriptions(bare, 'sqs')).toEqual([]);
       expect(JSON.stringify(bare.template.toJSON())).not.toContain('slack-deliveries');

@@ -80,11 +80,11 @@ describe('deploy readiness', () => {
       expect(named('AWS::CloudWatch::Alarm', 'AlarmName')).toEqual([]);
     });
 
-    it('reads the secrets of its own stage', () => {
+    it('reads the secret of its own stage', () => {
       const devText = JSON.stringify(dev.template.toJSON());
       const prodText = JSON.stringify(prod.template.toJSON());
-      expect(devText).toContain('fulfillment-webhooks/dev/happycolis-client-secrets');
-      expect(prodText).toContain('fulfillment-webhooks/prod/happycolis-client-secrets');
+      expect(devText).toContain('fulfillment-webhooks/dev/secrets');
+      expect(prodText).toContain('fulfillment-webhooks/prod/secrets');
       expect(prodText).not.toContain('fulfillment-webhooks/dev/');
     });
 

@@ -10,8 +10,9 @@ describe('settings from context', () => {
     expect(parseSettings({})).toEqual({
       stage: 'dev',
       alertEmailSeverities: ['critical', 'warning'],
-      happycolisSecretName: 'fulfillment-webhooks/dev/happycolis-client-secrets',
-      deliveryErrorTokensSecretName: 'fulfillment-webhooks/dev/delivery-error-tokens',
+      secretName: 'fulfillment-webhooks/dev/secrets',
+      slack: false,
+      dashboard: true,
       processorMaxConcurrency: SETTING_DEFAULTS.processorMaxConcurrency,
       pendingTimeoutHours: 24,
       logRetentionDays: 30,
@@ -66,21 +67,43 @@ describe('settings from context', () => {
     });
   });
 
-  it('names the secrets under the stage unless given', () => {
+  it('names the one stage secret under the stage unless given', () => {
     expect(parseSettings({ stage: 'prod' })).toMatchObject({
       stage: 'prod',
-      happycolisSecretName: 'fulfillment-webhooks/prod/happycolis-client-secrets',
-      deliveryErrorTokensSecretName: 'fulfillment-webhooks/prod/delivery-error-tokens',
+      secretName: 'fulfillment-webhooks/prod/secrets',
     });
-    expect(parseSettings({ stage: 'prod', happycolisSecretName: 'shared/hmac' })).toMatchObject({
-      happycolisSecretName: 'shared/hmac',
+    expect(parseSettings({ stage: 'prod', secretName: 'shared/webhooks' })).toMatchObject({
+      secretName: 'shared/webhooks',
     });
   });
 
-  it('treats an empty value as not given', () => {
-    expect(parseSettings({ alertEmail: '', slackWebhookSecretName: '' })).not.toHaveProperty(
-      'alertEmail',
+  it('reads switches as booleans or as command-line strings', () => {
+    expect(parseSettings({ slack: 'true', dashboard: 'FALSE' })).toMatchObject({
+      slack: true,
+      dashboard: false,
+    });
+    expect(parseSettings({ slack: true, dashboard: false })).toMatchObject({
+      slack: true,
+      dashboard: false,
+    });
+  });
+
+  it('refuses the per-credential secret names of earlier versions, saying what replaced them', () => {
+    expect(() => parseSettings({ slackWebhookSecretName: 'x/slack' })).toThrow(
+      'context "slackWebhookSecretName" is no longer read: the stage has one secret now: put the URL in its SLACK_WEBHOOK_URL field and deploy with -c slack=true',
     );
+    expect(() =>
+      parseSettings({ happycolisSecretName: 'a', deliveryErrorTokensSecretName: 'b' }),
+    ).toThrow(
+      /"happycolisSecretName" is no longer read.*HAPPYCOLIS_SECRETS.*\n.*"deliveryErrorTokensSecretName" is no longer read.*WEBHOOK_TOKENS/,
+    );
+  });
+
+  it('treats an empty value as not given', () => {
+    expect(
+      parseSettings({ alertEmail: '', secretName: '', slackWebhookSecretName: '' }),
+    ).toMatchObject({ secretName: 'fulfillment-webhooks/dev/secrets' });
+    expect(parseSettings({ alertEmail: '' })).not.toHaveProperty('alertEmail');
   });
 
   it.each([
@@ -139,9 +162,11 @@ describe('settings from context', () => {
       'context "alertGroupIntervalSeconds" must be an integer from 1 to 86400, got "often"',
     ],
     [
-      { happycolisSecretName: '   ' },
-      'context "happycolisSecretName" must be a non-empty Secrets Manager secret name, got "   "',
+      { secretName: '   ' },
+      'context "secretName" must be a non-empty Secrets Manager secret name, got "   "',
     ],
+    [{ slack: 'yes' }, 'context "slack" must be true or false, got "yes"'],
+    [{ dashboard: 0 }, 'context "dashboard" must be true or false, got 0'],
   ])('rejects %j with a message naming the key', (context, message) => {
     expect(() => parseSettings(context)).toThrow(SettingsError);
     expect(() => parseSettings(context)).toThrow(message);

@@ -67,7 +67,7 @@ describe('FulfillmentWebhooksStack', () => {
     expect(text).not.toContain('tok_SECRET_123');
     expect(text).not.toMatch(/hooks\.slack\.com/);
     full.template.resourceCountIs('AWS::SecretsManager::Secret', 0);
-    expect(text).toContain('fulfillment-webhooks/dev/happycolis-client-secrets');
+    expect(text).toContain('fulfillment-webhooks/dev/secrets');
   });
 
   it('deploys seven functions, all on the shared construct settings', () => {
@@ -80,6 +80,20 @@ describe('FulfillmentWebhooksStack', () => {
         TracingConfig: { Mode: 'Active' },
       });
     }
+  });
+
+  it('names the one secret it reads from context, for every function that reads one', () => {
+    const { template } = synthStack({ ...FULL_OPTIONS, secretName: 'shared/webhooks' });
+    const ids = Object.values(template.findResources('AWS::Lambda::Function')).flatMap((fn) =>
+      Object.entries(
+        (fn.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment
+          .Variables,
+      )
+        .filter(([name]) => name.endsWith('_SECRET_ID'))
+        .map(([, value]) => value),
+    );
+    // The ingest's two fields and the Slack notifier's one.
+    expect(ids).toEqual(['shared/webhooks', 'shared/webhooks', 'shared/webhooks']);
   });
 
   it('creates no log-retention custom resource (every log group is explicit)', () => {

@@ -58,7 +58,8 @@ export interface AlertingProps {
    */
   readonly alertEmailSeverities?: readonly Severity[];
   /**
-   * Name of the Secrets Manager secret holding the Slack incoming-webhook URL.
+   * The secret whose `SLACK_WEBHOOK_URL` field holds the Slack incoming-webhook URL (the stage
+   * secret).
    * @default - no Slack path
    */
   readonly slackWebhookSecret?: { readonly name: string; readonly secret: ISecret };
@@ -275,6 +276,7 @@ export class Alerting extends Construct {
       // a gate in the table every container claims before posting, not by reserving
       // concurrency (which can fail a deploy in a small account).
       environment: {
+        // The stage secret; the notifier reads its SLACK_WEBHOOK_URL field.
         SLACK_WEBHOOK_SECRET_ID: webhook.name,
         TABLE_NAME: props.table.table.tableName,
       },
