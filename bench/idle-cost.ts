@@ -4,28 +4,38 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as v from 'valibot';
 import { parseSettings, stackName } from '../lib/cloud/settings.ts';
 import { FulfillmentWebhooksStack } from '../lib/cloud/stack.ts';
-import { IDLE_PRICES } from './prices.ts';
+import { CLOUDWATCH_FREE_TIER, IDLE_PRICES } from './prices.ts';
 import { round } from './stats.ts';
 
 /**
  * The fixed monthly cost of one stage with no traffic at all, read from the synthesized
  * template (what a deploy creates), priced with `IDLE_PRICES`: customer-managed KMS keys,
  * CloudWatch alarms and dashboards, the secrets the functions read, and the event source
- * mappings' empty long polls. Storage, logs and free tiers are left out.
+ * mappings' empty long polls. Storage, logs and free tiers are left out of the totals; the
+ * CloudWatch free tier is stated beside them. The dashboard is optional (`-c dashboard=false`),
+ * so the stage is priced with it and without it.
  */
 
 export interface IdleCost {
+  /** The default stage (dashboard on), with no free tier. */
   readonly usdPerMonth: number;
-  /** Each item's count and monthly cost. */
+  /** Each item's count and monthly cost, for the default stage. */
   readonly lines: Readonly<Record<string, { readonly count: number; readonly usd: number }>>;
-  /** The same stage in an account whose three free dashboards are not yet used. */
+  /** The stage deployed with `-c dashboard=false`, synthesized and priced on its own. */
+  readonly usdPerMonthWithoutDashboard: number;
+  /** The default stage in an account whose three free dashboards are not yet used. */
   readonly usdPerMonthWithFreeDashboard: number;
+  /** CloudWatch's always-free tier, which the totals leave out, and where it is documented. */
+  readonly freeTier: string;
 }
 
 const CdkJson = v.object({ context: v.record(v.string(), v.unknown()) });
 
-/** Synthesizes a stage with every option on (email and Slack), as a deploy would. */
-const synthesize = async (): Promise<Template> => {
+/**
+ * Synthesizes a stage with every option on (email and Slack), as a deploy would; `overrides`
+ * change context on top.
+ */
+const synthesize = async (overrides: Record<string, unknown> = {}): Promise<Template> => {
   const cdkJson = v.parse(
     CdkJson,
     JSON.parse(await readFile(new URL('../cdk.json', import.meta.url), 'utf8')),
@@ -35,7 +45,8 @@ const synthesize = async (): Promise<Template> => {
     'aws:cdk:bundling-stacks': [],
     stage: 'idle',
     alertEmail: 'oncall@example.com',
-    slackWebhookSecretName: 'fulfillment-webhooks/idle/slack-webhook-url',
+    slack: true,
+    ...overrides,
   };
   const app = new App({ context });
   const stack = new FulfillmentWebhooksStack(app, stackName('idle'), {
@@ -51,8 +62,8 @@ const FunctionResource = v.object({
   }),
 });
 
-export const measureIdleCost = async (): Promise<IdleCost> => {
-  const template = await synthesize();
+/** Prices the fixed monthly cost of one synthesized stage, line by line. */
+const priceTemplate = (template: Template) => {
   const count = (type: string) => Object.keys(template.findResources(type)).length;
   // Secrets are created by the operator, not the stack: count the distinct ones functions read.
   const secrets = new Set<string>();
@@ -79,9 +90,25 @@ export const measureIdleCost = async (): Promise<IdleCost> => {
     ]),
   );
   const total = Object.values(priced).reduce((sum, line) => sum + line.usd, 0);
+  return { total: round(total, 2), lines: priced };
+};
+
+export const measureIdleCost = async (): Promise<IdleCost> => {
+  const withDashboard = priceTemplate(await synthesize());
+  const withoutDashboard = priceTemplate(await synthesize({ dashboard: false }));
+  const free = CLOUDWATCH_FREE_TIER;
   return {
-    usdPerMonth: round(total, 2),
-    lines: priced,
-    usdPerMonthWithFreeDashboard: round(total - (priced.dashboards?.usd ?? 0), 2),
+    usdPerMonth: withDashboard.total,
+    lines: withDashboard.lines,
+    usdPerMonthWithoutDashboard: withoutDashboard.total,
+    usdPerMonthWithFreeDashboard: round(
+      withDashboard.total - (withDashboard.lines.dashboards?.usd ?? 0),
+      2,
+    ),
+    freeTier:
+      `CloudWatch's always-free tier covers an account's first ${free.dashboards} dashboards ` +
+      `(up to ${free.metricsPerFreeDashboard} metrics each) and first ${free.alarmMetrics} ` +
+      `alarm metrics, shared by every stage in the account and left out of these totals ` +
+      `(${free.source}).`,
   };
 };

@@ -72,3 +72,17 @@ export const IDLE_PRICES = {
   pollersPerMapping: 5,
   longPollSeconds: 20,
 } as const;
+
+/**
+ * CloudWatch's always-free tier, per account and region, shared by every stage and anything
+ * else in the account (https://aws.amazon.com/cloudwatch/pricing/, "Free tier"): the first
+ * three dashboards of up to 50 metrics each, and the first ten alarm metrics (standard
+ * resolution). The idle cost leaves it out, because whether a stage gets it depends on the rest
+ * of the account, and reports it beside the total.
+ */
+export const CLOUDWATCH_FREE_TIER = {
+  dashboards: 3,
+  metricsPerFreeDashboard: 50,
+  alarmMetrics: 10,
+  source: 'https://aws.amazon.com/cloudwatch/pricing/',
+} as const;

@@ -58,23 +58,114 @@ export const parseSecretList = (text: string): string[] => {
 };
 
 /**
- * Reads a list of credentials: from Secrets Manager when `<name>_SECRET_ID` is set (the cloud),
- * else from the comma-separated `<name>` variable (a laptop).
+ * The stage secret. In the cloud every credential of a stage lives in ONE Secrets Manager
+ * secret (each secret costs a monthly fee): a JSON object whose fields are named like the
+ * variables a laptop sets instead, e.g.
+ * `{"HAPPYCOLIS_SECRETS": ["…"], "WEBHOOK_TOKENS": ["…"], "SLACK_WEBHOOK_URL": "https://…"}`.
+ * A function finds the secret's name in `<FIELD>_SECRET_ID` (`SLACK_WEBHOOK_SECRET_ID` for the
+ * Slack URL), so its environment says which fields it reads. Messages name the secret and the
+ * field, never a value.
  */
+export type StageSecret = Readonly<Record<string, unknown>>;
+
+// valibot's record takes an array for an object keyed by index: arrays are refused first.
+const StageSecretSchema = v.pipe(
+  v.unknown(),
+  v.check((value) => !Array.isArray(value)),
+  v.record(v.string(), v.unknown()),
+);
+
+/** Parses the stage secret's text: a JSON object, or a {@link ConfigError} saying so. */
+export const parseStageSecret = (value: unknown, secretId: string): StageSecret => {
+  const notAnObject = () =>
+    new ConfigError(
+      `secret ${secretId} must hold a JSON object of credentials, e.g. {"HAPPYCOLIS_SECRETS": ["…"], "WEBHOOK_TOKENS": ["…"]}`,
+    );
+  if (typeof value !== 'string') throw notAnObject();
+  // The parse error is left out on purpose: it could quote part of a credential.
+  const json = parseJson(value);
+  if (!json.success) throw notAnObject();
+  const secret = v.safeParse(StageSecretSchema, json.value);
+  if (!secret.success) throw notAnObject();
+  return secret.output;
+};
+
+/** One field of the stage secret, or a {@link ConfigError} naming the missing field. */
+export const stageSecretField = (secret: StageSecret, field: string, secretId: string): unknown => {
+  const value = secret[field];
+  if (value === undefined || value === null) {
+    throw new ConfigError(`secret ${secretId} has no field ${field}`);
+  }
+  return value;
+};
+
+/** A credential list field: a JSON array of strings, or a comma-separated string. */
+export const credentialListField = (
+  secret: StageSecret,
+  field: string,
+  secretId: string,
+): string[] => {
+  const value = stageSecretField(secret, field, secretId);
+  if (typeof value === 'string') return parseSecretList(value);
+  const list = v.safeParse(v.array(v.string()), value);
+  if (!list.success) {
+    throw new ConfigError(
+      `field ${field} of secret ${secretId} must be a list of strings (a JSON array or a comma-separated string)`,
+    );
+  }
+  return list.output.map((item) => item.trim()).filter(Boolean);
+};
+
+/**
+ * Reads and parses the stage secret. `maxAgeSeconds` is how long Powertools may serve it from
+ * its cache (a rotated value is picked up after that).
+ */
+export const readStageSecret = async (
+  secretId: string,
+  maxAgeSeconds?: number,
+): Promise<StageSecret> =>
+  parseStageSecret(
+    await getSecret(secretId, maxAgeSeconds === undefined ? {} : { maxAge: maxAgeSeconds }),
+    secretId,
+  );
+
+/**
+ * Reads lists of credentials, each from the field of that name in the secret named by
+ * `<name>_SECRET_ID` (the cloud), else from the comma-separated variable `<name>` (a laptop).
+ * Each secret is fetched once, however many of its fields are wanted.
+ */
+export const loadCredentialLists = async <const N extends string>(
+  env: NodeJS.ProcessEnv,
+  names: readonly N[],
+  read: (secretId: string) => Promise<StageSecret> = readStageSecret,
+): Promise<Record<N, string[]>> => {
+  const reads = new Map<string, Promise<StageSecret>>();
+  const secret = (secretId: string) => {
+    const pending = reads.get(secretId) ?? read(secretId);
+    reads.set(secretId, pending);
+    return pending;
+  };
+  const lists = await Promise.all(
+    names.map(async (name) => {
+      const secretId = env[`${name}_SECRET_ID`];
+      return secretId
+        ? credentialListField(await secret(secretId), name, secretId)
+        : parseList(env[name]);
+    }),
+  );
+  const result = {} as Record<N, string[]>;
+  names.forEach((name, index) => {
+    result[name] = lists[index] ?? [];
+  });
+  return result;
+};
+
+/** {@link loadCredentialLists} for one list. */
 export const loadCredentialList = async (
   env: NodeJS.ProcessEnv,
   name: string,
-): Promise<string[]> => {
-  const secretId = env[`${name}_SECRET_ID`];
-  if (secretId) {
-    const value = await getSecret(secretId);
-    if (typeof value !== 'string') {
-      throw new ConfigError(`secret ${secretId} (${name}) has no string value`);
-    }
-    return parseSecretList(value);
-  }
-  return parseList(env[name]);
-};
+  read?: (secretId: string) => Promise<StageSecret>,
+): Promise<string[]> => (await loadCredentialLists(env, [name], read))[name] ?? [];
 
 export const TableEnvSchema = v.object({ TABLE_NAME: Required });
 export const QueueEnvSchema = v.object({ QUEUE_URL: Required });

@@ -29,7 +29,7 @@ const SECOND_STAGE = 'rehearsal2';
 /** Every option on, so every resource type the stack can hold goes through. */
 const CONTEXT = {
   alertEmail: 'oncall@example.com',
-  slackWebhookSecretName: 'fulfillment-webhooks/rehearsal/slack-webhook-url',
+  slack: 'true',
 };
 
 const started = performance.now();

@@ -1,14 +1,13 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { loadCredentialList, parseEnv, QueueEnvSchema } from '../config.ts';
+import { loadCredentialLists, parseEnv, QueueEnvSchema } from '../config.ts';
 import { logger } from '../observability.ts';
 import { wireIngest } from './wiring.ts';
 
-// Read once per container; a missing secret fails the cold start (fail closed).
+// Read once per container (one fetch of the stage secret for both lists); a missing secret or
+// field fails the cold start (fail closed).
 const env = parseEnv(QueueEnvSchema, process.env, 'ingest');
-const [happycolisSecrets, webhookTokens] = await Promise.all([
-  loadCredentialList(process.env, 'HAPPYCOLIS_SECRETS'),
-  loadCredentialList(process.env, 'WEBHOOK_TOKENS'),
-]);
+const { HAPPYCOLIS_SECRETS: happycolisSecrets, WEBHOOK_TOKENS: webhookTokens } =
+  await loadCredentialLists(process.env, ['HAPPYCOLIS_SECRETS', 'WEBHOOK_TOKENS']);
 
 export const handler = wireIngest({
   sqs: new SQSClient({}),

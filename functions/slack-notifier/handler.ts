@@ -10,8 +10,9 @@ import {
 import { wireSlackNotifier } from './wiring.ts';
 
 /**
- * The webhook URL comes from Secrets Manager in the cloud (`SLACK_WEBHOOK_SECRET_ID`), or
- * directly from `SLACK_WEBHOOK_URL` (a laptop, a test stack). One of the two is required.
+ * The webhook URL comes from the stage secret in the cloud (`SLACK_WEBHOOK_SECRET_ID` names it;
+ * the URL is its `SLACK_WEBHOOK_URL` field), or directly from `SLACK_WEBHOOK_URL` (a laptop, a
+ * test stack). One of the two is required.
  */
 const SlackEnvSchema = v.object({
   SLACK_WEBHOOK_SECRET_ID: v.optional(

@@ -1,4 +1,3 @@
-import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import {
   ErrorCode,
   type FetchFunction,
@@ -7,6 +6,7 @@ import {
   SlackWebhookError,
 } from '@slack/webhook';
 import * as v from 'valibot';
+import { ConfigError, readStageSecret, type StageSecret, stageSecretField } from '../config.ts';
 import { ReceiverError } from '../core/errors.ts';
 
 /**
@@ -79,33 +79,36 @@ export const createIncomingWebhook = (url: string): SlackWebhook => {
   });
 };
 
-/** A secret holds the URL itself, or JSON `{"url": "…"}`. */
-const SecretValueSchema = v.union([
-  WebhookUrlSchema,
-  v.pipe(
-    v.string(),
-    v.parseJson(),
-    v.object({ url: WebhookUrlSchema }),
-    v.transform((value) => value.url),
-  ),
-]);
+/** The stage secret's field holding the URL; named like the variable a laptop sets instead. */
+export const SLACK_WEBHOOK_URL_FIELD = 'SLACK_WEBHOOK_URL';
 
 /** How long a fetched secret is reused; a rotated URL is picked up within this. */
 const SECRET_MAX_AGE_SECONDS = 300;
 
 /**
- * A webhook whose URL lives in Secrets Manager. Read on first use (not at import, so a cold
- * start does not fail before the first record can be retried) and cached by Powertools.
+ * A webhook whose URL is the `SLACK_WEBHOOK_URL` field of the stage secret (see
+ * `readStageSecret`). Read on first use (not at import, so a cold start does not fail before
+ * the first record can be retried) and cached by Powertools.
  */
-export const secretIncomingWebhook = (secretId: string): SlackWebhook => {
+export const secretIncomingWebhook = (
+  secretId: string,
+  read: (secretId: string, maxAgeSeconds: number) => Promise<StageSecret> = readStageSecret,
+): SlackWebhook => {
   let current: { url: string; webhook: SlackWebhook } | undefined;
   return {
     send: async (message) => {
-      const value = await getSecret(secretId, { maxAge: SECRET_MAX_AGE_SECONDS });
-      const url = v.safeParse(SecretValueSchema, value);
+      let value: unknown;
+      try {
+        const secret = await read(secretId, SECRET_MAX_AGE_SECONDS);
+        value = stageSecretField(secret, SLACK_WEBHOOK_URL_FIELD, secretId);
+      } catch (error) {
+        if (!(error instanceof ConfigError)) throw error;
+        throw new SlackWebhookConfigError(error.message, { cause: error });
+      }
+      const url = v.safeParse(WebhookUrlSchema, value);
       if (!url.success) {
         throw new SlackWebhookConfigError(
-          `secret ${secretId} does not hold a Slack webhook URL (a URL, or {"url": "…"})`,
+          `field ${SLACK_WEBHOOK_URL_FIELD} of secret ${secretId} is not a URL`,
         );
       }
       if (current?.url !== url.output) {

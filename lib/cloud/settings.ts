@@ -8,6 +8,8 @@ import {
 } from '../../functions/definitions/resources.ts';
 import { SERVICE_NAME } from '../../functions/definitions/service.ts';
 import {
+  DEFAULT_ALERT_GROUP_INTERVAL_SECONDS,
+  DEFAULT_ALERT_GROUP_WINDOW_SECONDS,
   DEFAULT_CLIENT_ERROR_ALARM_THRESHOLD,
   DEFAULT_PENDING_TIMEOUT_HOURS,
   DEFAULT_THROTTLE_BURST_LIMIT,
@@ -36,17 +38,17 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
  */
 export const STAGE_PATTERN = /^[a-z][a-z0-9-]{0,14}[a-z0-9]$|^[a-z]$/;
 
-/** Secrets Manager name of one of a stage's secrets: `fulfillment-webhooks/<stage>/<what>`. */
+/** Secrets Manager name of a stage's secret: `fulfillment-webhooks/<stage>/<what>`. */
 export const stageSecretName = (stage: string, what: string): string =>
   `${SERVICE_NAME}/${stage}/${what}`;
 
 export const SETTING_DEFAULTS = {
   stage: 'dev',
   alertEmailSeverities: 'critical,warning',
-  /** Under the stage: `fulfillment-webhooks/<stage>/happycolis-client-secrets`. */
-  happycolisSecretName: 'happycolis-client-secrets',
-  /** Under the stage: `fulfillment-webhooks/<stage>/delivery-error-tokens`. */
-  deliveryErrorTokensSecretName: 'delivery-error-tokens',
+  /** Under the stage: `fulfillment-webhooks/<stage>/secrets`. */
+  secretName: 'secrets',
+  slack: false,
+  dashboard: true,
   processorMaxConcurrency: pipeline.maxConcurrency,
   pendingTimeoutHours: DEFAULT_PENDING_TIMEOUT_HOURS,
   logRetentionDays: 30,
@@ -54,7 +56,13 @@ export const SETTING_DEFAULTS = {
   throttleRateLimit: DEFAULT_THROTTLE_RATE_LIMIT,
   throttleBurstLimit: DEFAULT_THROTTLE_BURST_LIMIT,
   clientErrorAlarmThreshold: DEFAULT_CLIENT_ERROR_ALARM_THRESHOLD,
+  alertGroupWindowSeconds: DEFAULT_ALERT_GROUP_WINDOW_SECONDS,
+  alertGroupIntervalSeconds: DEFAULT_ALERT_GROUP_INTERVAL_SECONDS,
 } as const;
+
+/** Bounds of the alert grouping: a window of at most an hour, an interval of at most a day. */
+export const ALERT_GROUP_WINDOW_RANGE = { min: 1, max: 3_600 } as const;
+export const ALERT_GROUP_INTERVAL_MAX_SECONDS = 86_400;
 
 export class SettingsError extends ReceiverError {}
 
@@ -76,6 +84,22 @@ const positiveInteger = (what = 'a positive integer') =>
 const secretName = (what = 'a non-empty Secrets Manager secret name') =>
   v.pipe(v.string(what), v.trim(), v.nonEmpty(what));
 
+/** A boolean given as a boolean (cdk.json) or as `true`/`false` (`-c dashboard=false`). */
+const booleanFrom = (what = 'true or false') =>
+  v.union(
+    [
+      v.boolean(),
+      v.pipe(
+        v.string(),
+        v.trim(),
+        v.toLowerCase(),
+        v.picklist(['true', 'false']),
+        v.transform((value) => value === 'true'),
+      ),
+    ],
+    what,
+  );
+
 /** A list given as an array (cdk.json) or a comma-separated string (`-c key=a,b`). */
 const listOf = <const T extends readonly string[]>(options: T, what: string) =>
   v.pipe(
@@ -94,9 +118,12 @@ const STAGE_WHAT =
   '1 to 16 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen';
 
 const MAX_MAPPING_CONCURRENCY = 1000;
-const MAPPING_CONCURRENCY_WHAT = `an integer from ${MIN_MAPPING_CONCURRENCY} to ${MAX_MAPPING_CONCURRENCY}`;
 
-const LIST_INDEXES_WHAT = `an integer from 0 to ${fleetIndexes.length}`;
+/** An integer within `min`..`max` (inclusive), given as a number or a numeric string. */
+const integerFrom = (min: number, max: number) => {
+  const what = `an integer from ${min} to ${max}`;
+  return v.pipe(numberFrom(what), v.integer(what), v.minValue(min, what), v.maxValue(max, what));
+};
 
 const oneOf = <const T extends readonly (string | number)[]>(options: T) =>
   `one of ${options.join(', ')}`;
@@ -116,18 +143,19 @@ const SettingsSchema = v.object({
     listOf(SEVERITIES, `a non-empty comma-separated list of ${SEVERITIES.join(', ')}`),
     SETTING_DEFAULTS.alertEmailSeverities,
   ),
-  /** Secrets Manager name of the Slack incoming-webhook URL; no Slack path when absent. */
-  slackWebhookSecretName: v.optional(secretName()),
   /**
-   * Secrets Manager name of the HappyColis client secrets (HMAC keys).
-   * Default: `fulfillment-webhooks/<stage>/happycolis-client-secrets`.
+   * Secrets Manager name of the stage secret: one JSON object holding every credential the
+   * functions read (`HAPPYCOLIS_SECRETS`, `WEBHOOK_TOKENS`, and with Slack `SLACK_WEBHOOK_URL`).
+   * Default: `fulfillment-webhooks/<stage>/secrets`.
    */
-  happycolisSecretName: v.optional(secretName()),
+  secretName: v.optional(secretName()),
+  /** Posts alerts to Slack, at the URL in the stage secret's `SLACK_WEBHOOK_URL` field. */
+  slack: v.optional(booleanFrom(), SETTING_DEFAULTS.slack),
   /**
-   * Secrets Manager name of the bearer tokens accepted on the delivery-errors route.
-   * Default: `fulfillment-webhooks/<stage>/delivery-error-tokens`.
+   * Creates the stage's CloudWatch dashboard ($3 a month beyond an account's first three).
+   * Alarms do not depend on it.
    */
-  deliveryErrorTokensSecretName: v.optional(secretName()),
+  dashboard: v.optional(booleanFrom(), SETTING_DEFAULTS.dashboard),
   /** An integration still PENDING after this many hours raises an alert. */
   pendingTimeoutHours: v.optional(positiveNumber(), SETTING_DEFAULTS.pendingTimeoutHours),
   /** Retention of every log group the stack creates. */
@@ -164,41 +192,53 @@ const SettingsSchema = v.object({
    * AWS").
    */
   processorMaxConcurrency: v.optional(
-    v.pipe(
-      numberFrom(MAPPING_CONCURRENCY_WHAT),
-      v.integer(MAPPING_CONCURRENCY_WHAT),
-      v.minValue(MIN_MAPPING_CONCURRENCY, MAPPING_CONCURRENCY_WHAT),
-      v.maxValue(MAX_MAPPING_CONCURRENCY, MAPPING_CONCURRENCY_WHAT),
-    ),
+    integerFrom(MIN_MAPPING_CONCURRENCY, MAX_MAPPING_CONCURRENCY),
     SETTING_DEFAULTS.processorMaxConcurrency,
+  ),
+  /**
+   * Seconds the first alert of a group waits for others before the group's first message
+   * (Alertmanager's `group_wait`).
+   */
+  alertGroupWindowSeconds: v.optional(
+    integerFrom(ALERT_GROUP_WINDOW_RANGE.min, ALERT_GROUP_WINDOW_RANGE.max),
+    SETTING_DEFAULTS.alertGroupWindowSeconds,
+  ),
+  /**
+   * Seconds between two messages of one group (Alertmanager's `group_interval`); at least the
+   * window, checked after parsing because the bound depends on it.
+   */
+  alertGroupIntervalSeconds: v.optional(
+    integerFrom(ALERT_GROUP_WINDOW_RANGE.min, ALERT_GROUP_INTERVAL_MAX_SECONDS),
+    SETTING_DEFAULTS.alertGroupIntervalSeconds,
   ),
   /**
    * How many of the operator list indexes (`fleetIndexes`, in order) the table has. DynamoDB
    * adds one global secondary index per table update, so a stage deployed before them takes
    * them one deploy at a time: `-c listIndexes=1`, then 2, 3, and all. Default: all.
    */
-  listIndexes: v.optional(
-    v.pipe(
-      numberFrom(LIST_INDEXES_WHAT),
-      v.integer(LIST_INDEXES_WHAT),
-      v.minValue(0, LIST_INDEXES_WHAT),
-      v.maxValue(fleetIndexes.length, LIST_INDEXES_WHAT),
-    ),
-    fleetIndexes.length,
-  ),
+  listIndexes: v.optional(integerFrom(0, fleetIndexes.length), fleetIndexes.length),
 });
 
-/** The settings, secret names resolved under the stage when not given. */
-export type Settings = Omit<
-  v.InferOutput<typeof SettingsSchema>,
-  'happycolisSecretName' | 'deliveryErrorTokensSecretName'
-> & {
-  readonly happycolisSecretName: string;
-  readonly deliveryErrorTokensSecretName: string;
+/** The settings, the secret name resolved under the stage when not given. */
+export type Settings = Omit<v.InferOutput<typeof SettingsSchema>, 'secretName'> & {
+  readonly secretName: string;
 };
 
 /** The context keys this app reads; any other context belongs to the CDK itself. */
 export const SETTING_KEYS = Object.keys(SettingsSchema.entries) as (keyof Settings)[];
+
+/**
+ * Keys earlier versions read, each with what replaced it: given one, synthesis stops instead of
+ * silently deploying without the secret it named.
+ */
+export const RETIRED_KEYS: Readonly<Record<string, string>> = {
+  happycolisSecretName:
+    'the stage has one secret now: put the client secrets in its HAPPYCOLIS_SECRETS field and name it with "secretName"',
+  deliveryErrorTokensSecretName:
+    'the stage has one secret now: put the tokens in its WEBHOOK_TOKENS field and name it with "secretName"',
+  slackWebhookSecretName:
+    'the stage has one secret now: put the URL in its SLACK_WEBHOOK_URL field and deploy with -c slack=true',
+};
 
 /** The CloudFormation stack of a stage. */
 export const stackName = (stage: string): string => `FulfillmentWebhooks-${stage}`;
@@ -212,22 +252,27 @@ const shown = (value: unknown): string => JSON.stringify(value) ?? String(value)
  * @throws SettingsError naming every malformed key, one per line.
  */
 export const parseSettings = (context: Readonly<Record<string, unknown>>): Settings => {
+  const isGiven = (value: unknown) => value !== undefined && value !== null && value !== '';
+  const retired = Object.entries(RETIRED_KEYS)
+    .filter(([key]) => isGiven(context[key]))
+    .map(([key, instead]) => `context "${key}" is no longer read: ${instead}`);
+  if (retired.length > 0) throw new SettingsError(retired.join('\n'));
   const given: Record<string, unknown> = {};
   for (const key of SETTING_KEYS) {
     const value = context[key];
-    if (value !== undefined && value !== null && value !== '') given[key] = value;
+    if (isGiven(value)) given[key] = value;
   }
   const result = v.safeParse(SettingsSchema, given);
   if (result.success) {
-    const { stage } = result.output;
+    const { stage, alertGroupWindowSeconds, alertGroupIntervalSeconds } = result.output;
+    if (alertGroupIntervalSeconds < alertGroupWindowSeconds) {
+      throw new SettingsError(
+        `context "alertGroupIntervalSeconds" must be an integer from ${alertGroupWindowSeconds} (alertGroupWindowSeconds) to ${ALERT_GROUP_INTERVAL_MAX_SECONDS}, got ${shown(given.alertGroupIntervalSeconds ?? alertGroupIntervalSeconds)}`,
+      );
+    }
     return {
       ...result.output,
-      happycolisSecretName:
-        result.output.happycolisSecretName ??
-        stageSecretName(stage, SETTING_DEFAULTS.happycolisSecretName),
-      deliveryErrorTokensSecretName:
-        result.output.deliveryErrorTokensSecretName ??
-        stageSecretName(stage, SETTING_DEFAULTS.deliveryErrorTokensSecretName),
+      secretName: result.output.secretName ?? stageSecretName(stage, SETTING_DEFAULTS.secretName),
     };
   }
   const messages = result.issues.map((issue) => {
@@ -239,4 +284,8 @@ export const parseSettings = (context: Readonly<Record<string, unknown>>): Setti
 
 /** Reads and validates the settings from a construct tree's context (usually the App). */
 export const settingsFromContext = (tryGetContext: (key: string) => unknown): Settings =>
-  parseSettings(Object.fromEntries(SETTING_KEYS.map((key) => [key, tryGetContext(key)])));
+  parseSettings(
+    Object.fromEntries(
+      [...SETTING_KEYS, ...Object.keys(RETIRED_KEYS)].map((key) => [key, tryGetContext(key)]),
+    ),
+  );

@@ -31,7 +31,8 @@ export class FulfillmentWebhooksStack extends Stack {
   readonly api: IngestApi;
   readonly monitoring: Monitoring;
   readonly ops: OpsApi;
-  readonly dashboard: OperationsDashboard;
+  /** Absent when deployed with `-c dashboard=false`. */
+  readonly dashboard?: OperationsDashboard;
 
   constructor(scope: Construct, id: string, props: FulfillmentWebhooksStackProps) {
     super(scope, id, props);
@@ -47,44 +48,49 @@ export class FulfillmentWebhooksStack extends Stack {
       serviceName: stageServiceName(settings.stage),
     };
 
-    // Created by the operator before the first deploy (README, "Deploy to AWS"); the template holds
-    // only their names, never a value.
-    const namedSecret = (id: string, name: string) => ({
-      name,
-      secret: Secret.fromSecretNameV2(this, id, name),
-    });
+    // Created by the operator before the first deploy (docs/deploy.md, "Create the stage
+    // secret"); the template holds only its name, never a value. One secret for every
+    // credential, because each secret costs a monthly fee.
+    const stageSecret = {
+      name: settings.secretName,
+      secret: Secret.fromSecretNameV2(this, 'StageSecret', settings.secretName),
+    };
 
     this.table = new IntegrationTable(this, 'Integrations', {
       listIndexes: settings.listIndexes,
     });
 
+    // One customer-managed key for the whole stage, the table's: the queues and the topic need
+    // one too (access tokens in the queue; CloudWatch alarms publishing to the topic), and each
+    // key costs a monthly fee.
+    const key = this.table.key;
+
     this.alerting = new Alerting(this, 'Alerting', {
       table: this.table,
+      key,
       functionDefaults,
       alertEmail: settings.alertEmail,
       alertEmailSeverities: settings.alertEmailSeverities,
-      slackWebhookSecret: settings.slackWebhookSecretName
-        ? namedSecret('SlackWebhookSecret', settings.slackWebhookSecretName)
-        : undefined,
+      slackWebhookSecret: settings.slack ? stageSecret : undefined,
       pendingTimeoutHours: settings.pendingTimeoutHours,
+      alertGroupWindowSeconds: settings.alertGroupWindowSeconds,
+      alertGroupIntervalSeconds: settings.alertGroupIntervalSeconds,
     });
 
     this.pipeline = new EventPipeline(this, 'Pipeline', {
       table: this.table,
+      key,
       alerting: this.alerting,
       functionDefaults,
       processorMaxConcurrency: settings.processorMaxConcurrency,
     });
+    this.alerting.sendFlushesTo(this.pipeline);
 
     this.api = new IngestApi(this, 'Api', {
       pipeline: this.pipeline,
       table: this.table,
       functionDefaults,
-      happycolisSecret: namedSecret('HappyColisSecret', settings.happycolisSecretName),
-      deliveryErrorTokensSecret: namedSecret(
-        'DeliveryErrorTokensSecret',
-        settings.deliveryErrorTokensSecretName,
-      ),
+      stageSecret,
       throttleRateLimit: settings.throttleRateLimit,
       throttleBurstLimit: settings.throttleBurstLimit,
     });
@@ -104,12 +110,18 @@ export class FulfillmentWebhooksStack extends Stack {
       clientErrorThreshold: settings.clientErrorAlarmThreshold,
     });
 
-    this.dashboard = new OperationsDashboard(this, 'Dashboard', {
-      api: this.api,
-      pipeline: this.pipeline,
-      alerting: this.alerting,
-      serviceName: functionDefaults.serviceName,
-    });
+    if (settings.dashboard) {
+      this.dashboard = new OperationsDashboard(this, 'Dashboard', {
+        api: this.api,
+        pipeline: this.pipeline,
+        alerting: this.alerting,
+        serviceName: functionDefaults.serviceName,
+      });
+      new CfnOutput(this, 'DashboardName', {
+        description: 'CloudWatch dashboard of this stage',
+        value: this.dashboard.dashboard.dashboardName,
+      });
+    }
 
     const url = (path: string) => `${this.api.url}${path.replace(/^\//, '')}`;
     new CfnOutput(this, 'HappyColisWebhookUrl', {
@@ -127,10 +139,6 @@ export class FulfillmentWebhooksStack extends Stack {
     new CfnOutput(this, 'ApiUrl', {
       description: 'Base URL of the HTTP API; `npm run ops -- --stage <stage>` reads it',
       value: this.api.url,
-    });
-    new CfnOutput(this, 'DashboardName', {
-      description: 'CloudWatch dashboard of this stage',
-      value: this.dashboard.dashboard.dashboardName,
     });
     new CfnOutput(this, 'AlertsTopicArn', {
       description: 'SNS topic of alerts and alarms; subscribe more endpoints here',

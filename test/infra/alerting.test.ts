@@ -10,6 +10,9 @@ import {
   synthStack,
 } from './support.ts';
 
+/** The default stage secret of stage `dev`. */
+const STAGE_SECRET = 'fulfillment-webhooks/dev/secrets';
+
 describe('Alerting', () => {
   let full: SynthesizedStack;
   let bare: SynthesizedStack;
@@ -32,14 +35,15 @@ describe('Alerting', () => {
     ).map((resource) => resource.Properties as Record<string, unknown>);
 
   describe('topic', () => {
-    it('is named by CloudFormation, encrypted with its own key', () => {
+    it("is named by CloudFormation, encrypted with the stage's one key", () => {
       expect(propertiesOf(full.template, full.stack.alerting.topic)).not.toHaveProperty(
         'TopicName',
       );
       expect(propertiesOf(full.template, full.stack.alerting.topic)).toMatchObject({
-        KmsMasterKeyId: arnOf(full.stack.alerting.topicKey),
+        KmsMasterKeyId: arnOf(full.stack.alerting.key),
       });
-      expect(propertiesOf(full.template, full.stack.alerting.topicKey)).toMatchObject({
+      expect(full.stack.alerting.key).toBe(full.stack.table.key);
+      expect(propertiesOf(full.template, full.stack.alerting.key)).toMatchObject({
         EnableKeyRotation: true,
       });
     });
@@ -83,7 +87,7 @@ describe('Alerting', () => {
     });
 
     it('lets CloudWatch alarms use its key, so alarm notifications are delivered', () => {
-      const policy = propertiesOf(full.template, full.stack.alerting.topicKey).KeyPolicy as {
+      const policy = propertiesOf(full.template, full.stack.alerting.key).KeyPolicy as {
         Statement: { Principal?: { Service?: string }; Action: string[] }[];
       };
       const cloudwatch = policy.Statement.find(
@@ -168,10 +172,10 @@ describe('Alerting', () => {
       expect(visibility).toBeGreaterThanOrEqual(6 * timeout);
     });
 
-    it('reads only the Slack webhook secret and writes only dedupe and pace items', () => {
+    it('reads only the stage secret and writes only ledger and pace items', () => {
       const actions = allowedActions(full.template, slack().notifier);
       expect(JSON.stringify(actions.get('secretsmanager:GetSecretValue'))).toContain(
-        `:secret:${FULL_OPTIONS.slackWebhookSecretName}-??????`,
+        `:secret:${STAGE_SECRET}-??????`,
       );
       expect(actions.get('secretsmanager:GetSecretValue')).toHaveLength(1);
       expect([...actions.keys()].filter((a) => a.startsWith('dynamodb:')).sort()).toEqual([
@@ -182,14 +186,14 @@ describe('Alerting', () => {
       expect(propertiesOf(full.template, slack().notifier.function)).toMatchObject({
         Environment: {
           Variables: {
-            SLACK_WEBHOOK_SECRET_ID: FULL_OPTIONS.slackWebhookSecretName,
+            SLACK_WEBHOOK_SECRET_ID: STAGE_SECRET,
             TABLE_NAME: refOf(full.stack.table.table),
           },
         },
       });
     });
 
-    it('is absent without a Slack secret', () => {
+    it('is absent unless deployed with -c slack=true', () => {
       expect(bare.stack.alerting.slack).toBeUndefined();
       expect(subscriptions(bare, 'sqs')).toEqual([]);
       expect(JSON.stringify(bare.template.toJSON())).not.toContain('slack-deliveries');
@@ -216,7 +220,28 @@ describe('Alerting', () => {
       expect(hours(bare)).toBe('24');
     });
 
-    it('queries the pending index and the table, records and clears items, publishes', () => {
+    it('tells the check its table, topic, the event queue and the alert grouping', () => {
+      expect(
+        propertiesOf(full.template, full.stack.alerting.pendingCheck.function).Environment,
+      ).toMatchObject({
+        Variables: {
+          TABLE_NAME: refOf(full.stack.table.table),
+          TOPIC_ARN: refOf(full.stack.alerting.topic),
+          QUEUE_URL: refOf(full.stack.pipeline.queue),
+          ALERT_GROUP_WINDOW_SECONDS: '30',
+          ALERT_GROUP_INTERVAL_SECONDS: '300',
+        },
+      });
+    });
+
+    it('sends flushes to the event queue, and publishes nothing itself', () => {
+      const actions = allowedActions(full.template, full.stack.alerting.pendingCheck);
+      expect(actions.get('sqs:SendMessage')).toEqual([arnOf(full.stack.pipeline.queue)]);
+      expect(actions.get('kms:GenerateDataKey')).toEqual([arnOf(full.stack.pipeline.key)]);
+      expect(actions.get('sns:Publish')).toBeUndefined();
+    });
+
+    it('queries the pending index and the table, records and clears items', () => {
       const actions = allowedActions(full.template, full.stack.alerting.pendingCheck);
       expect(JSON.stringify(actions.get('dynamodb:Query'))).toContain('/index/pending');
       expect(actions.get('dynamodb:Query')).toContainEqual(arnOf(full.stack.table.table));
@@ -229,7 +254,6 @@ describe('Alerting', () => {
         'dynamodb:Query',
         'dynamodb:UpdateItem',
       ]);
-      expect(actions.get('sns:Publish')).toEqual([refOf(full.stack.alerting.topic)]);
     });
   });
 });

@@ -1,5 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { OUTCOME_METRICS } from '../../lib/cloud/constructs/dashboard.ts';
+import { CLOUDWATCH_FREE_TIER } from '../../bench/prices.ts';
+import {
+  ALERT_METRICS,
+  OUTCOME_METRICS,
+  SLACK_METRICS,
+} from '../../lib/cloud/constructs/dashboard.ts';
 import {
   FULL_OPTIONS,
   logicalId,
@@ -7,6 +12,16 @@ import {
   type SynthesizedStack,
   synthStack,
 } from './support.ts';
+
+/** How many resources of each type, `Dashboard` for the dashboard. */
+const resourceTypes = (stack: SynthesizedStack): Record<string, number> => {
+  const counts: Record<string, number> = {};
+  for (const resource of Object.values(stack.template.toJSON().Resources)) {
+    const type = (resource as { Type: string }).Type.replace('AWS::CloudWatch::', '');
+    counts[type] = (counts[type] ?? 0) + 1;
+  }
+  return counts;
+};
 
 interface Widget {
   readonly type: string;
@@ -23,7 +38,9 @@ describe('OperationsDashboard', () => {
 
   beforeAll(() => {
     synth = synthStack(FULL_OPTIONS);
-    const body = propertiesOf(synth.template, synth.stack.dashboard.dashboard).DashboardBody;
+    const dashboard = synth.stack.dashboard;
+    if (!dashboard) throw new Error('the dashboard is on by default');
+    const body = propertiesOf(synth.template, dashboard.dashboard).DashboardBody;
     // The body is a Fn::Join of literal JSON and references; stand each reference in by its
     // logical id so the JSON can be read.
     const parts = (body as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1].map((part) =>
@@ -39,6 +56,16 @@ describe('OperationsDashboard', () => {
   };
   const text = (one: Widget) => JSON.stringify(one.properties);
 
+  it('is left out with -c dashboard=false, alarms and all else unchanged', () => {
+    const without = synthStack({ ...FULL_OPTIONS, dashboard: 'false' });
+    expect(without.stack.dashboard).toBeUndefined();
+    without.template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+    expect(without.template.toJSON().Outputs).not.toHaveProperty('DashboardName');
+    expect(synth.template.toJSON().Outputs).toHaveProperty('DashboardName');
+    const { Dashboard: _dropped, ...types } = resourceTypes(synth);
+    expect(resourceTypes(without)).toEqual(types);
+  });
+
   it('is a stage dashboard with the seven widgets the incident questions need', () => {
     synth.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     expect(widgets.map((one) => one.properties.title)).toEqual([
@@ -50,6 +77,12 @@ describe('OperationsDashboard', () => {
       'Slack failures',
       'Processor duration (ms)',
     ]);
+  });
+
+  it("stays within the free tier's metrics per dashboard", () => {
+    const metrics = widgets.flatMap((one) => one.properties.metrics ?? []);
+    expect(metrics.length).toBeGreaterThan(20);
+    expect(metrics.length).toBeLessThanOrEqual(CLOUDWATCH_FREE_TIER.metricsPerFreeDashboard);
   });
 
   it('counts requests by route and status from the access log', () => {
@@ -78,10 +111,28 @@ describe('OperationsDashboard', () => {
     expect(queues).toContain(logicalId(slack.deadLetterQueue));
   });
 
-  it('shows alerts sent, Slack failures and processor duration', () => {
-    expect(text(widget(/Alerts sent/))).toContain('"AlertsPublished"');
-    expect(text(widget(/Alerts sent/))).toContain('NumberOfMessagesPublished');
-    expect(text(widget(/Slack failures/))).toContain('"SlackPostsFailed"');
+  it('shows grouped alerts: incidents, group messages, resolved notices, stuck PENDING', () => {
+    const alerts = text(widget(/Alerts sent/));
+    expect(Object.keys(ALERT_METRICS)).toEqual([
+      'AlertIncidents',
+      'AlertMessagesPublished',
+      'AlertsResolved',
+      'StuckPendingAlerted',
+    ]);
+    for (const [name, label] of Object.entries(ALERT_METRICS)) {
+      expect(alerts).toContain(`"${name}"`);
+      expect(alerts).toContain(`"${label}"`);
+    }
+    expect(alerts).not.toContain('"AlertsPublished"');
+    expect(alerts).toContain('NumberOfMessagesPublished');
+  });
+
+  it('shows every Slack metric, Slack failures and processor duration', () => {
+    const slack = text(widget(/Slack failures/));
+    for (const name of Object.keys(SLACK_METRICS)) expect(slack).toContain(`"${name}"`);
+    const notifier = synth.stack.alerting.slack?.notifier;
+    if (!notifier) throw new Error('the full options deploy Slack');
+    expect(slack).toContain(logicalId(notifier.function));
     const processor = text(widget(/Processor duration/));
     expect(processor).toContain('"Duration"');
     expect(processor).toContain(logicalId(synth.stack.pipeline.processor.function));

@@ -5,6 +5,11 @@ import {
   MIN_MAPPING_CONCURRENCY,
   pipeline,
 } from '../../functions/definitions/resources.ts';
+import {
+  ALERT_GROUP_INTERVAL_MAX_SECONDS,
+  ALERT_GROUP_WINDOW_RANGE,
+  SETTING_DEFAULTS,
+} from '../../lib/cloud/settings.ts';
 import { FULL_OPTIONS, logicalId, type SynthesizedStack, synthStack } from './support.ts';
 
 /**
@@ -80,11 +85,11 @@ describe('deploy readiness', () => {
       expect(named('AWS::CloudWatch::Alarm', 'AlarmName')).toEqual([]);
     });
 
-    it('reads the secrets of its own stage', () => {
+    it('reads the secret of its own stage', () => {
       const devText = JSON.stringify(dev.template.toJSON());
       const prodText = JSON.stringify(prod.template.toJSON());
-      expect(devText).toContain('fulfillment-webhooks/dev/happycolis-client-secrets');
-      expect(prodText).toContain('fulfillment-webhooks/prod/happycolis-client-secrets');
+      expect(devText).toContain('fulfillment-webhooks/dev/secrets');
+      expect(prodText).toContain('fulfillment-webhooks/prod/secrets');
       expect(prodText).not.toContain('fulfillment-webhooks/dev/');
     });
 
@@ -139,6 +144,23 @@ describe('deploy readiness', () => {
     expect(readme).toContain(`(the budget is ${CONSUMERS_CONCURRENCY_BUDGET}:`);
     const consumersByDefault = pipeline.maxConcurrency + MIN_MAPPING_CONCURRENCY;
     expect(readme).toContain(`the consumers take at most ${consumersByDefault} executions`);
+    const grouping = (key: string) =>
+      readme.split('\n').find((line) => line.startsWith(`| \`${key}\``));
+    const thousands = (n: number) => n.toLocaleString('en-US');
+    expect(grouping('alertGroupWindowSeconds')).toContain(
+      `| \`${SETTING_DEFAULTS.alertGroupWindowSeconds}\` |`,
+    );
+    expect(grouping('alertGroupWindowSeconds')).toContain(
+      `${ALERT_GROUP_WINDOW_RANGE.min} to ${thousands(ALERT_GROUP_WINDOW_RANGE.max)}`,
+    );
+    expect(grouping('alertGroupIntervalSeconds')).toContain(
+      `| \`${SETTING_DEFAULTS.alertGroupIntervalSeconds}\` |`,
+    );
+    expect(grouping('alertGroupIntervalSeconds')).toContain(
+      `to ${thousands(ALERT_GROUP_INTERVAL_MAX_SECONDS)}`,
+    );
+    expect(grouping('dashboard')).toContain(`| \`${SETTING_DEFAULTS.dashboard}\` |`);
+    expect(grouping('slack')).toContain(`| \`${SETTING_DEFAULTS.slack}\` |`);
   });
 
   describe('retry-safe', () => {

@@ -1,6 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PROCESSOR_TIMEOUT_SECONDS, pipeline } from '../../functions/definitions/resources.ts';
 import {
+  DEFAULT_ALERT_GROUP_INTERVAL_SECONDS,
+  DEFAULT_ALERT_GROUP_WINDOW_SECONDS,
+} from '../../functions/definitions/settings.ts';
+import {
   allowedActions,
   arnOf,
   logicalId,
@@ -92,18 +96,30 @@ describe('EventPipeline', () => {
     });
   });
 
-  it('tells the processor its table and topic', () => {
+  it('tells the processor its table, topic, own queue and alert grouping', () => {
     expect(processorProps()).toMatchObject({
       Environment: {
         Variables: {
           TABLE_NAME: refOf(synth.stack.table.table),
           TOPIC_ARN: refOf(synth.stack.alerting.topic),
+          QUEUE_URL: refOf(synth.stack.pipeline.queue),
+          ALERT_GROUP_WINDOW_SECONDS: String(DEFAULT_ALERT_GROUP_WINDOW_SECONDS),
+          ALERT_GROUP_INTERVAL_SECONDS: String(DEFAULT_ALERT_GROUP_INTERVAL_SECONDS),
         },
       },
     });
   });
 
-  it('lets the processor write items and publish alerts, and nothing broader', () => {
+  it('passes the alert grouping from context', () => {
+    const tuned = synthStack({ alertGroupWindowSeconds: '10', alertGroupIntervalSeconds: 600 });
+    expect(
+      propertiesOf(tuned.template, tuned.stack.pipeline.processor.function).Environment,
+    ).toMatchObject({
+      Variables: { ALERT_GROUP_WINDOW_SECONDS: '10', ALERT_GROUP_INTERVAL_SECONDS: '600' },
+    });
+  });
+
+  it('lets the processor write items, publish alerts and send flushes to its queue, nothing broader', () => {
     const actions = allowedActions(synth.template, synth.stack.pipeline.processor);
     const dynamo = [...actions.keys()].filter((a) => a.startsWith('dynamodb:')).sort();
     expect(dynamo).toEqual([
@@ -116,7 +132,10 @@ describe('EventPipeline', () => {
       expect(actions.get(action)).toEqual([arnOf(synth.stack.table.table)]);
     }
     expect(actions.get('sns:Publish')).toEqual([refOf(synth.stack.alerting.topic)]);
-    expect(actions.get('sqs:SendMessage')).toBeUndefined();
+    // Delayed `alert-flush` messages to its own queue, encrypted with the queue's key.
+    expect(actions.get('sqs:SendMessage')).toEqual([arnOf(synth.stack.pipeline.queue)]);
+    expect(actions.get('kms:GenerateDataKey')).toEqual([arnOf(synth.stack.pipeline.key)]);
+    expect(actions.get('kms:Decrypt')).toContainEqual(arnOf(synth.stack.pipeline.key));
     expect([...actions.keys()].filter((a) => a.includes('*') && !a.startsWith('kms:'))).toEqual([]);
   });
 

@@ -61,25 +61,22 @@ describe('IngestApi', () => {
     expect(propertiesOf(synth.template, synth.stack.api.accessLogGroup).RetentionInDays).toBe(30);
   });
 
-  it('gives the ingest its queue URL and the secrets by name only', () => {
+  it('gives the ingest its queue URL and the stage secret by name only, for both fields', () => {
     expect(propertiesOf(synth.template, synth.stack.api.ingest.function)).toMatchObject({
       Environment: {
         Variables: {
           QUEUE_URL: refOf(synth.stack.pipeline.queue),
-          HAPPYCOLIS_SECRETS_SECRET_ID: 'fulfillment-webhooks/dev/happycolis-client-secrets',
-          WEBHOOK_TOKENS_SECRET_ID: 'fulfillment-webhooks/dev/delivery-error-tokens',
+          HAPPYCOLIS_SECRETS_SECRET_ID: 'fulfillment-webhooks/dev/secrets',
+          WEBHOOK_TOKENS_SECRET_ID: 'fulfillment-webhooks/dev/secrets',
         },
       },
     });
   });
 
-  it('lets the ingest read exactly its two secrets, whatever their random suffix', () => {
+  it('lets the ingest read exactly the stage secret, whatever its random suffix', () => {
     const actions = allowedActions(synth.template, synth.stack.api.ingest);
-    const arn = (name: string) =>
-      `arn:aws:secretsmanager:eu-west-3:123456789012:secret:fulfillment-webhooks/dev/${name}-??????`;
-    expect(actions.get('secretsmanager:GetSecretValue')?.toSorted()).toEqual([
-      arn('delivery-error-tokens'),
-      arn('happycolis-client-secrets'),
+    expect(actions.get('secretsmanager:GetSecretValue')).toEqual([
+      'arn:aws:secretsmanager:eu-west-3:123456789012:secret:fulfillment-webhooks/dev/secrets-??????',
     ]);
     expect(actions.get('secretsmanager:DescribeSecret')).toBeUndefined();
   });

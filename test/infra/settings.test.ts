@@ -10,8 +10,9 @@ describe('settings from context', () => {
     expect(parseSettings({})).toEqual({
       stage: 'dev',
       alertEmailSeverities: ['critical', 'warning'],
-      happycolisSecretName: 'fulfillment-webhooks/dev/happycolis-client-secrets',
-      deliveryErrorTokensSecretName: 'fulfillment-webhooks/dev/delivery-error-tokens',
+      secretName: 'fulfillment-webhooks/dev/secrets',
+      slack: false,
+      dashboard: true,
       processorMaxConcurrency: SETTING_DEFAULTS.processorMaxConcurrency,
       pendingTimeoutHours: 24,
       logRetentionDays: 30,
@@ -19,8 +20,24 @@ describe('settings from context', () => {
       throttleRateLimit: 50,
       throttleBurstLimit: 100,
       clientErrorAlarmThreshold: 50,
+      alertGroupWindowSeconds: 30,
+      alertGroupIntervalSeconds: 300,
       listIndexes: 4,
     });
+  });
+
+  it('takes the alert grouping from context, the interval no shorter than the window', () => {
+    expect(
+      parseSettings({ alertGroupWindowSeconds: '60', alertGroupIntervalSeconds: '60' }),
+    ).toMatchObject({ alertGroupWindowSeconds: 60, alertGroupIntervalSeconds: 60 });
+    expect(() => parseSettings({ alertGroupWindowSeconds: 600 })).toThrow(
+      'context "alertGroupIntervalSeconds" must be an integer from 600 (alertGroupWindowSeconds) to 86400, got 300',
+    );
+    expect(() =>
+      parseSettings({ alertGroupWindowSeconds: 120, alertGroupIntervalSeconds: '90' }),
+    ).toThrow(
+      'context "alertGroupIntervalSeconds" must be an integer from 120 (alertGroupWindowSeconds) to 86400, got "90"',
+    );
   });
 
   it('takes the list indexes one deploy at a time when asked, and refuses more than exist', () => {
@@ -50,21 +67,43 @@ describe('settings from context', () => {
     });
   });
 
-  it('names the secrets under the stage unless given', () => {
+  it('names the one stage secret under the stage unless given', () => {
     expect(parseSettings({ stage: 'prod' })).toMatchObject({
       stage: 'prod',
-      happycolisSecretName: 'fulfillment-webhooks/prod/happycolis-client-secrets',
-      deliveryErrorTokensSecretName: 'fulfillment-webhooks/prod/delivery-error-tokens',
+      secretName: 'fulfillment-webhooks/prod/secrets',
     });
-    expect(parseSettings({ stage: 'prod', happycolisSecretName: 'shared/hmac' })).toMatchObject({
-      happycolisSecretName: 'shared/hmac',
+    expect(parseSettings({ stage: 'prod', secretName: 'shared/webhooks' })).toMatchObject({
+      secretName: 'shared/webhooks',
     });
   });
 
-  it('treats an empty value as not given', () => {
-    expect(parseSettings({ alertEmail: '', slackWebhookSecretName: '' })).not.toHaveProperty(
-      'alertEmail',
+  it('reads switches as booleans or as command-line strings', () => {
+    expect(parseSettings({ slack: 'true', dashboard: 'FALSE' })).toMatchObject({
+      slack: true,
+      dashboard: false,
+    });
+    expect(parseSettings({ slack: true, dashboard: false })).toMatchObject({
+      slack: true,
+      dashboard: false,
+    });
+  });
+
+  it('refuses the per-credential secret names of earlier versions, saying what replaced them', () => {
+    expect(() => parseSettings({ slackWebhookSecretName: 'x/slack' })).toThrow(
+      'context "slackWebhookSecretName" is no longer read: the stage has one secret now: put the URL in its SLACK_WEBHOOK_URL field and deploy with -c slack=true',
     );
+    expect(() =>
+      parseSettings({ happycolisSecretName: 'a', deliveryErrorTokensSecretName: 'b' }),
+    ).toThrow(
+      /"happycolisSecretName" is no longer read.*HAPPYCOLIS_SECRETS.*\n.*"deliveryErrorTokensSecretName" is no longer read.*WEBHOOK_TOKENS/,
+    );
+  });
+
+  it('treats an empty value as not given', () => {
+    expect(
+      parseSettings({ alertEmail: '', secretName: '', slackWebhookSecretName: '' }),
+    ).toMatchObject({ secretName: 'fulfillment-webhooks/dev/secrets' });
+    expect(parseSettings({ alertEmail: '' })).not.toHaveProperty('alertEmail');
   });
 
   it.each([
@@ -103,9 +142,31 @@ describe('settings from context', () => {
     ],
     [{ processorMaxConcurrency: 1001 }, 'context "processorMaxConcurrency" must be an integer'],
     [
-      { happycolisSecretName: '   ' },
-      'context "happycolisSecretName" must be a non-empty Secrets Manager secret name, got "   "',
+      { alertGroupWindowSeconds: 0 },
+      'context "alertGroupWindowSeconds" must be an integer from 1 to 3600, got 0',
     ],
+    [
+      { alertGroupWindowSeconds: '3601' },
+      'context "alertGroupWindowSeconds" must be an integer from 1 to 3600, got "3601"',
+    ],
+    [
+      { alertGroupWindowSeconds: 2.5 },
+      'context "alertGroupWindowSeconds" must be an integer from 1 to 3600, got 2.5',
+    ],
+    [
+      { alertGroupIntervalSeconds: '86401' },
+      'context "alertGroupIntervalSeconds" must be an integer from 1 to 86400, got "86401"',
+    ],
+    [
+      { alertGroupIntervalSeconds: 'often' },
+      'context "alertGroupIntervalSeconds" must be an integer from 1 to 86400, got "often"',
+    ],
+    [
+      { secretName: '   ' },
+      'context "secretName" must be a non-empty Secrets Manager secret name, got "   "',
+    ],
+    [{ slack: 'yes' }, 'context "slack" must be true or false, got "yes"'],
+    [{ dashboard: 0 }, 'context "dashboard" must be true or false, got 0'],
   ])('rejects %j with a message naming the key', (context, message) => {
     expect(() => parseSettings(context)).toThrow(SettingsError);
     expect(() => parseSettings(context)).toThrow(message);

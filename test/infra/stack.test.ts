@@ -1,5 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FULL_OPTIONS, refOf, type SynthesizedStack, synthStack } from './support.ts';
+import {
+  arnOf,
+  FULL_OPTIONS,
+  logicalId,
+  propertiesOf,
+  refOf,
+  type SynthesizedStack,
+  synthStack,
+} from './support.ts';
 
 describe('FulfillmentWebhooksStack', () => {
   let full: SynthesizedStack;
@@ -36,6 +44,22 @@ describe('FulfillmentWebhooksStack', () => {
     expect(output('DeadLetterQueueUrl')).toEqual(refOf(full.stack.pipeline.deadLetterQueue));
   });
 
+  it('has one customer-managed key, rotated and kept with the table, encrypting everything', () => {
+    const keys = full.template.findResources('AWS::KMS::Key');
+    expect(Object.keys(keys)).toEqual([logicalId(full.stack.table.key)]);
+    const key = Object.values(keys)[0];
+    expect(key?.Properties).toMatchObject({ EnableKeyRotation: true });
+    expect(key?.DeletionPolicy).toBe('RetainExceptOnCreate');
+    const keyArn = arnOf(full.stack.table.key);
+    expect(propertiesOf(full.template, full.stack.table.table).SSESpecification).toMatchObject({
+      KMSMasterKeyId: keyArn,
+    });
+    for (const queue of [full.stack.pipeline.queue, full.stack.pipeline.deadLetterQueue]) {
+      expect(propertiesOf(full.template, queue).KmsMasterKeyId).toEqual(keyArn);
+    }
+    expect(propertiesOf(full.template, full.stack.alerting.topic).KmsMasterKeyId).toEqual(keyArn);
+  });
+
   it('holds no secret value, only secret names', () => {
     const text = JSON.stringify(full.template.toJSON());
     expect(text).not.toContain('SecretString');
@@ -43,7 +67,7 @@ describe('FulfillmentWebhooksStack', () => {
     expect(text).not.toContain('tok_SECRET_123');
     expect(text).not.toMatch(/hooks\.slack\.com/);
     full.template.resourceCountIs('AWS::SecretsManager::Secret', 0);
-    expect(text).toContain('fulfillment-webhooks/dev/happycolis-client-secrets');
+    expect(text).toContain('fulfillment-webhooks/dev/secrets');
   });
 
   it('deploys seven functions, all on the shared construct settings', () => {
@@ -56,6 +80,20 @@ describe('FulfillmentWebhooksStack', () => {
         TracingConfig: { Mode: 'Active' },
       });
     }
+  });
+
+  it('names the one secret it reads from context, for every function that reads one', () => {
+    const { template } = synthStack({ ...FULL_OPTIONS, secretName: 'shared/webhooks' });
+    const ids = Object.values(template.findResources('AWS::Lambda::Function')).flatMap((fn) =>
+      Object.entries(
+        (fn.Properties as { Environment: { Variables: Record<string, unknown> } }).Environment
+          .Variables,
+      )
+        .filter(([name]) => name.endsWith('_SECRET_ID'))
+        .map(([, value]) => value),
+    );
+    // The ingest's two fields and the Slack notifier's one.
+    expect(ids).toEqual(['shared/webhooks', 'shared/webhooks', 'shared/webhooks']);
   });
 
   it('creates no log-retention custom resource (every log group is explicit)', () => {

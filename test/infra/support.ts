@@ -50,7 +50,7 @@ export const synthStack = (overrides: Record<string, unknown> = {}): Synthesized
 /** Every option switched on: email, Slack, non-default numbers. */
 export const FULL_OPTIONS = {
   alertEmail: 'oncall@example.com',
-  slackWebhookSecretName: 'fulfillment-webhooks/slack-webhook-url',
+  slack: 'true',
 } as const;
 
 /** Logical id of a construct's CloudFormation resource. */

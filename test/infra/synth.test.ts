@@ -12,6 +12,7 @@ import { startAws, type TestAws } from '../support/aws.ts';
 import { httpEvent, sqsEvent } from '../support/http-events.ts';
 import { seedSample } from '../support/seeds.ts';
 import { type SlackStandIn, startSlackStandIn } from '../support/slack-stand-in.ts';
+import { type SecretsManagerStandIn, startSecretsManagerStandIn } from './secrets-stand-in.ts';
 import { FULL_OPTIONS } from './support.ts';
 
 /**
@@ -26,9 +27,11 @@ import { FULL_OPTIONS } from './support.ts';
  * the emulators. Packaging mistakes (`Dynamic require of "…" is not supported`, a missing
  * export, a top-level await that throws) fail here and nowhere else before a deploy.
  *
- * Differences from Lambda, on purpose: secrets come as direct values (`HAPPYCOLIS_SECRETS`,
- * `WEBHOOK_TOKENS`, `SLACK_WEBHOOK_URL`, which the handlers accept) instead of Secrets Manager,
- * AWS endpoints point at the emulators, and Node is this machine's, not Lambda's 24.
+ * The stage secret is read as in Lambda, through the SDK and Powertools, from a Secrets Manager
+ * stand-in holding the JSON object docs/deploy.md tells operators to create.
+ *
+ * Differences from Lambda, on purpose: AWS endpoints point at the emulators and the stand-in,
+ * and Node is this machine's, not Lambda's 24.
  */
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -37,6 +40,11 @@ const STAGE = 'bundles';
 const HMAC_SECRET = 'bundle-test-secret';
 const BEARER_TOKEN = 'bundle-test-token';
 const REGION = 'us-east-1';
+/** The stage secret `cdk synth -c stage=bundles` names by default. */
+const STAGE_SECRET = `fulfillment-webhooks/${STAGE}/secrets`;
+/** A stage secret an operator got wrong: not JSON, or a field missing. */
+const NOT_JSON_SECRET = 'broken/not-json';
+const INCOMPLETE_SECRET = 'broken/incomplete';
 
 interface FunctionResource {
   readonly Type: string;
@@ -80,6 +88,7 @@ process.stdout.write('\\n@@RESULT@@' + JSON.stringify(result ?? null));
 
 let aws: TestAws;
 let slack: SlackStandIn;
+let secrets: SecretsManagerStandIn;
 let workDir: string;
 let bundles: Map<string, Bundle>;
 let synthSeconds: number;
@@ -110,25 +119,22 @@ const resolve = (value: unknown): string => {
   return local;
 };
 
-/** Runs one bundle in a fresh `node` on `event`; resolves with the handler's answer. */
-const invoke = (bundle: Bundle, event: unknown): Promise<{ result: unknown; stderr: string }> => {
+/**
+ * Runs one bundle in a fresh `node` on `event`, its environment the template's plus
+ * `overrides`; resolves with the handler's answer.
+ */
+const invoke = (
+  bundle: Bundle,
+  event: unknown,
+  overrides: Record<string, string> = {},
+): Promise<{ result: unknown; stderr: string }> => {
   const eventFile = join(workDir, `event-${bundle.name.replace(/\W/g, '-')}.json`);
   writeFileSync(eventFile, JSON.stringify(event));
   const environment: Record<string, string> = {};
   for (const [key, value] of Object.entries(bundle.environment)) {
     environment[key] = resolve(value);
   }
-  // Secret references become the direct values each handler also reads.
-  for (const [secretId, direct] of [
-    ['HAPPYCOLIS_SECRETS_SECRET_ID', ['HAPPYCOLIS_SECRETS', HMAC_SECRET]],
-    ['WEBHOOK_TOKENS_SECRET_ID', ['WEBHOOK_TOKENS', BEARER_TOKEN]],
-    ['SLACK_WEBHOOK_SECRET_ID', ['SLACK_WEBHOOK_URL', slack.url]],
-  ] as const) {
-    if (secretId in environment) {
-      delete environment[secretId];
-      environment[direct[0]] = direct[1];
-    }
-  }
+  Object.assign(environment, overrides);
   const child = spawn(
     process.execPath,
     ['--input-type=module', '-e', LOADER, bundle.dir, bundle.handler, eventFile],
@@ -143,6 +149,7 @@ const invoke = (bundle: Bundle, event: unknown): Promise<{ result: unknown; stde
         AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
         AWS_ENDPOINT_URL_SQS: endpoints.messaging,
         AWS_ENDPOINT_URL_SNS: endpoints.messaging,
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
         AWS_LAMBDA_FUNCTION_NAME: bundle.name,
       },
     },
@@ -189,6 +196,15 @@ const receiveAll = async (queueUrl: string) => {
 beforeAll(async () => {
   workDir = mkdtempSync(join(tmpdir(), 'bundles-'));
   [aws, slack] = await Promise.all([startAws(), startSlackStandIn()]);
+  secrets = await startSecretsManagerStandIn({
+    [STAGE_SECRET]: JSON.stringify({
+      HAPPYCOLIS_SECRETS: [HMAC_SECRET],
+      WEBHOOK_TOKENS: BEARER_TOKEN,
+      SLACK_WEBHOOK_URL: slack.url,
+    }),
+    [NOT_JSON_SECRET]: HMAC_SECRET,
+    [INCOMPLETE_SECRET]: JSON.stringify({ HAPPYCOLIS_SECRETS: [HMAC_SECRET] }),
+  });
   endpoints = {
     dynamodb: await endpointOf(aws.clients.dynamodb),
     messaging: await endpointOf(aws.clients.sqs),
@@ -258,6 +274,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
+  await secrets?.close();
   await slack?.close();
   await aws?.stop();
   if (workDir) rmSync(workDir, { recursive: true, force: true });
@@ -293,12 +310,43 @@ describe('function bundles, loaded as Lambda loads them', () => {
       }),
     );
     expect(result, stderr).toMatchObject({ statusCode: 200 });
+    // Both credential lists from one read of the stage secret.
+    expect(secrets.reads).toEqual([{ secretId: STAGE_SECRET, found: true }]);
     const messages = await receiveAll(aws.resources.queueUrl);
     expect(messages).toHaveLength(1);
     expect(messages[0]?.Body).toContain('r9s0t1u2-v3w4-5678-xyza-901234567890');
     // Hand the message on as the event source mapping would.
     queued = messages.map((message) => message.Body ?? '');
   });
+
+  it('ingest: takes the bearer token from the same stage secret', async () => {
+    const notice = (token: string) =>
+      httpEvent('POST', '/webhooks/delivery-errors', {
+        body: JSON.stringify({ code: 500, endpoint: 'https://example.com', message: 'down' }),
+        headers: { authorization: `Bearer ${token}` },
+      });
+    const refused = await invoke(bundle('Api/Ingest'), notice('not-the-token'));
+    expect(refused.result, refused.stderr).toMatchObject({ statusCode: 401 });
+    const accepted = await invoke(bundle('Api/Ingest'), notice(BEARER_TOKEN));
+    expect(accepted.result, accepted.stderr).toMatchObject({ statusCode: 200 });
+    // Out of the way of the steps that follow, which read the alerts queue only.
+    expect(await receiveAll(aws.resources.queueUrl)).toHaveLength(1);
+  });
+
+  it.each([
+    [NOT_JSON_SECRET, `secret ${NOT_JSON_SECRET} must hold a JSON object of credentials`],
+    [INCOMPLETE_SECRET, `secret ${INCOMPLETE_SECRET} has no field WEBHOOK_TOKENS`],
+  ])(
+    'ingest: a stage secret %s fails the cold start, saying why and showing no value',
+    async (secretId, message) => {
+      const failing = invoke(bundle('Api/Ingest'), httpEvent('POST', '/webhooks/happycolis'), {
+        HAPPYCOLIS_SECRETS_SECRET_ID: secretId,
+        WEBHOOK_TOKENS_SECRET_ID: secretId,
+      });
+      await expect(failing).rejects.toThrow(message);
+      await expect(failing).rejects.not.toThrow(HMAC_SECRET);
+    },
+  );
 
   it('processor: applies the queued webhook, no record failed', async () => {
     expect(queued).toHaveLength(1);
@@ -354,6 +402,7 @@ describe('function bundles, loaded as Lambda loads them', () => {
       Records: event.Records.map(unwrapPerProtocolMessage),
     });
     expect(result, stderr).toEqual({ batchItemFailures: [] });
+    expect(secrets.reads.at(-1)).toEqual({ secretId: STAGE_SECRET, found: true });
     expect(slack.posts()).toHaveLength(1);
     expect(slack.posts()[0]?.raw).toContain('integration-stuck-pending');
   });

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction as LambdaTarget } from 'aws-cdk-lib/aws-events-targets';
 import {
@@ -8,7 +8,7 @@ import {
   PolicyStatement,
   ServicePrincipal,
 } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import type { Key } from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { SubscriptionFilter, Topic } from 'aws-cdk-lib/aws-sns';
@@ -17,7 +17,12 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { SEVERITIES, type Severity } from '../../../functions/core/alerts.ts';
 import { MIN_MAPPING_CONCURRENCY, slackQueue } from '../../../functions/definitions/resources.ts';
-import { DEFAULT_PENDING_TIMEOUT_HOURS } from '../../../functions/definitions/settings.ts';
+import {
+  DEFAULT_ALERT_GROUP_INTERVAL_SECONDS,
+  DEFAULT_ALERT_GROUP_WINDOW_SECONDS,
+  DEFAULT_PENDING_TIMEOUT_HOURS,
+} from '../../../functions/definitions/settings.ts';
+import type { EventPipeline } from './event-pipeline.ts';
 import type { IntegrationTable } from './integration-table.ts';
 import {
   acknowledgeKeyActionWildcards,
@@ -35,6 +40,12 @@ const SLACK_NOTIFIER_TIMEOUT = Duration.seconds(60);
 
 export interface AlertingProps {
   readonly table: IntegrationTable;
+  /**
+   * The stage's customer-managed key (the table's), which encrypts the topic. A key of our own
+   * rather than SNS's AWS-managed one, because CloudWatch alarms can only publish to a topic
+   * whose key policy lets them use the key; this construct adds that statement.
+   */
+  readonly key: Key;
   readonly functionDefaults: FunctionDefaults;
   /**
    * Address subscribed to the alerts topic (AWS sends it a confirmation link first).
@@ -47,7 +58,8 @@ export interface AlertingProps {
    */
   readonly alertEmailSeverities?: readonly Severity[];
   /**
-   * Name of the Secrets Manager secret holding the Slack incoming-webhook URL.
+   * The secret whose `SLACK_WEBHOOK_URL` field holds the Slack incoming-webhook URL (the stage
+   * secret).
    * @default - no Slack path
    */
   readonly slackWebhookSecret?: { readonly name: string; readonly secret: ISecret };
@@ -56,6 +68,16 @@ export interface AlertingProps {
    * @default 24 hours
    */
   readonly pendingTimeoutHours?: number;
+  /**
+   * How long the first alert of a group waits for others before the group's first message.
+   * @default DEFAULT_ALERT_GROUP_WINDOW_SECONDS (30 s)
+   */
+  readonly alertGroupWindowSeconds?: number;
+  /**
+   * How long after a group's message its next one may go out.
+   * @default DEFAULT_ALERT_GROUP_INTERVAL_SECONDS (300 s)
+   */
+  readonly alertGroupIntervalSeconds?: number;
   /**
    * How often the stuck-PENDING check runs.
    * @default 15 minutes
@@ -66,11 +88,18 @@ export interface AlertingProps {
 /**
  * Where alerts go: the SNS alerts topic (KMS-encrypted, TLS only), its email subscription, the
  * Slack path (topic → queue → notifier, retried and dead-lettered), and the scheduled
- * stuck-PENDING check that publishes to it.
+ * stuck-PENDING check, which records its alerts in the ledger and schedules their group's
+ * flush on the event queue (the processor publishes).
  */
 export class Alerting extends Construct {
   readonly topic: Topic;
-  readonly topicKey: Key;
+  /**
+   * The alert grouping every producer of alerts applies (processor, stuck-PENDING check):
+   * `ALERT_GROUP_WINDOW_SECONDS` and `ALERT_GROUP_INTERVAL_SECONDS`.
+   */
+  readonly groupingEnvironment: Readonly<Record<string, string>>;
+  /** The key of the topic: the stage's key, given in the props. */
+  readonly key: Key;
   readonly pendingCheck: LambdaFunction;
   readonly schedule: Rule;
   /** Present when a Slack webhook secret is configured. */
@@ -83,15 +112,12 @@ export class Alerting extends Construct {
   constructor(scope: Construct, id: string, props: AlertingProps) {
     super(scope, id);
 
-    this.topicKey = new Key(this, 'TopicKey', {
-      description: 'Encrypts the integration-alerts topic',
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.DESTROY,
-      pendingWindow: Duration.days(7),
-    });
+    this.key = props.key;
     // CloudWatch alarms publish to the topic as the CloudWatch service, which must be able to
-    // use the topic's key or every alarm notification is dropped.
-    this.topicKey.addToResourcePolicy(
+    // use the topic's key or every alarm notification is dropped. This is the form AWS
+    // documents for alarms on an encrypted topic; it lets the service encrypt and decrypt data
+    // keys, not read the table or the queues, which each need their own IAM permission too.
+    this.key.addToResourcePolicy(
       new PolicyStatement({
         sid: 'AllowCloudWatchAlarmsToPublish',
         principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
@@ -104,7 +130,7 @@ export class Alerting extends Construct {
     this.topic = new Topic(this, 'Topic', {
       // The sender name of alert emails: says which stage is talking.
       displayName: `Fulfillment integration alerts (${Stack.of(this).stackName})`,
-      masterKey: this.topicKey,
+      masterKey: this.key,
       enforceSSL: true,
     });
     // `enforceSSL` gives the topic a policy, and a topic policy replaces SNS's default one: the
@@ -137,24 +163,37 @@ export class Alerting extends Construct {
       this.slack = this.#slackPath(props, props.slackWebhookSecret);
     }
 
+    this.groupingEnvironment = {
+      ALERT_GROUP_WINDOW_SECONDS: String(
+        props.alertGroupWindowSeconds ?? DEFAULT_ALERT_GROUP_WINDOW_SECONDS,
+      ),
+      ALERT_GROUP_INTERVAL_SECONDS: String(
+        props.alertGroupIntervalSeconds ?? DEFAULT_ALERT_GROUP_INTERVAL_SECONDS,
+      ),
+    };
+
     const pendingTimeoutHours = props.pendingTimeoutHours ?? DEFAULT_PENDING_TIMEOUT_HOURS;
     this.pendingCheck = new LambdaFunction(this, 'PendingCheck', {
       ...props.functionDefaults,
       entry: handlerEntry('pending-check'),
       description: `Alerts on integrations PENDING for more than ${pendingTimeoutHours} h`,
-      // One Query page of the sparse index plus a publish per stuck integration; a minute
-      // leaves room for a backlog after an outage, and the next run is 15 minutes away.
+      // One Query page of the sparse index plus a ledger record (and maybe a flush message) per
+      // stuck integration; a minute leaves room for a backlog after an outage, and the next run
+      // is 15 minutes away.
       timeout: Duration.seconds(60),
       memorySize: 256,
       environment: {
         TABLE_NAME: props.table.table.tableName,
         TOPIC_ARN: this.topic.topicArn,
         PENDING_TIMEOUT_HOURS: String(pendingTimeoutHours),
+        ...this.groupingEnvironment,
       },
     });
     props.table.grantPendingIndexQuery(this.pendingCheck.function);
-    // Reads the integration and its history (Query on the table), records the alert it owes
-    // (PutItem) and clears index entries that moved on (UpdateItem).
+    // Reads the integration and its history (Query on the table), records the incident in the
+    // alert ledger (PutItem), reads and arms its group's head (GetItem, UpdateItem) and clears
+    // index entries that moved on (UpdateItem). No sns:Publish: the processor publishes the
+    // group's message when the flush it scheduled comes due.
     props.table.grantItemActions(
       this.pendingCheck.function,
       'GetItem',
@@ -162,7 +201,6 @@ export class Alerting extends Construct {
       'PutItem',
       'UpdateItem',
     );
-    this.grantPublish(this.pendingCheck.function);
 
     this.schedule = new Rule(this, 'PendingCheckSchedule', {
       description: 'Runs the stuck-PENDING check',
@@ -175,6 +213,16 @@ export class Alerting extends Construct {
         }),
       ],
     });
+  }
+
+  /**
+   * Lets the stuck-PENDING check schedule its groups' flushes on the event queue (`QUEUE_URL`,
+   * `sqs:SendMessage` and the queue key's producer actions). The pipeline is built after this
+   * construct (its processor needs the topic), so the stack connects the two afterwards.
+   */
+  sendFlushesTo(pipeline: EventPipeline): void {
+    this.pendingCheck.function.addEnvironment('QUEUE_URL', pipeline.queue.queueUrl);
+    pipeline.grantSend(this.pendingCheck.function);
   }
 
   /** `sns:Publish` on the alerts topic, with the key use that publishing to it requires. */
@@ -228,6 +276,7 @@ export class Alerting extends Construct {
       // a gate in the table every container claims before posting, not by reserving
       // concurrency (which can fail a deploy in a small account).
       environment: {
+        // The stage secret; the notifier reads its SLACK_WEBHOOK_URL field.
         SLACK_WEBHOOK_SECRET_ID: webhook.name,
         TABLE_NAME: props.table.table.tableName,
       },
@@ -241,7 +290,9 @@ export class Alerting extends Construct {
       }),
     );
     grantSecretValue(notifier.function, webhook.secret);
-    // GetItem/PutItem: the posted-incident ledger; UpdateItem: the shared pace gate.
+    // GetItem/UpdateItem: the alert ledger's claim and mark of the `slack` channel, and the
+    // shared pace gate. PutItem: the former posted-incident ledger, still read and written
+    // until the notifier claims through the alert ledger alone.
     props.table.grantItemActions(notifier.function, 'GetItem', 'PutItem', 'UpdateItem');
 
     return { queue, deadLetterQueue, notifier };

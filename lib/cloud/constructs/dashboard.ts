@@ -33,6 +33,24 @@ export const OUTCOME_METRICS = [
   'RecordsFailed',
 ] as const;
 
+/**
+ * The grouped-alert metrics (Powertools), with their dashboard labels: incidents recorded in the
+ * ledger, group messages published, resolved notices, stuck-PENDING incidents.
+ */
+export const ALERT_METRICS = {
+  AlertIncidents: 'incidents recorded',
+  AlertMessagesPublished: 'group messages published',
+  AlertsResolved: 'resolved notices recorded',
+  StuckPendingAlerted: 'stuck-PENDING incidents',
+} as const;
+
+/** The Slack notifier's metrics (Powertools), with their dashboard labels. */
+export const SLACK_METRICS = {
+  SlackPostsFailed: 'posts failed',
+  SlackRateLimited: 'rate limited (429)',
+  SlackPosted: 'posted',
+} as const;
+
 const PERIOD = Duration.minutes(5);
 
 /** A Powertools metric of one stage (its namespace, its `service` dimension). */
@@ -129,11 +147,11 @@ export class OperationsDashboard extends Construct {
       height: 6,
     });
 
+    // Incidents against messages: during an outage many incidents make few messages.
     const alerts = new GraphWidget({
       title: 'Alerts sent',
-      left: [
-        appMetric('AlertsPublished', 'alerts published by the processor'),
-        appMetric('StuckPendingAlerted', 'stuck-PENDING alerts'),
+      left: Object.entries(ALERT_METRICS).map(([name, label]) => appMetric(name, label)),
+      right: [
         alerting.topic.metricNumberOfMessagesPublished({
           period: PERIOD,
           statistic: Stats.SUM,
@@ -147,8 +165,8 @@ export class OperationsDashboard extends Construct {
     const slack = new GraphWidget({
       title: 'Slack failures',
       left: [
-        appMetric('SlackPostsFailed', 'posts failed'),
-        appMetric('SlackRateLimited', 'rate limited (429)'),
+        appMetric('SlackPostsFailed', SLACK_METRICS.SlackPostsFailed),
+        appMetric('SlackRateLimited', SLACK_METRICS.SlackRateLimited),
         ...(alerting.slack
           ? [
               alerting.slack.notifier.function.metricErrors({
@@ -159,7 +177,7 @@ export class OperationsDashboard extends Construct {
             ]
           : []),
       ],
-      right: [appMetric('SlackPosted', 'posted')],
+      right: [appMetric('SlackPosted', SLACK_METRICS.SlackPosted)],
       width: 8,
       height: 6,
     });

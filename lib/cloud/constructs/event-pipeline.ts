@@ -1,6 +1,6 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -11,6 +11,8 @@ import { type FunctionDefaults, handlerEntry, LambdaFunction } from './lambda-fu
 
 export interface EventPipelineProps {
   readonly table: IntegrationTable;
+  /** The stage's customer-managed key (the table's), which encrypts both queues. */
+  readonly key: IKey;
   readonly alerting: Alerting;
   readonly functionDefaults: FunctionDefaults;
   /**
@@ -27,24 +29,19 @@ export interface EventPipelineProps {
  *
  * The queues use a customer-managed key rather than SQS-managed encryption: messages carry the
  * webhook as received, and an `accepted` webhook carries the service's `accessToken`, so the
- * queues get the same key-level control and CloudTrail audit as the table that stores it.
+ * queues get the same key-level control and CloudTrail audit as the table that stores it. It
+ * is the table's own key, not one of their own: same protection, one key to pay for.
  */
 export class EventPipeline extends Construct {
   readonly queue: Queue;
   readonly deadLetterQueue: Queue;
-  readonly key: Key;
+  readonly key: IKey;
   readonly processor: LambdaFunction;
 
   constructor(scope: Construct, id: string, props: EventPipelineProps) {
     super(scope, id);
 
-    this.key = new Key(this, 'Key', {
-      description: 'Encrypts the integration-events queues (webhooks may carry access tokens)',
-      enableKeyRotation: true,
-      // Queued messages do not outlive the queues, which a stack deletion removes.
-      removalPolicy: RemovalPolicy.DESTROY,
-      pendingWindow: Duration.days(7),
-    });
+    this.key = props.key;
 
     // No physical names: CloudFormation derives them from the stack, so stages coexist.
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
@@ -71,15 +68,19 @@ export class EventPipeline extends Construct {
     this.processor = new LambdaFunction(this, 'Processor', {
       ...props.functionDefaults,
       entry: handlerEntry('processor'),
-      description: 'Applies queued integration webhooks to the table and publishes alerts',
+      description: 'Applies queued integration webhooks to the table and publishes grouped alerts',
       // Shared with functions/definitions/resources.ts: the visibility timeout is 6× this value.
       timeout: Duration.seconds(PROCESSOR_TIMEOUT_SECONDS),
-      // Up to 10 records, each two concurrent conditional writes and maybe a publish: I/O
-      // bound. 256 MB keeps a cold start (SDK clients, valibot schemas) well under a second.
+      // Up to 10 records, each two concurrent conditional writes and maybe an alert group's
+      // ledger writes and publish: I/O bound. 256 MB keeps a cold start (SDK clients, valibot schemas) well under a second.
       memorySize: 256,
       environment: {
         TABLE_NAME: props.table.table.tableName,
         TOPIC_ARN: props.alerting.topic.topicArn,
+        // Its own queue: alert groups are flushed by delayed `alert-flush` messages it sends
+        // itself.
+        QUEUE_URL: this.queue.queueUrl,
+        ...props.alerting.groupingEnvironment,
       },
     });
     props.table.grantItemActions(
@@ -90,6 +91,7 @@ export class EventPipeline extends Construct {
       'Query',
     );
     props.alerting.grantPublish(this.processor.function);
+    this.grantSend(this.processor.function);
 
     this.processor.function.addEventSource(
       new SqsEventSource(this.queue, {

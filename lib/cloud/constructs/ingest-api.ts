@@ -35,10 +35,12 @@ export interface IngestApiProps {
   readonly pipeline: EventPipeline;
   readonly table: IntegrationTable;
   readonly functionDefaults: FunctionDefaults;
-  /** HappyColis client secrets: the HMAC keys of `x-happycolis-webhook-signature`. */
-  readonly happycolisSecret: NamedSecret;
-  /** Bearer tokens accepted on the delivery-errors route. */
-  readonly deliveryErrorTokensSecret: NamedSecret;
+  /**
+   * The stage secret, whose `HAPPYCOLIS_SECRETS` field holds the HappyColis client secrets (the
+   * HMAC keys of `x-happycolis-webhook-signature`) and `WEBHOOK_TOKENS` the bearer tokens
+   * accepted on the delivery-errors route.
+   */
+  readonly stageSecret: NamedSecret;
   /**
    * Steady-state requests per second of the default stage.
    * @default 50
@@ -84,16 +86,14 @@ export class IngestApi extends Construct {
       memorySize: 256,
       environment: {
         QUEUE_URL: props.pipeline.queue.queueUrl,
-        HAPPYCOLIS_SECRETS_SECRET_ID: props.happycolisSecret.name,
-        WEBHOOK_TOKENS_SECRET_ID: props.deliveryErrorTokensSecret.name,
+        // `<FIELD>_SECRET_ID` names the secret holding the field `<FIELD>`: the same stage
+        // secret for both, read once at cold start.
+        HAPPYCOLIS_SECRETS_SECRET_ID: props.stageSecret.name,
+        WEBHOOK_TOKENS_SECRET_ID: props.stageSecret.name,
       },
     });
     props.pipeline.grantSend(this.ingest.function);
-    grantSecretValue(
-      this.ingest.function,
-      props.happycolisSecret.secret,
-      props.deliveryErrorTokensSecret.secret,
-    );
+    grantSecretValue(this.ingest.function, props.stageSecret.secret);
 
     this.query = new LambdaFunction(this, 'Query', {
       ...props.functionDefaults,

@@ -43,6 +43,11 @@ export interface IntegrationTableProps {
  * integration items hold the service's `accessToken`: the key policy and CloudTrail then say
  * who can read it, and disabling the key cuts every reader off at once.
  *
+ * That key is the stage's only one (a key costs $1 a month whatever its use): the stack hands
+ * it to the event queues and the alerts topic too. It lives here because the table outlives
+ * everything else in the stack (retained on deletion), and the key must live as long as the
+ * data it encrypts.
+ *
  * Access is granted per access pattern, never as "read/write everything".
  */
 export class IntegrationTable extends Construct {
@@ -54,7 +59,8 @@ export class IntegrationTable extends Construct {
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
 
     this.key = new Key(this, 'Key', {
-      description: 'Encrypts the fulfillment-integrations table (it holds access tokens)',
+      description:
+        "Encrypts the stage's integrations table, event queues and alerts topic (access tokens)",
       enableKeyRotation: true,
       removalPolicy,
       pendingWindow: Duration.days(30),
