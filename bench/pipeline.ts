@@ -4,13 +4,16 @@ import { join } from 'node:path';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { DynamoAlertLedger } from '../functions/adapters/dynamo-alert-ledger.ts';
 import { DynamoIntegrationStore } from '../functions/adapters/dynamo-integration-store.ts';
 import { SnsAlertPublisher } from '../functions/adapters/sns-alert-publisher.ts';
+import { SqsEventQueue } from '../functions/adapters/sqs-event-queue.ts';
+import { DEFAULT_GROUP_TIMING } from '../functions/alerting/settings.ts';
 import { ReceiverError } from '../functions/core/errors.ts';
 import type { IntegrationEvent } from '../functions/core/events.ts';
 import { dynamoItemBytes } from '../functions/core/limits.ts';
 import type { QueueMessage } from '../functions/core/queue-message.ts';
-import { pipeline } from '../functions/definitions/resources.ts';
+import { pipeline, retention } from '../functions/definitions/resources.ts';
 import { integrationPath, ROUTES } from '../functions/definitions/routes.ts';
 import { createProcessorHandler } from '../functions/processor/processor.ts';
 import { startEmulators } from '../lib/local/emulators.ts';
@@ -141,10 +144,22 @@ const processDirectly = async (
       client: runtime.clients.document,
       tableName: runtime.resources.tableName,
     }),
-    alerts: new SnsAlertPublisher({
-      client: runtime.clients.sns,
-      topicArn: runtime.resources.topicArn,
-    }),
+    alerting: {
+      ledger: new DynamoAlertLedger({
+        client: runtime.clients.document,
+        tableName: runtime.resources.tableName,
+        retentionDays: retention.historyDays,
+      }),
+      queue: new SqsEventQueue({
+        client: runtime.clients.sqs,
+        queueUrl: runtime.resources.queueUrl,
+      }),
+      publisher: new SnsAlertPublisher({
+        client: runtime.clients.sns,
+        topicArn: runtime.resources.topicArn,
+      }),
+      timing: DEFAULT_GROUP_TIMING,
+    },
   });
   const before = snapshot();
   const timings: number[] = [];

@@ -8,7 +8,6 @@ import * as v from 'valibot';
 import { INTEGRATION_STATES, type IntegrationEvent, LIFECYCLE_STEPS } from '../core/events.ts';
 import { listViewOf, recordListKey, shardKey } from '../core/fleet.ts';
 import type {
-  AlertStatus,
   HistoryEntry,
   IntegrationStore,
   NoticeRecord,
@@ -40,7 +39,7 @@ import {
 } from '../definitions/table-keys.ts';
 import { conditionally } from './conditional-write.ts';
 
-import { markAlertSent, putOnce, readAlertStatus } from './owed-alerts.ts';
+import { putOnce } from './owed-alerts.ts';
 
 // One table holds everything; its key layout is in `definitions/table-keys.ts`.
 
@@ -199,13 +198,12 @@ export class DynamoIntegrationStore implements IntegrationStore {
   async recordEvent(
     integrationId: string,
     entry: HistoryEntry,
-    { owesAlert, recordedAt, expiresAt }: RecordTiming & { owesAlert: boolean },
+    { recordedAt, expiresAt }: RecordTiming,
   ): Promise<'recorded' | 'exists'> {
     const key = keyOf({ kind: 'event', integrationId, eventId: eventIdentity(entry) });
     return putOnce(this.#client, this.#tableName, {
       ...key,
       ...entry,
-      ...(owesAlert ? { alert: 'owed' } : {}),
       recordedAt,
       expiresAt,
     });
@@ -422,16 +420,7 @@ export class DynamoIntegrationStore implements IntegrationStore {
       // Written once, so the sparse `records` index costs one write per record, ever.
       [records.partitionKey]: shardKey(RECORD_LIST_PARTITION[ref.kind], ref.id, records.shards),
       [records.sortKey]: recordListKey(record.receivedAt, ref.id),
-      alert: 'owed',
       ...timing,
     });
-  }
-
-  alertStatus(ref: RecordRef): Promise<AlertStatus> {
-    return readAlertStatus(this.#client, this.#tableName, keyOf(ref));
-  }
-
-  markAlertSent(ref: RecordRef, at: Date): Promise<void> {
-    return markAlertSent(this.#client, this.#tableName, keyOf(ref), at);
   }
 }

@@ -1,32 +1,20 @@
 import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
 import { allShards } from '../core/fleet.ts';
-import type {
-  AlertStatus,
-  PendingEntry,
-  PendingStore,
-  RecordTiming,
-  StuckPendingRef,
-} from '../core/ports.ts';
+import type { PendingEntry, PendingStore } from '../core/ports.ts';
 import { PENDING_SHARDS, table } from '../definitions/resources.ts';
 import {
   INTEGRATION_PK_PREFIX,
   integrationIdOf,
   integrationKey,
   PENDING_SHARD,
-  stuckPendingKey,
 } from '../definitions/table-keys.ts';
 import { conditionally } from './conditional-write.ts';
-import { markAlertSent, putOnce, readAlertStatus } from './owed-alerts.ts';
 
 /**
- * The stuck-PENDING check's view of the integrations table. It reads the sparse `pending`
- * index the processor fills on `created`, and keeps one alert record per integration and
- * `created` event (`stuckPendingKey`), with the same owed/sent marker the processor's records
- * carry.
+ * The stuck-PENDING check's view of the integrations table: the sparse `pending` index the
+ * processor fills on `created`. Its alerts go through the alert ledger like every other kind.
  */
-
-const stuckKey = (ref: StuckPendingRef) => stuckPendingKey(ref.integrationId, ref.createdEventId);
 
 const IndexItemSchema = v.object({
   pk: v.pipe(v.string(), v.startsWith(INTEGRATION_PK_PREFIX)),
@@ -104,27 +92,5 @@ export class DynamoPendingStore implements PendingStore {
       ),
     );
     return cleared ? 'cleared' : 'changed';
-  }
-
-  recordStuckAlert(
-    ref: StuckPendingRef,
-    { recordedAt, expiresAt }: RecordTiming,
-  ): Promise<'recorded' | 'exists'> {
-    return putOnce(this.#client, this.#tableName, {
-      ...stuckKey(ref),
-      integrationId: ref.integrationId,
-      createdEventId: ref.createdEventId,
-      alert: 'owed',
-      recordedAt,
-      expiresAt,
-    });
-  }
-
-  stuckAlertStatus(ref: StuckPendingRef): Promise<AlertStatus> {
-    return readAlertStatus(this.#client, this.#tableName, stuckKey(ref));
-  }
-
-  markStuckAlertSent(ref: StuckPendingRef, at: Date): Promise<void> {
-    return markAlertSent(this.#client, this.#tableName, stuckKey(ref), at);
   }
 }

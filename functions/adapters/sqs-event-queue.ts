@@ -16,10 +16,14 @@ export class SqsEventQueue implements EventQueue {
     this.#queueUrl = options.queueUrl;
   }
 
-  async send(message: QueueMessage): Promise<{ queueMessageId: string }> {
+  async send(
+    message: QueueMessage,
+    options: { readonly delaySeconds?: number } = {},
+  ): Promise<{ queueMessageId: string }> {
     const result = await this.#client.send(
       new SendMessageCommand({
         QueueUrl: this.#queueUrl,
+        ...(options.delaySeconds ? { DelaySeconds: options.delaySeconds } : {}),
         MessageBody: encodeQueueMessage(message),
         MessageAttributes: { kind: { DataType: 'String', StringValue: message.kind } },
       }),

@@ -19,6 +19,7 @@ import type {
   Severity,
 } from './alerts.ts';
 import { ReceiverError } from './errors.ts';
+import type { IntegrationEvent } from './events.ts';
 import {
   ALERT_INCIDENT_KEY_MAX_BYTES,
   ALERT_TEXT_MAX_CHARS,
@@ -610,3 +611,10 @@ const boundEntry = (entry: DigestEntry, quote: number): DigestEntry => {
       : null,
   };
 };
+
+/**
+ * The group the `integration-errored` incidents of `event`'s integration are reported in: what
+ * a later recovery resolves.
+ */
+export const erroredGroupKey = (event: IntegrationEvent): string =>
+  baseGroupKey('integration-errored', event.header.organizationId, event.body.fulfillmentServiceId);

@@ -1,4 +1,4 @@
-import type { Alert } from './alerts.ts';
+import type { Alert, AlertDigest } from './alerts.ts';
 import type { IntegrationEvent, IntegrationState } from './events.ts';
 import type {
   IntegrationFilter,
@@ -28,9 +28,9 @@ export interface EventQueue {
   ): Promise<{ readonly queueMessageId: string }>;
 }
 
-/** Publishes an alert to whoever subscribes (email, Slack). */
+/** Publishes one message of an alert group to whoever subscribes (email, Slack). */
 export interface AlertPublisher {
-  publish(alert: Alert): Promise<void>;
+  publish(digest: AlertDigest): Promise<void>;
 }
 
 /** The integration item as stored: registers, plus whether a token is held (never the token). */
@@ -54,22 +54,17 @@ export interface HistoryEntry {
 }
 
 /**
- * Something recorded once, that may owe an alert. The identity is semantic: redelivery and
- * resend under a new `messageId` land on the same record.
+ * Something recorded once. The identity is semantic: redelivery and resend under a new
+ * `messageId` land on the same record.
  */
 export type RecordRef =
   | { readonly kind: 'event'; readonly integrationId: string; readonly eventId: string }
   | { readonly kind: 'quarantine'; readonly id: string }
   | { readonly kind: 'notice'; readonly id: string };
 
-/** Whether an alert tied to a record is still owed, and since when the record exists. */
-export type AlertStatus =
-  | { readonly status: 'owed'; readonly recordedAt: string }
-  | { readonly status: 'sent' | 'none' };
-
 /** When and until when a record is kept. */
 export interface RecordTiming {
-  /** When the processor wrote it; an owed alert older than a processor run was abandoned. */
+  /** When it was first written. */
   readonly recordedAt: string;
   /** Epoch seconds after which DynamoDB TTL may delete it. */
   readonly expiresAt: number;
@@ -101,12 +96,12 @@ export interface NoticeRecord {
 export interface IntegrationStore {
   /**
    * Records an event in the integration's history unless the same event (same integration,
-   * type and date) is there already. `owesAlert` marks the record as owing an alert.
+   * type and date) is there already.
    */
   recordEvent(
     integrationId: string,
     entry: HistoryEntry,
-    options: RecordTiming & { readonly owesAlert: boolean },
+    timing: RecordTiming,
   ): Promise<'recorded' | 'exists'>;
 
   /**
@@ -135,19 +130,6 @@ export interface IntegrationStore {
     record: NoticeRecord,
     timing: RecordTiming,
   ): Promise<'recorded' | 'exists'>;
-
-  alertStatus(ref: RecordRef): Promise<AlertStatus>;
-  markAlertSent(ref: RecordRef, at: Date): Promise<void>;
-}
-
-/**
- * What the Slack notifier remembers of the incidents it posted, so a redelivered or
- * re-published alert is not posted twice. Keyed by the alert's `incidentKey`.
- */
-export interface SlackPostLedger {
-  wasPosted(incidentKey: string): Promise<boolean>;
-  /** Records a successful post; `exists` when an earlier post was recorded already. */
-  markPosted(incidentKey: string, at: Date): Promise<'marked' | 'exists'>;
 }
 
 /** An integration in the sparse `pending` index: it entered PENDING at `pendingSince`. */
@@ -157,23 +139,12 @@ export interface PendingEntry {
   readonly pendingSince: string;
 }
 
-/** The stuck-PENDING alert of one integration for one `created` event. */
-export interface StuckPendingRef {
-  readonly integrationId: string;
-  /** `eventIdentity` of the `created` event. */
-  readonly createdEventId: string;
-}
-
-/** What the stuck-PENDING check reads and writes besides the integration itself. */
+/** The sparse index of integrations that entered PENDING, read by the stuck-PENDING check. */
 export interface PendingStore {
   /** Every index entry that entered PENDING strictly before `cutoff` (ISO), oldest first. */
   listPendingBefore(cutoff: string): AsyncIterable<PendingEntry>;
   /** Takes the entry out of the index, unless a newer `created` event moved `pendingSince`. */
   clearPending(entry: PendingEntry): Promise<'cleared' | 'changed'>;
-  /** Records that the alert is owed, once; later attempts find it `exists`. */
-  recordStuckAlert(ref: StuckPendingRef, timing: RecordTiming): Promise<'recorded' | 'exists'>;
-  stuckAlertStatus(ref: StuckPendingRef): Promise<AlertStatus>;
-  markStuckAlertSent(ref: StuckPendingRef, at: Date): Promise<void>;
 }
 
 /** A quarantine record as an operator reads it: what was kept, and whether it was replayed. */

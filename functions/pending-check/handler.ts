@@ -1,13 +1,14 @@
-import { SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import * as v from 'valibot';
 import { createDocumentClient } from '../adapters/clients.ts';
-import { parseEnv, TableEnvSchema, TopicEnvSchema } from '../config.ts';
+import { AlertGroupEnvSchema, groupTimingOf } from '../alerting/settings.ts';
+import { parseEnv, QueueEnvSchema, TableEnvSchema } from '../config.ts';
 import { logger, metrics } from '../observability.ts';
 import { PendingTimeoutSchema } from './pending-check.ts';
 import { wirePendingCheck } from './wiring.ts';
 
 const env = parseEnv(
-  v.intersect([TableEnvSchema, TopicEnvSchema, PendingTimeoutSchema]),
+  v.intersect([TableEnvSchema, QueueEnvSchema, AlertGroupEnvSchema, PendingTimeoutSchema]),
   process.env,
   'pending-check',
 );
@@ -15,9 +16,10 @@ const env = parseEnv(
 /** Invoked by a schedule (EventBridge); the event carries nothing the check needs. */
 export const handler = wirePendingCheck({
   document: createDocumentClient(),
-  sns: new SNSClient({}),
+  sqs: new SQSClient({}),
   tableName: env.TABLE_NAME,
-  topicArn: env.TOPIC_ARN,
+  queueUrl: env.QUEUE_URL,
+  groupTiming: groupTimingOf(env),
   timeoutHours: env.PENDING_TIMEOUT_HOURS,
   logger,
   metrics,

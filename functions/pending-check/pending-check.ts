@@ -1,20 +1,13 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as v from 'valibot';
+import type { OweResult } from '../alerting/alert-groups.ts';
 import { integrationStuckPendingAlert } from '../core/alert-content.ts';
+import type { Alert } from '../core/alerts.ts';
 import { ReceiverError } from '../core/errors.ts';
-import { EVENT_TYPES } from '../core/events.ts';
-import type {
-  AlertPublisher,
-  IntegrationStore,
-  PendingEntry,
-  PendingStore,
-  StuckPendingRef,
-} from '../core/ports.ts';
-import { currentOf, eventIdentity } from '../core/state.ts';
+import type { IntegrationStore, PendingEntry, PendingStore } from '../core/ports.ts';
+import { currentOf } from '../core/state.ts';
 import { integrationView } from '../core/view.ts';
-import { expiresAt } from '../definitions/expiry.ts';
-import { retention } from '../definitions/resources.ts';
 
 /** `PENDING_TIMEOUT_HOURS`: a positive number of hours (fractions allowed, e.g. `0.5`). */
 export const PendingTimeoutSchema = v.object({
@@ -30,16 +23,12 @@ export const PendingTimeoutSchema = v.object({
 });
 
 const HOUR_MS = 60 * 60 * 1000;
-/**
- * No run outlives this (the function timeout must stay below it): an alert still owed after
- * it was abandoned by a crashed run, not being sent by a live one.
- */
-export const RUN_LEASE_MS = 5 * 60 * 1000;
 
 export interface PendingCheckDeps {
   readonly integrations: Pick<IntegrationStore, 'getIntegration' | 'getIntegrationWithHistory'>;
-  readonly pending: PendingStore;
-  readonly alerts: AlertPublisher;
+  readonly pending: Pick<PendingStore, 'listPendingBefore' | 'clearPending'>;
+  /** Records the alert in its group, once per incident (see `createAlertGroups`). */
+  readonly owe: (alert: Alert) => Promise<OweResult>;
   readonly clock: () => Date;
   readonly timeoutHours: number;
   readonly logger?: Logger;
@@ -58,7 +47,7 @@ export interface PendingCheckSummary {
   readonly failed: number;
 }
 
-type EntryOutcome = 'alerted' | 'alreadyAlerted' | 'inFlight' | 'cleared' | 'skipped';
+type EntryOutcome = 'alerted' | 'alreadyAlerted' | 'cleared' | 'skipped';
 
 /** Some entries could not be checked; the others were. The run fails so it is seen and retried. */
 export class PendingCheckError extends ReceiverError {}
@@ -68,12 +57,12 @@ export class PendingCheckError extends ReceiverError {}
  * (nothing removes it on `accepted`, so the processor's writes stay two); the state is derived
  * again here with `currentOf`, exactly as everywhere else, before anyone is alerted.
  *
- * Alerts follow the processor's pattern: record owed, publish, mark sent. A crash after the
- * publish re-sends on the next run (subscribers dedupe on `incidentKey`); a run that finds the
- * record sent does nothing, so an integration stuck for days is reported once per `created`.
+ * Alerts go through the alert ledger like every other kind: the incident (one per `created`
+ * event) is recorded once in its group and flushed with it, so an integration stuck for days is
+ * reported once per `created`, and a run that crashed halfway is completed by the next one.
  */
 export const createPendingCheck = (deps: PendingCheckDeps) => {
-  const { integrations, pending, alerts, clock, logger, metrics } = deps;
+  const { integrations, pending, owe, clock, logger, metrics } = deps;
   const thresholdMs = deps.timeoutHours * HOUR_MS;
 
   const checkEntry = async (entry: PendingEntry, now: Date): Promise<EntryOutcome> => {
@@ -89,31 +78,15 @@ export const createPendingCheck = (deps: PendingCheckDeps) => {
     // The index may lag a newer `created`; its own date decides.
     if (createdAt >= cutoff) return 'skipped';
 
-    const ref: StuckPendingRef = {
-      integrationId: entry.integrationId,
-      createdEventId: eventIdentity({ date: createdAt, type: EVENT_TYPES.created }),
-    };
-    const recorded = await pending.recordStuckAlert(ref, {
-      recordedAt: now.toISOString(),
-      expiresAt: expiresAt(now, retention.historyDays),
-    });
-    if (recorded === 'exists') {
-      const status = await pending.stuckAlertStatus(ref);
-      if (status.status !== 'owed') return 'alreadyAlerted';
-      // Owed and young: an overlapping run may be publishing it right now; the next run will
-      // send it if that one crashed.
-      if (now.getTime() - Date.parse(status.recordedAt) < RUN_LEASE_MS) return 'inFlight';
-    }
     const { integration: stored, history } = await integrations.getIntegrationWithHistory(
       entry.integrationId,
     );
     const view = integrationView(entry.integrationId, stored, history);
     if (!view) return 'skipped';
-    await alerts.publish(
+    const owed = await owe(
       integrationStuckPendingAlert({ view, createdAt, thresholdHours: deps.timeoutHours, now }),
     );
-    await pending.markStuckAlertSent(ref, clock());
-    return 'alerted';
+    return owed === 'recorded' ? 'alerted' : 'alreadyAlerted';
   };
 
   return async (): Promise<PendingCheckSummary> => {
@@ -125,7 +98,7 @@ export const createPendingCheck = (deps: PendingCheckDeps) => {
       counts.examined++;
       try {
         const outcome = await checkEntry(entry, now);
-        if (outcome !== 'skipped' && outcome !== 'inFlight') counts[outcome]++;
+        if (outcome !== 'skipped') counts[outcome]++;
       } catch (error) {
         // One broken entry must not hide the others; the run still fails at the end.
         counts.failed++;

@@ -1,10 +1,18 @@
 import { createHash } from 'node:crypto';
 import {
+  createAlertGroups,
+  type FlushDeps,
+  type FlushOutcome,
+  flushGroup,
+} from '../alerting/alert-groups.ts';
+import {
   deliveryErrorAlert,
   integrationErroredAlert,
   integrationRejectedAlert,
+  integrationResolvedAlert,
   quarantinedAlert,
 } from '../core/alert-content.ts';
+import { erroredGroupKey } from '../core/alert-digest.ts';
 import type { Alert } from '../core/alerts.ts';
 import { ReceiverError } from '../core/errors.ts';
 import {
@@ -13,7 +21,7 @@ import {
   type UnknownEvent,
   validateWebhook,
 } from '../core/events.ts';
-import type { AlertPublisher, IntegrationStore, RecordRef } from '../core/ports.ts';
+import type { IntegrationStore, StoredIntegration } from '../core/ports.ts';
 import { quarantinePayload } from '../core/quarantine.ts';
 import type { QueueMessage } from '../core/queue-message.ts';
 import {
@@ -24,7 +32,7 @@ import {
   eventKey,
   whyNotApplied,
 } from '../core/state.ts';
-import { historyEntryOf, integrationView } from '../core/view.ts';
+import { historyEntryOf, type IntegrationView, integrationView } from '../core/view.ts';
 import { expiresAt } from '../definitions/expiry.ts';
 import { PROCESSOR_TIMEOUT_SECONDS, retention } from '../definitions/resources.ts';
 
@@ -36,18 +44,24 @@ export type Outcome =
       readonly type: string;
       /** The integration's state after this message; `null` when it was not read (duplicates). */
       readonly state: IntegrationState | null;
+      /** A new incident was recorded for it (its alert goes out with its group). */
       readonly alerted: boolean;
+      /** Reported incidents of this integration that this event resolved. */
+      readonly resolved: number;
     }
   | { readonly kind: 'ignored'; readonly integrationId: string; readonly type: string }
   | { readonly kind: 'quarantined'; readonly id: string; readonly alerted: boolean }
-  | { readonly kind: 'notice'; readonly id: string; readonly alerted: boolean };
+  | { readonly kind: 'notice'; readonly id: string; readonly alerted: boolean }
+  | { readonly kind: 'alert-flush'; readonly flush: FlushOutcome };
 
 export interface ProcessorDeps {
   readonly store: IntegrationStore;
-  readonly alerts: AlertPublisher;
+  /** The alert ledger, the event queue (flush messages), the SNS publisher and the pacing. */
+  readonly alerting: Omit<FlushDeps, 'clock' | 'leaseMs'> & {
+    /** How long a flush or a claimed channel is left to its holder. @default ALERT_LEASE_MS */
+    readonly leaseMs?: number;
+  };
   readonly clock: () => Date;
-  /** How long an owed alert is left to its writer; tests shorten it. @default ALERT_LEASE_MS */
-  readonly alertLeaseMs?: number;
 }
 
 /** A queue message that does not validate any more: it fails, is retried, then dead-lettered. */
@@ -56,19 +70,12 @@ export class InvalidQueueMessageError extends ReceiverError {}
 /** Lifecycle steps whose every distinct event alerts someone. */
 const ALERTING_STEPS = new Set<IntegrationEvent['step']>(['errored', 'rejected']);
 
-/** Raised when a duplicate finds an alert owed that its first writer may still be sending. */
-export class AlertInFlightError extends ReceiverError {
-  constructor(incident: string) {
-    super(`the alert for ${incident} is owed and may still be in flight; retrying later`);
-  }
-}
-
 const timing = (now: Date, days: number) => ({
   recordedAt: now.toISOString(),
   expiresAt: expiresAt(now, days),
 });
 
-/** No processor run outlives its timeout: an alert still owed after that was abandoned. */
+/** No processor run outlives its timeout: a flush or a claim still held after that was abandoned. */
 const ALERT_LEASE_MS = PROCESSOR_TIMEOUT_SECONDS * 1000;
 
 const sha256 = (...parts: string[]): string =>
@@ -159,9 +166,22 @@ const applyMessage = async (message: QueueMessage, deps: ProcessorDeps): Promise
     case 'delivery-error':
       return recordNotice(message, deps);
     case 'alert-flush':
-      throw new InvalidQueueMessageError('alert groups are not flushed by this version');
+      return { kind: 'alert-flush', flush: await flushGroup(message, flushDepsOf(deps)) };
   }
 };
+
+const flushDepsOf = ({ alerting, clock }: ProcessorDeps): FlushDeps => ({
+  ...alerting,
+  clock,
+  leaseMs: alerting.leaseMs ?? ALERT_LEASE_MS,
+});
+
+/** Records the alert an incident owes; `true` when this call recorded it. */
+const owe = async (alert: Alert, deps: ProcessorDeps): Promise<boolean> =>
+  (await createAlertGroups({ ...deps.alerting, clock: deps.clock }).owe(alert)) === 'recorded';
+
+/** States an `integration-errored` incident is over in. */
+const RECOVERED_STATES = new Set<IntegrationState>(['ACTIVE', 'PENDING']);
 
 const applyLifecycleEvent = async (
   event: IntegrationEvent,
@@ -171,12 +191,12 @@ const applyLifecycleEvent = async (
   const { store } = deps;
   const now = deps.clock();
   const integrationId = event.body.id;
-  const owesAlert = ALERTING_STEPS.has(event.step);
   const [recorded, stored] = await Promise.all([
-    store.recordEvent(integrationId, historyEntryOf(event, receivedAt), {
-      owesAlert,
-      ...timing(now, retention.historyDays),
-    }),
+    store.recordEvent(
+      integrationId,
+      historyEntryOf(event, receivedAt),
+      timing(now, retention.historyDays),
+    ),
     store.applyEvent(event, now),
   ]);
 
@@ -193,25 +213,85 @@ const applyLifecycleEvent = async (
     kind = whyNotApplied(conditionFor(event), integration?.registers ?? {});
   }
 
-  const ref: RecordRef = {
-    kind: 'event',
-    integrationId,
-    eventId: eventIdentity(event.header),
+  const view = async () => {
+    const { integration: current, history } = await store.getIntegrationWithHistory(integrationId);
+    const built = integrationView(integrationId, current, history);
+    if (!built) throw new Error(`integration ${integrationId} vanished while alerting`);
+    return built;
   };
-  const alerted =
-    owesAlert &&
-    (await alertOnce(ref, recorded, deps, async () => {
-      const { integration: current, history } =
-        await store.getIntegrationWithHistory(integrationId);
-      const view = integrationView(integrationId, current, history);
-      if (!view) throw new Error(`integration ${integrationId} vanished while alerting`);
-      return event.step === 'rejected'
-        ? integrationRejectedAlert(event, view)
-        : integrationErroredAlert(event, view);
-    }));
+
+  // Every distinct errored or rejected event owes an alert; the ledger keeps it to one per
+  // incident however often the event is redelivered or resent. An `errored` that arrives after
+  // the recovery that ended it is history, not an incident.
+  let alerted = false;
+  if (
+    ALERTING_STEPS.has(event.step) &&
+    !(event.step === 'errored' && recoveredSince(kind, integration))
+  ) {
+    const current = await view();
+    alerted = await owe(
+      event.step === 'rejected'
+        ? integrationRejectedAlert(event, current)
+        : integrationErroredAlert(event, current),
+      deps,
+    );
+  }
+
+  // A duplicate is checked too: its first delivery may have crashed before resolving.
+  let resolved = 0;
+  if (RESOLVING_STEPS.has(event.step) && (kind === 'applied' || kind === 'duplicate')) {
+    integration ??= await store.getIntegration(integrationId);
+    resolved = await resolveIncidents(event, integration, view, deps);
+  }
 
   const state = integration ? (currentOf(integration.registers)?.register.state ?? null) : null;
-  return { kind, integrationId, type: event.header.type, state, alerted };
+  return { kind, integrationId, type: event.header.type, state, alerted, resolved };
+};
+
+/** Whether a stale event's integration already stands on ACTIVE or PENDING. */
+const recoveredSince = (
+  kind: 'applied' | 'stale' | 'duplicate' | 'anomaly',
+  integration: StoredIntegration | undefined,
+): boolean => {
+  if (kind !== 'stale' || !integration) return false;
+  const state = currentOf(integration.registers)?.register.state;
+  return state !== undefined && RECOVERED_STATES.has(state);
+};
+
+/** Lifecycle steps that can end an `errored` incident: back to ACTIVE or PENDING. */
+const RESOLVING_STEPS = new Set<IntegrationEvent['step']>(['accepted', 'created']);
+
+/**
+ * When `event` is what the integration now stands on and that is ACTIVE or PENDING, every
+ * `integration-errored` incident of the integration is over: each one that was reported gets a
+ * resolved notice, in a group of its own, flushed like any other; one not yet reported is
+ * dropped from its group. Only integrations that ever errored cost a ledger read.
+ */
+const resolveIncidents = async (
+  event: IntegrationEvent,
+  integration: StoredIntegration | undefined,
+  view: () => Promise<IntegrationView>,
+  deps: ProcessorDeps,
+): Promise<number> => {
+  if (!integration?.registers.errored) return 0;
+  const current = currentOf(integration.registers);
+  if (
+    current?.step !== event.step ||
+    current.register.key !== eventKey(event) ||
+    !RECOVERED_STATES.has(current.register.state)
+  ) {
+    return 0;
+  }
+  const reported = await deps.alerting.ledger.resolve(erroredGroupKey(event), event.body.id, {
+    eventId: eventIdentity(event.header),
+    at: deps.clock(),
+  });
+  if (reported.length === 0) return 0;
+  const now = await view();
+  for (const alert of reported) {
+    await owe(integrationResolvedAlert({ reported: alert, event, view: now }), deps);
+  }
+  return reported.length;
 };
 
 const recordUnknownEvent = async (
@@ -228,7 +308,7 @@ const recordUnknownEvent = async (
       webhookId: event.header.webhookId,
       receivedAt,
     },
-    { owesAlert: false, ...timing(clock(), retention.historyDays) },
+    timing(clock(), retention.historyDays),
   );
   return { kind: 'ignored', integrationId: event.body.id, type: event.header.type };
 };
@@ -239,9 +319,8 @@ const quarantine = async (
 ): Promise<Outcome> => {
   const payload = Buffer.from(message.payloadBase64, 'base64').toString('utf8');
   const id = sha256(message.source, payload);
-  const ref = { kind: 'quarantine', id } as const;
-  const recorded = await deps.store.recordQuarantine(
-    ref,
+  await deps.store.recordQuarantine(
+    { kind: 'quarantine', id },
     {
       source: message.source,
       receivedAt: message.receivedAt,
@@ -251,13 +330,14 @@ const quarantine = async (
     },
     timing(deps.clock(), retention.quarantineDays),
   );
-  const alerted = await alertOnce(ref, recorded, deps, async () =>
+  const alerted = await owe(
     quarantinedAlert({
       id,
       source: message.source,
       receivedAt: message.receivedAt,
       errors: message.errors,
     }),
+    deps,
   );
   return { kind: 'quarantined', id, alerted };
 };
@@ -269,42 +349,11 @@ const recordNotice = async (
   const { notice, receivedAt } = message;
   const bucket = Math.floor(Date.parse(receivedAt) / NOTICE_BUCKET_MS);
   const id = sha256(notice.code, notice.endpoint, notice.message, String(bucket));
-  const ref = { kind: 'notice', id } as const;
-  const recorded = await deps.store.recordNotice(
-    ref,
+  await deps.store.recordNotice(
+    { kind: 'notice', id },
     { ...notice, receivedAt },
     timing(deps.clock(), retention.noticeDays),
   );
-  const alerted = await alertOnce(ref, recorded, deps, async () =>
-    deliveryErrorAlert({ id, receivedAt, notice }),
-  );
+  const alerted = await owe(deliveryErrorAlert({ id, receivedAt, notice }), deps);
   return { kind: 'notice', id, alerted };
-};
-
-/**
- * Publishes the alert a record owes, once. The writer of a new record publishes. A duplicate
- * finding the alert still owed publishes only if the record is older than a processor run
- * (its writer crashed or failed to publish); a younger one may still be in flight, so the
- * duplicate fails and is retried after the visibility timeout rather than racing it. The
- * record is marked sent after the publish, so a crash in between re-sends (at least once,
- * never zero times); subscribers dedupe on `incidentKey`.
- */
-const alertOnce = async (
-  ref: RecordRef,
-  recorded: 'recorded' | 'exists',
-  { store, alerts, clock, alertLeaseMs = ALERT_LEASE_MS }: ProcessorDeps,
-  build: () => Promise<Alert>,
-): Promise<boolean> => {
-  if (recorded === 'exists') {
-    const status = await store.alertStatus(ref);
-    if (status.status !== 'owed') return false;
-    if (clock().getTime() - Date.parse(status.recordedAt) < alertLeaseMs) {
-      throw new AlertInFlightError(
-        ref.kind === 'event' ? `${ref.integrationId} ${ref.eventId}` : ref.id,
-      );
-    }
-  }
-  await alerts.publish(await build());
-  await store.markAlertSent(ref, clock());
-  return true;
 };

@@ -20,6 +20,7 @@ const METRIC_BY_OUTCOME: Readonly<Record<Outcome['kind'], string>> = {
   ignored: 'EventsIgnoredUnknownType',
   quarantined: 'PayloadsQuarantined',
   notice: 'DeliveryErrorNotices',
+  'alert-flush': 'AlertFlushes',
 };
 
 const parseRecord = (record: SQSRecord) => {
@@ -64,7 +65,17 @@ export const createProcessorHandler = (
     const outcome = await processMessage(parseRecord(record), processorDeps);
     metrics?.addMetric(METRIC_BY_OUTCOME[outcome.kind], MetricUnit.Count, 1);
     if ('alerted' in outcome && outcome.alerted) {
-      metrics?.addMetric('AlertsPublished', MetricUnit.Count, 1);
+      metrics?.addMetric('AlertIncidents', MetricUnit.Count, 1);
+    }
+    if ('resolved' in outcome && outcome.resolved > 0) {
+      metrics?.addMetric('AlertsResolved', MetricUnit.Count, outcome.resolved);
+    }
+    if (
+      outcome.kind === 'alert-flush' &&
+      outcome.flush.kind === 'flushed' &&
+      outcome.flush.published
+    ) {
+      metrics?.addMetric('AlertMessagesPublished', MetricUnit.Count, 1);
     }
     logger?.info('record processed', { sqsMessageId: record.messageId, outcome });
     return outcome;

@@ -1,6 +1,13 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoAlertLedger } from '../adapters/dynamo-alert-ledger.ts';
 import { DynamoIntegrationStore } from '../adapters/dynamo-integration-store.ts';
+import { DynamoPaceGate } from '../adapters/dynamo-pace-gate.ts';
 import { SnsAlertPublisher } from '../adapters/sns-alert-publisher.ts';
+import { SqsEventQueue } from '../adapters/sqs-event-queue.ts';
+import type { GroupTiming } from '../alerting/alert-groups.ts';
+import { DEFAULT_GROUP_TIMING } from '../alerting/settings.ts';
 import type { IntegrationStore } from '../core/ports.ts';
+import { retention } from '../definitions/resources.ts';
 import type { TableAndTopic } from '../wiring-options.ts';
 import { createProcessorHandler } from './processor.ts';
 
@@ -10,20 +17,29 @@ import { createProcessorHandler } from './processor.ts';
  */
 export const wireProcessor = (
   options: TableAndTopic & {
+    readonly sqs: SQSClient;
+    /** The event queue, where the processor sends itself delayed alert-group flushes. */
+    readonly queueUrl: string;
+    /** @default the group window and interval defaults (30 s, 5 min) */
+    readonly groupTiming?: GroupTiming | undefined;
     /** Wraps the store; tests inject faults the emulators cannot produce. */
     readonly decorateStore?: ((store: IntegrationStore) => IntegrationStore) | undefined;
-    /** Shortens the alert lease, so tests can use a short visibility timeout. */
+    /** Shortens the alert leases, so tests can use a short visibility timeout. */
     readonly alertLeaseMs?: number | undefined;
   },
 ) => {
-  const store = new DynamoIntegrationStore({
-    client: options.document,
-    tableName: options.tableName,
-  });
+  const { document: client, tableName } = options;
+  const store = new DynamoIntegrationStore({ client, tableName });
   return createProcessorHandler({
     store: options.decorateStore?.(store) ?? store,
-    alerts: new SnsAlertPublisher({ client: options.sns, topicArn: options.topicArn }),
-    ...(options.alertLeaseMs === undefined ? {} : { alertLeaseMs: options.alertLeaseMs }),
+    alerting: {
+      ledger: new DynamoAlertLedger({ client, tableName, retentionDays: retention.historyDays }),
+      queue: new SqsEventQueue({ client: options.sqs, queueUrl: options.queueUrl }),
+      publisher: new SnsAlertPublisher({ client: options.sns, topicArn: options.topicArn }),
+      emailPace: new DynamoPaceGate({ client, tableName, channel: 'email' }),
+      timing: options.groupTiming ?? DEFAULT_GROUP_TIMING,
+      ...(options.alertLeaseMs === undefined ? {} : { leaseMs: options.alertLeaseMs }),
+    },
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
   });

@@ -1,12 +1,12 @@
 import * as v from 'valibot';
 import { type DeadLetterAlarm, deadLettersAlert } from '../core/alert-content.ts';
-import { type Alert, AlertSchema } from '../core/alerts.ts';
+import { type Alert, type AlertDigest, AlertDigestSchema, AlertSchema } from '../core/alerts.ts';
 import { ReceiverError } from '../core/errors.ts';
 import { parseJson } from '../core/json.ts';
 
 /**
- * What can arrive on the Slack notifier's queue: our alert JSON (the `sqs` member of the
- * processor's per-protocol publish), or CloudWatch's alarm JSON (the DLQ alarm publishes to
+ * What can arrive on the Slack notifier's queue: a message of an alert group (the `sqs` member
+ * of the processor's per-protocol publish), a single alert, or CloudWatch's alarm JSON (the DLQ alarm publishes to
  * the same topic). With raw message delivery the body is that JSON itself; without it, SNS
  * wraps it in a notification envelope, which is unwrapped here so either setting works.
  */
@@ -87,22 +87,31 @@ const jsonOf = (text: string): unknown => {
 
 const MAX_ENVELOPES = 2;
 
-/** The alert a queue record carries, whichever publisher produced it. */
-export const parseNotification = (body: string): Alert => {
+/** What a queue record carries: a message of an alert group, or a single alert (an alarm). */
+export type Notification =
+  | { readonly kind: 'digest'; readonly digest: AlertDigest }
+  | { readonly kind: 'alert'; readonly alert: Alert };
+
+/** The notification a queue record carries, whichever publisher produced it. */
+export const parseNotification = (body: string): Notification => {
   let value = jsonOf(body);
   for (let depth = 0; depth < MAX_ENVELOPES; depth++) {
     const envelope = v.safeParse(SnsEnvelopeSchema, value);
     if (!envelope.success) break;
     value = jsonOf(envelope.output.Message);
   }
+  const digest = v.safeParse(AlertDigestSchema, value);
+  if (digest.success) return { kind: 'digest', digest: digest.output };
   const alert = v.safeParse(AlertSchema, value);
-  if (alert.success) return alert.output;
+  if (alert.success) return { kind: 'alert', alert: alert.output };
   const alarm = v.safeParse(CloudWatchAlarmSchema, value);
-  if (alarm.success) return deadLettersAlert(toDeadLetterAlarm(alarm.output));
+  if (alarm.success) {
+    return { kind: 'alert', alert: deadLettersAlert(toDeadLetterAlarm(alarm.output)) };
+  }
   // Paths only: the body itself is never repeated in an error or a log line.
   const paths = (issues: readonly v.BaseIssue<unknown>[]) =>
     [...new Set(issues.map((issue) => v.getDotPath(issue) ?? '(root)'))].slice(0, 5).join(', ');
   throw new InvalidNotificationError(
-    `notification is neither an alert (invalid at ${paths(alert.issues)}) nor a CloudWatch alarm (invalid at ${paths(alarm.issues)})`,
+    `notification is neither an alert group message (invalid at ${paths(digest.issues)}), an alert (invalid at ${paths(alert.issues)}) nor a CloudWatch alarm (invalid at ${paths(alarm.issues)})`,
   );
 };

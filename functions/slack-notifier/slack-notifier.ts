@@ -1,43 +1,32 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { IncomingWebhookSendArguments } from '@slack/webhook';
 import type { SQSRecord } from 'aws-lambda';
-import type { Alert } from '../core/alerts.ts';
+import { sendOnce } from '../alerting/alert-groups.ts';
 import { ReceiverError } from '../core/errors.ts';
-import type { SlackPostLedger } from '../core/ports.ts';
+import type { AlertLedger, PaceGate } from '../core/ports.ts';
 import { sqsBatchHandler } from '../sqs-batch.ts';
 import type { SlackWebhook } from './incoming-webhook.ts';
 import { parseNotification } from './notification.ts';
-import { slackMessage } from './slack-message.ts';
-
-/**
- * Slack's pace shared by every container posting to one webhook. Without it, spacing holds
- * only within a container (enough for one process, like the local runtime).
- */
-export interface SlackPaceGate {
-  /**
-   * Takes the next posting slot if it is free at `now`, holding it for `intervalMs`; otherwise
-   * says when (epoch ms) the current holder's slot ends.
-   */
-  claim(
-    now: Date,
-    intervalMs: number,
-  ): Promise<{ readonly granted: true } | { readonly granted: false; readonly nextPostAt: number }>;
-  /** Nobody posts before `until` (Slack answered 429 with a `Retry-After`). */
-  deferUntil(until: Date): Promise<void>;
-}
+import { slackDigestMessage, slackMessage } from './slack-message.ts';
 
 export interface SlackNotifierDeps {
   readonly webhook: SlackWebhook;
   /** @default - spacing within this container only */
-  readonly pace?: SlackPaceGate;
+  readonly pace?: PaceGate;
   /**
    * Longest total wait for posting slots per record before it fails (SQS retries it later):
    * with three posts of at most 10 s each, it keeps a record inside the 60 s function timeout.
    * @default 20000
    */
   readonly maxPaceWaitMs?: number;
-  /** Incidents already posted; checked before and written after each post. */
-  readonly ledger: SlackPostLedger;
+  /** The alert ledger: each message is claimed for Slack, posted, then marked posted. */
+  readonly ledger: Pick<AlertLedger, 'claim' | 'markSent'>;
+  /**
+   * How long a claimed message is left to this notifier before another may post it: longer
+   * than an invocation (60 s). @default 90000
+   */
+  readonly leaseMs?: number;
   readonly clock?: () => Date;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly logger?: Logger;
@@ -56,12 +45,6 @@ export class SlackRateLimitExhaustedError extends ReceiverError {}
 /** No posting slot came free within `maxPaceWaitMs`: the record is retried later. */
 export class SlackPaceTimeoutError extends ReceiverError {}
 
-/** Slack took the post but the ledger write kept failing: the record is retried (a re-post). */
-export class SlackLedgerError extends ReceiverError {}
-
-const LEDGER_ATTEMPTS = 3;
-const LEDGER_BACKOFF_MS = 200;
-
 /** The wait a rate-limited post asks for, or `undefined` when the error is something else. */
 const retryAfterOf = (error: unknown): number | undefined => {
   if (typeof error !== 'object' || error === null) return undefined;
@@ -70,14 +53,15 @@ const retryAfterOf = (error: unknown): number | undefined => {
   return typeof fields.retryAfterMs === 'number' ? fields.retryAfterMs : 1_000;
 };
 
-type RecordOutcome = { readonly kind: 'posted' | 'duplicate'; readonly incidentKey: string };
+type RecordOutcome = { readonly kind: 'posted' | 'duplicate'; readonly message: string };
 
 /**
  * The Slack notifier: an SQS handler over the queue the alerts topic delivers to.
  *
- * - Once per incident: the ledger is read before posting and written after Slack accepted the
- *   post, keyed by `incidentKey`, so SQS redelivery and a processor re-publish after a crash
- *   find the incident posted and skip it.
+ * - Once per message: each alert group message is claimed for Slack in the alert ledger (a
+ *   conditional write with a lease), posted, then marked posted, so SQS redelivery and a
+ *   re-publish after a crash find it posted and skip it; only a crash between the post and the
+ *   mark posts it again, once, after the lease. A CloudWatch alarm is keyed by its incident.
  * - Never lost: any failure (Slack 5xx, network, timeout, ledger) fails the record alone; SQS
  *   retries it and after `maxReceiveCount` moves it to the notifier's DLQ.
  * - Polite: posts are at least `minIntervalMs` apart — across containers when a `pace` gate is
@@ -98,6 +82,7 @@ export const createSlackNotifier = (deps: SlackNotifierDeps) => {
   const maxAttempts = deps.maxAttempts ?? 3;
   const maxRetryAfterMs = deps.maxRetryAfterMs ?? 10_000;
   const maxPaceWaitMs = deps.maxPaceWaitMs ?? 20_000;
+  const leaseMs = deps.leaseMs ?? 90_000;
   /** Earliest time (epoch ms) the next post may go out; lives as long as the container. */
   let nextPostAt = 0;
 
@@ -122,8 +107,7 @@ export const createSlackNotifier = (deps: SlackNotifierDeps) => {
     }
   };
 
-  const post = async (alert: Alert): Promise<void> => {
-    const message = slackMessage(alert);
+  const post = async (message: IncomingWebhookSendArguments, about: string): Promise<void> => {
     const deadline = clock().getTime() + maxPaceWaitMs;
     for (let attempt = 1; ; attempt++) {
       await waitForTurn(deadline);
@@ -141,7 +125,7 @@ export const createSlackNotifier = (deps: SlackNotifierDeps) => {
           );
         }
         logger?.warn('Slack rate-limited the post; waiting', {
-          incidentKey: alert.incidentKey,
+          message: about,
           retryAfterMs,
           attempt,
         });
@@ -153,28 +137,27 @@ export const createSlackNotifier = (deps: SlackNotifierDeps) => {
     }
   };
 
-  const markPosted = async (incidentKey: string): Promise<void> => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await ledger.markPosted(incidentKey, clock());
-        return;
-      } catch (error) {
-        // The post is out; losing the marker means a duplicate later, so try a little harder.
-        if (attempt >= LEDGER_ATTEMPTS) {
-          throw new SlackLedgerError('posted to Slack but could not record it', { cause: error });
-        }
-        await sleep(LEDGER_BACKOFF_MS * attempt);
-      }
-    }
-  };
-
   const handleRecord = async (record: SQSRecord): Promise<RecordOutcome> => {
-    const alert = parseNotification(record.body);
-    const { incidentKey } = alert;
-    if (await ledger.wasPosted(incidentKey)) return { kind: 'duplicate', incidentKey };
-    await post(alert);
-    await markPosted(incidentKey);
-    return { kind: 'posted', incidentKey };
+    const notification = parseNotification(record.body);
+    // A group's message is the ledger's own; an alarm is keyed by its incident (one per change).
+    const { ref, message } =
+      notification.kind === 'digest'
+        ? {
+            ref: { groupKey: notification.digest.groupKey, seq: notification.digest.seq },
+            message: slackDigestMessage(notification.digest),
+          }
+        : {
+            ref: { groupKey: `single|${notification.alert.incidentKey}`, seq: 1 },
+            message: slackMessage(notification.alert),
+          };
+    const about = `${ref.groupKey} #${ref.seq}`;
+    const result = await sendOnce(ref, 'slack', () => post(message, about), {
+      ledger,
+      clock,
+      leaseMs,
+      sleep,
+    });
+    return { kind: result === 'sent' ? 'posted' : 'duplicate', message: about };
   };
 
   const processRecord = async (record: SQSRecord): Promise<RecordOutcome> => {
@@ -183,7 +166,7 @@ export const createSlackNotifier = (deps: SlackNotifierDeps) => {
     metrics?.addMetric(posted ? 'SlackPosted' : 'SlackDuplicatesSkipped', MetricUnit.Count, 1);
     logger?.info(posted ? 'alert posted to Slack' : 'alert already posted; skipped', {
       sqsMessageId: record.messageId,
-      incidentKey: outcome.incidentKey,
+      message: outcome.message,
     });
     return outcome;
   };

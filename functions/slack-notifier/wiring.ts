@@ -1,8 +1,8 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoSlackPaceGate } from '../adapters/dynamo-slack-pace-gate.ts';
-import { DynamoSlackPostLedger } from '../adapters/dynamo-slack-post-ledger.ts';
+import { DynamoAlertLedger } from '../adapters/dynamo-alert-ledger.ts';
+import { DynamoPaceGate } from '../adapters/dynamo-pace-gate.ts';
 import { retention } from '../definitions/resources.ts';
 import type { SlackWebhook } from './incoming-webhook.ts';
 import { createSlackNotifier } from './slack-notifier.ts';
@@ -17,17 +17,15 @@ export const wireSlackNotifier = (options: {
   readonly webhook: SlackWebhook;
   readonly logger?: Logger | undefined;
   readonly metrics?: Metrics | undefined;
-}) =>
-  createSlackNotifier({
+}) => {
+  const { document: client, tableName } = options;
+  return createSlackNotifier({
     webhook: options.webhook,
-    ledger: new DynamoSlackPostLedger({
-      client: options.document,
-      tableName: options.tableName,
-      retentionDays: retention.historyDays,
-    }),
+    ledger: new DynamoAlertLedger({ client, tableName, retentionDays: retention.historyDays }),
     // Up to two notifiers run at once (the queue mapping's maximum concurrency): Slack's pace
     // is shared through the table.
-    pace: new DynamoSlackPaceGate({ client: options.document, tableName: options.tableName }),
+    pace: new DynamoPaceGate({ client, tableName, channel: 'slack' }),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
   });
+};

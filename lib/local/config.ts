@@ -1,4 +1,6 @@
 import * as v from 'valibot';
+import type { GroupTiming } from '../../functions/alerting/alert-groups.ts';
+import { AlertGroupEnvSchema, groupTimingOf } from '../../functions/alerting/settings.ts';
 import { parseList } from '../../functions/config.ts';
 import { ReceiverError } from '../../functions/core/errors.ts';
 
@@ -17,6 +19,7 @@ export const DEFAULT_DATA_DIR = '.data/';
 const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'] as const;
 
 const EnvSchema = v.object({
+  ...AlertGroupEnvSchema.entries,
   HAPPYCOLIS_SECRETS: v.optional(v.string()),
   WEBHOOK_TOKENS: v.optional(v.string()),
   PORT: v.optional(
@@ -49,6 +52,8 @@ export interface LocalConfig {
   readonly region?: string;
   readonly handlerLogLevel: (typeof LOG_LEVELS)[number];
   readonly slackWebhookUrl?: string;
+  /** The alert group window and interval (`ALERT_GROUP_WINDOW_SECONDS`, `…_INTERVAL_SECONDS`). */
+  readonly groupTiming: GroupTiming;
   /** Things the person starting the runtime must be told. */
   readonly warnings: string[];
 }
@@ -98,6 +103,7 @@ export const loadLocalConfig = (env: NodeJS.ProcessEnv): LocalConfig => {
     ...(settings.AWS_REGION ? { region: settings.AWS_REGION } : {}),
     handlerLogLevel: settings.POWERTOOLS_LOG_LEVEL ?? 'WARN',
     ...(settings.SLACK_WEBHOOK_URL ? { slackWebhookUrl: settings.SLACK_WEBHOOK_URL } : {}),
+    groupTiming: groupTimingOf(settings),
     warnings,
   };
 };

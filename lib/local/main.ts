@@ -22,7 +22,9 @@ const banner = (config: LocalConfig, runtime: LocalRuntime): string => {
     `  GET  ${url}/health`,
     `  operator routes (/integrations, /quarantine, /notices, /dlq): npm run ops -- --help`,
     `  storage: ${storage}`,
-    `  alerts are printed below as they arrive${config.slackWebhookUrl ? ' and posted to SLACK_WEBHOOK_URL' : ''}`,
+    `  alerts are printed below${config.slackWebhookUrl ? ' and posted to SLACK_WEBHOOK_URL' : ''}, grouped: ` +
+      `a group's first message ${config.groupTiming.windowMs / 1000} s after its first incident, ` +
+      `follow-ups ${config.groupTiming.intervalMs / 1000} s apart (ALERT_GROUP_WINDOW_SECONDS, ALERT_GROUP_INTERVAL_SECONDS)`,
     '',
     'Try:',
     '  npm run send -- created          # then accepted, rejected, errored',
@@ -53,6 +55,7 @@ const main = async (): Promise<void> => {
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
     ...(config.region ? { region: config.region } : {}),
     ...(config.slackWebhookUrl ? { slackWebhookUrl: config.slackWebhookUrl } : {}),
+    groupTiming: config.groupTiming,
     pendingCheck: {
       intervalMs: LOCAL_PENDING_CHECK_INTERVAL_MS,
       timeoutHours: pendingTimeoutHours(process.env),

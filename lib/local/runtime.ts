@@ -4,6 +4,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient, queueDepth } from '../../functions/adapters/clients.ts';
+import type { GroupTiming } from '../../functions/alerting/alert-groups.ts';
 import type { IntegrationStore } from '../../functions/core/ports.ts';
 import { pipeline } from '../../functions/definitions/resources.ts';
 import { OPS_ROUTES, ROUTES } from '../../functions/definitions/routes.ts';
@@ -44,8 +45,10 @@ export interface LocalRuntimeOptions {
   readonly alertConsumers?: readonly AlertConsumer[];
   /** Wraps the store the processor uses; tests inject faults the emulators cannot produce. */
   readonly decorateProcessorStore?: (store: IntegrationStore) => IntegrationStore;
-  /** Shortens the processor's alert lease, so tests can use a short visibility timeout. */
+  /** Shortens the processor's alert leases, so tests can use a short visibility timeout. */
   readonly processorAlertLeaseMs?: number;
+  /** The alert group window and interval. @default 30 s and 5 min, as in the cloud */
+  readonly groupTiming?: GroupTiming;
   /** Logger handed to the handlers (Powertools, JSON lines). Silent when absent. */
   readonly handlerLogger?: Logger;
   /** Also posts every alert to this Slack incoming webhook, through the slack-notifier handler. */
@@ -170,6 +173,9 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       sns,
       tableName: resources.tableName,
       topicArn: resources.topicArn,
+      sqs,
+      queueUrl: resources.queueUrl,
+      groupTiming: options.groupTiming,
       logger,
       decorateStore: options.decorateProcessorStore,
       alertLeaseMs: options.processorAlertLeaseMs,
@@ -222,9 +228,10 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
     if (options.pendingCheck) {
       pendingCheck = startLocalPendingCheck({
         document,
-        sns,
+        sqs,
         tableName: resources.tableName,
-        topicArn: resources.topicArn,
+        queueUrl: resources.queueUrl,
+        groupTiming: options.groupTiming,
         ...options.pendingCheck,
         print,
       });

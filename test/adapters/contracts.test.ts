@@ -10,10 +10,9 @@ import { DynamoAlertLedger } from '../../functions/adapters/dynamo-alert-ledger.
 import { DynamoFleetQueries } from '../../functions/adapters/dynamo-fleet-queries.ts';
 import { DynamoIntegrationStore } from '../../functions/adapters/dynamo-integration-store.ts';
 import { DynamoPendingStore } from '../../functions/adapters/dynamo-pending-store.ts';
-import { DynamoSlackPostLedger } from '../../functions/adapters/dynamo-slack-post-ledger.ts';
 import { SnsAlertPublisher } from '../../functions/adapters/sns-alert-publisher.ts';
 import { SqsEventQueue } from '../../functions/adapters/sqs-event-queue.ts';
-import { type Alert, AlertSchema } from '../../functions/core/alerts.ts';
+import { type AlertDigest, AlertDigestSchema } from '../../functions/core/alerts.ts';
 import { type QueueMessage, QueueMessageSchema } from '../../functions/core/queue-message.ts';
 import { alertGroupPk } from '../../functions/definitions/table-keys.ts';
 import { unwrapPerProtocolMessage } from '../../lib/local/alerts.ts';
@@ -28,7 +27,6 @@ import {
   describeEventQueueContract,
 } from '../contracts/messaging.contract.ts';
 import { describePendingStoreContract } from '../contracts/pending-store.contract.ts';
-import { describeSlackPostLedgerContract } from '../contracts/slack-post-ledger.contract.ts';
 import { startAws, type TestAws } from '../support/aws.ts';
 
 /** The port contracts against the AWS adapters over dynalite and fauxqs. */
@@ -38,8 +36,7 @@ let adapters: {
   store: DynamoIntegrationStore;
   pending: DynamoPendingStore;
   fleet: DynamoFleetQueries;
-  ledger: DynamoSlackPostLedger;
-  alertLedger: DynamoAlertLedger;
+  ledger: DynamoAlertLedger;
   queue: SqsEventQueue;
   publisher: SnsAlertPublisher;
 };
@@ -51,8 +48,7 @@ beforeAll(async () => {
     store: new DynamoIntegrationStore(table),
     pending: new DynamoPendingStore(table),
     fleet: new DynamoFleetQueries(table),
-    ledger: new DynamoSlackPostLedger({ ...table, retentionDays: 8 }),
-    alertLedger: new DynamoAlertLedger({ ...table, retentionDays: 8 }),
+    ledger: new DynamoAlertLedger({ ...table, retentionDays: 8 }),
     queue: new SqsEventQueue({ client: aws.clients.sqs, queueUrl: aws.resources.queueUrl }),
     publisher: new SnsAlertPublisher({ client: aws.clients.sns, topicArn: aws.resources.topicArn }),
   };
@@ -128,8 +124,7 @@ describeDeadLetterQueueContract('local move (fauxqs)', () => {
     settled: () => dlq.settled(),
   };
 });
-describeSlackPostLedgerContract('DynamoDB adapter (dynalite)', () => adapters.ledger);
-describeAlertLedgerContract('DynamoDB adapter (dynalite)', () => adapters.alertLedger, {
+describeAlertLedgerContract('DynamoDB adapter (dynalite)', () => adapters.ledger, {
   readPages: async (groupKey) => {
     let pages = 0;
     let startKey: Record<string, unknown> | undefined;
@@ -158,8 +153,8 @@ describeEventQueueContract('SQS adapter (fauxqs)', () => ({
 }));
 describeAlertPublisherContract('SNS adapter (fauxqs)', () => ({
   publisher: adapters.publisher,
-  delivered: async (count): Promise<Alert[]> =>
+  delivered: async (count): Promise<AlertDigest[]> =>
     (await receiveBodies(aws.resources.alertsQueueUrl, count)).map((body) =>
-      v.parse(AlertSchema, JSON.parse(body)),
+      v.parse(AlertDigestSchema, JSON.parse(body)),
     ),
 }));

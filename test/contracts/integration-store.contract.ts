@@ -5,11 +5,10 @@ import {
   LIFECYCLE_STEPS,
   type LifecycleStep,
 } from '../../functions/core/events.ts';
-import type { HistoryEntry, IntegrationStore, RecordRef } from '../../functions/core/ports.ts';
+import type { HistoryEntry, IntegrationStore } from '../../functions/core/ports.ts';
 import {
   applyToRegisters,
   currentOf,
-  eventIdentity,
   eventKey,
   type Registers,
 } from '../../functions/core/state.ts';
@@ -183,7 +182,7 @@ export const describeIntegrationStoreContract = (name: string, store: () => Inte
       it('records an event once under its semantic identity', async () => {
         const id = freshId();
         const event = lifecycleEvent('errored', { id, date: at(14), messageId: 'm1' });
-        const options = { owesAlert: true, ...TIMING };
+        const options = TIMING;
         expect(await store().recordEvent(id, entryOf(event), options)).toBe('recorded');
         const resent = lifecycleEvent('errored', { id, date: at(14), messageId: 'm2' });
         expect(await store().recordEvent(id, entryOf(resent), options)).toBe('exists');
@@ -204,10 +203,10 @@ export const describeIntegrationStoreContract = (name: string, store: () => Inte
           receivedAt: NOW.toISOString(),
         };
         for (const event of events) {
-          await store().recordEvent(id, entryOf(event), { owesAlert: false, ...TIMING });
+          await store().recordEvent(id, entryOf(event), TIMING);
           await store().applyEvent(event, NOW);
         }
-        await store().recordEvent(id, unknown, { owesAlert: false, ...TIMING });
+        await store().recordEvent(id, unknown, TIMING);
         const { integration, history } = await store().getIntegrationWithHistory(id);
         expect(integration).toEqual(await store().getIntegration(id));
         expect([...history].sort(byDate)).toEqual([...events.map((e) => entryOf(e)), unknown]);
@@ -220,44 +219,8 @@ export const describeIntegrationStoreContract = (name: string, store: () => Inte
       });
     });
 
-    describe('alert bookkeeping', () => {
-      const eventRef = (integrationId: string): RecordRef => ({
-        kind: 'event',
-        integrationId,
-        eventId: eventIdentity({ date: at(1), type: 't' }),
-      });
-      const entry = {
-        type: 't',
-        date: at(1),
-        messageId: 'm',
-        webhookId: 'w',
-        receivedAt: NOW.toISOString(),
-      };
-
-      it('tracks whether the alert a record owes was sent', async () => {
-        const id = freshId();
-        const ref = eventRef(id);
-        expect(await store().alertStatus(ref)).toEqual({ status: 'none' });
-        await store().recordEvent(id, entry, { owesAlert: true, ...TIMING });
-        expect(await store().alertStatus(ref)).toEqual({
-          status: 'owed',
-          recordedAt: TIMING.recordedAt,
-        });
-        await store().markAlertSent(ref, NOW);
-        expect(await store().alertStatus(ref)).toEqual({ status: 'sent' });
-      });
-
-      it('owes nothing for an event recorded without an alert', async () => {
-        const id = freshId();
-        await store().recordEvent(id, entry, { owesAlert: false, ...TIMING });
-        expect(await store().alertStatus(eventRef(id))).toEqual({ status: 'none' });
-      });
-
-      it('refuses to mark sent an alert no record owes', async () => {
-        await expect(store().markAlertSent(eventRef(freshId()), NOW)).rejects.toThrow();
-      });
-
-      it('records a quarantined payload and a notice once each, each owing one alert', async () => {
+    describe('records', () => {
+      it('records a quarantined payload and a notice once each', async () => {
         const id = freshId();
         const quarantine = { kind: 'quarantine', id } as const;
         const record = {
@@ -268,19 +231,11 @@ export const describeIntegrationStoreContract = (name: string, store: () => Inte
         };
         expect(await store().recordQuarantine(quarantine, record, TIMING)).toBe('recorded');
         expect(await store().recordQuarantine(quarantine, record, TIMING)).toBe('exists');
-        expect(await store().alertStatus(quarantine)).toEqual({
-          status: 'owed',
-          recordedAt: TIMING.recordedAt,
-        });
         // Same id, other kind: a separate record.
         const notice = { kind: 'notice', id } as const;
-        expect(await store().alertStatus(notice)).toEqual({ status: 'none' });
         const content = { code: '500', endpoint: 'e', message: 'm', receivedAt: NOW.toISOString() };
         expect(await store().recordNotice(notice, content, TIMING)).toBe('recorded');
         expect(await store().recordNotice(notice, content, TIMING)).toBe('exists');
-        await store().markAlertSent(notice, NOW);
-        expect(await store().alertStatus(notice)).toEqual({ status: 'sent' });
-        expect((await store().alertStatus(quarantine)).status).toBe('owed');
       });
     });
   });

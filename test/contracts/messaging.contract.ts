@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { integrationErroredAlert, quarantinedAlert } from '../../functions/core/alert-content.ts';
-import type { Alert } from '../../functions/core/alerts.ts';
+import { digestOf } from '../../functions/core/alert-digest.ts';
+import type { AlertDigest } from '../../functions/core/alerts.ts';
 import type { AlertPublisher, EventQueue } from '../../functions/core/ports.ts';
 import type { QueueMessage } from '../../functions/core/queue-message.ts';
 import { integrationView } from '../../functions/core/view.ts';
@@ -15,8 +16,8 @@ export interface QueueHarness {
 
 export interface PublisherHarness {
   readonly publisher: AlertPublisher;
-  /** The alerts delivered to a subscriber since the last call, waiting for `count`. */
-  delivered(count: number): Promise<Alert[]>;
+  /** The messages delivered to a subscriber since the last call, waiting for `count`. */
+  delivered(count: number): Promise<AlertDigest[]>;
 }
 
 const byJson = (a: unknown, b: unknown) => JSON.stringify(a).localeCompare(JSON.stringify(b));
@@ -57,7 +58,7 @@ export const describeEventQueueContract = (name: string, harness: () => QueueHar
 /** What every `AlertPublisher` must do: what a subscriber receives is the alert published. */
 export const describeAlertPublisherContract = (name: string, harness: () => PublisherHarness) =>
   describe(`AlertPublisher contract: ${name}`, () => {
-    it('delivers each alert published, unchanged', async () => {
+    it('delivers each alert group message published, unchanged', async () => {
       const id = uniqueId('contract-alert');
       const errored = lifecycleEvent('errored', { id, date: '2024-06-11T14:00:00.000Z' });
       const view = integrationView(
@@ -91,8 +92,12 @@ export const describeAlertPublisherContract = (name: string, harness: () => Publ
           errors: [{ path: 'body', message: 'Invalid type' }],
         }),
       ];
-      for (const alert of alerts) await harness().publisher.publish(alert);
-      const delivered = await harness().delivered(alerts.length);
-      expect([...delivered].sort(byJson)).toEqual([...alerts].sort(byJson));
+      const digests = [
+        digestOf({ groupKey: `contract|${id}|one`, seq: 1, alerts: alerts.slice(0, 1) }),
+        digestOf({ groupKey: `contract|${id}|two`, seq: 2, alerts }),
+      ];
+      for (const digest of digests) await harness().publisher.publish(digest);
+      const delivered = await harness().delivered(digests.length);
+      expect([...delivered].sort(byJson)).toEqual([...digests].sort(byJson));
     });
   });

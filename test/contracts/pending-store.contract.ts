@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { EVENT_TYPES } from '../../functions/core/events.ts';
 import type { IntegrationStore, PendingEntry, PendingStore } from '../../functions/core/ports.ts';
-import { eventIdentity } from '../../functions/core/state.ts';
 import { lifecycleEvent } from '../support/events.ts';
-import { at, NOW, TIMING, uniqueId } from './support.ts';
+import { at, NOW, uniqueId } from './support.ts';
 
 export interface PendingHarness {
   /** Fills the index, as the processor does. */
@@ -62,25 +60,5 @@ export const describePendingStoreContract = (name: string, harness: () => Pendin
           pendingSince: at(1),
         }),
       ).toBe('changed');
-    });
-
-    it('records a stuck-PENDING alert once, owed until marked sent', async () => {
-      const ref = {
-        integrationId: uniqueId('contract-stuck'),
-        createdEventId: eventIdentity({ date: at(3), type: EVENT_TYPES.created }),
-      };
-      const { pending } = harness();
-      expect(await pending.stuckAlertStatus(ref)).toEqual({ status: 'none' });
-      expect(await pending.recordStuckAlert(ref, TIMING)).toBe('recorded');
-      expect(await pending.recordStuckAlert(ref, TIMING)).toBe('exists');
-      expect(await pending.stuckAlertStatus(ref)).toEqual({
-        status: 'owed',
-        recordedAt: TIMING.recordedAt,
-      });
-      await pending.markStuckAlertSent(ref, NOW);
-      expect(await pending.stuckAlertStatus(ref)).toEqual({ status: 'sent' });
-      const other = { ...ref, createdEventId: eventIdentity({ date: at(4), type: 'x' }) };
-      expect(await pending.stuckAlertStatus(other)).toEqual({ status: 'none' });
-      await expect(pending.markStuckAlertSent(other, NOW)).rejects.toThrow();
     });
   });

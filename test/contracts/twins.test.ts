@@ -10,7 +10,6 @@ import {
   describeEventQueueContract,
 } from './messaging.contract.ts';
 import { describePendingStoreContract } from './pending-store.contract.ts';
-import { describeSlackPostLedgerContract } from './slack-post-ledger.contract.ts';
 import { NOW } from './support.ts';
 
 /** The contracts against the in-memory twins; `test/adapters/contracts.test.ts` runs them on AWS. */
@@ -29,8 +28,7 @@ describeDeadLetterQueueContract('in-memory twin', () => ({
   },
   settled: async () => {},
 }));
-describeSlackPostLedgerContract('in-memory twin', () => twins.ledger);
-describeAlertLedgerContract('in-memory twin', () => twins.alertLedger);
+describeAlertLedgerContract('in-memory twin', () => twins.ledger);
 describeEventQueueContract('in-memory twin', () => ({
   queue: twins.queue,
   receive: async () => twins.queue.receive(),

@@ -21,6 +21,13 @@ import {
 import { slackMessage } from '../../functions/slack-notifier/slack-message.ts';
 import { lifecycleEvent } from '../support/events.ts';
 
+/** The single alert a queue body carries (an alarm, or a v1 alert). */
+const alertOf = (body: string): Alert => {
+  const notification = parseNotification(body);
+  if (notification.kind !== 'alert') throw new Error('expected a single alert');
+  return notification.alert;
+};
+
 const TOKEN = 'tok_SECRET_123';
 const ID = 'r9s0t1u2-v3w4-5678-xyza-901234567890';
 const ORG = 'a1b2c3d4-e5f6-7890-abcd-ef1234567890';
@@ -105,7 +112,7 @@ const allAlerts = (): Alert[] => {
         message: 'Service Unavailable',
       },
     }),
-    parseNotification(alarm()),
+    alertOf(alarm()),
   ];
 };
 
@@ -352,13 +359,13 @@ describe('slack rendering', () => {
 describe('notifications on the Slack queue', () => {
   it('reads our alert JSON, also inside an SNS envelope', () => {
     const alert = integrationErroredAlert(errored, viewOf([created, errored]));
-    expect(parseNotification(JSON.stringify(alert))).toEqual(alert);
+    expect(parseNotification(JSON.stringify(alert))).toEqual({ kind: 'alert', alert });
     const envelope = { Type: 'Notification', MessageId: 'x', Message: JSON.stringify(alert) };
-    expect(parseNotification(JSON.stringify(envelope))).toEqual(alert);
+    expect(parseNotification(JSON.stringify(envelope))).toEqual({ kind: 'alert', alert });
   });
 
   it('renders the CloudWatch DLQ alarm as a dead-letters alert, one incident per state change', () => {
-    const alert = parseNotification(alarm());
+    const alert = alertOf(alarm());
     expect(alert).toMatchObject({
       kind: 'dead-letters',
       severity: 'critical',
@@ -369,7 +376,7 @@ describe('notifications on the Slack queue', () => {
     expect(alert.actions.join(' ')).toMatch(/redrive/i);
     expect(alert.facts).toContainEqual({ label: 'State', value: 'OK -> ALARM' });
 
-    const ok = parseNotification(alarm({ NewStateValue: 'OK', OldStateValue: 'ALARM' }));
+    const ok = alertOf(alarm({ NewStateValue: 'OK', OldStateValue: 'ALARM' }));
     expect(ok.severity).toBe('warning');
     expect(ok.incidentKey).not.toBe(alert.incidentKey);
   });

@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SnsAlertPublisher } from '../../functions/adapters/sns-alert-publisher.ts';
 import {
   boundAlert,
   COMPACT_ALERT_BOUNDS,
   integrationErroredAlert,
 } from '../../functions/core/alert-content.ts';
+import { digestOf, digestSnsMessage } from '../../functions/core/alert-digest.ts';
 import type { Alert } from '../../functions/core/alerts.ts';
 import { storageProblems } from '../../functions/core/capacity.ts';
 import { parseEventDate } from '../../functions/core/event-date.ts';
@@ -21,6 +21,10 @@ import { integrationView } from '../../functions/core/view.ts';
 import { historyKey, INTEGRATION_PK_PREFIX } from '../../functions/definitions/table-keys.ts';
 import { slackMessage } from '../../functions/slack-notifier/slack-message.ts';
 import { envelope, lifecycleEvent } from '../support/events.ts';
+
+/** What the SNS publisher sends for a message of one alert. */
+const snsMessageOf = (alert: Alert): string =>
+  digestSnsMessage(digestOf({ groupKey: 'edge|group', seq: 1, alerts: [alert] })).message;
 
 const withHeader = (patch: Record<string, unknown>, bodyPatch: Record<string, unknown> = {}) => {
   const event = envelope(lifecycleEvent('accepted'));
@@ -281,12 +285,12 @@ describe('alert bounds', () => {
     const raw = largestAlert(unit);
     const bounded = boundAlert(raw);
     const compact = boundAlert(raw, COMPACT_ALERT_BOUNDS);
-    expect(utf8Bytes(SnsAlertPublisher.message(compact))).toBeLessThan(SNS_MESSAGE_MAX_BYTES / 2);
+    expect(utf8Bytes(snsMessageOf(compact))).toBeLessThan(SNS_MESSAGE_MAX_BYTES / 2);
     expect(utf8Bytes(bounded.incidentKey)).toBeLessThanOrEqual(ALERT_INCIDENT_KEY_MAX_BYTES);
     expect(JSON.stringify(bounded)).not.toContain('\\u0001');
     expect(JSON.stringify(bounded)).not.toContain('\uffff');
     if (unit === 'x') {
-      expect(utf8Bytes(SnsAlertPublisher.message(bounded))).toBeLessThan(SNS_MESSAGE_MAX_BYTES / 2);
+      expect(utf8Bytes(snsMessageOf(bounded))).toBeLessThan(SNS_MESSAGE_MAX_BYTES / 2);
     }
     expect(asciiJson(bounded)).toMatch(/^[\x20-\x7e]*$/);
     const slack = slackMessage(raw);

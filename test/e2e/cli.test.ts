@@ -46,7 +46,7 @@ beforeAll(async () => {
   dataDir = await createDataDir();
   server = spawn(TSX, ['lib/local/main.ts'], {
     cwd: ROOT,
-    env: bareEnv({ PORT: '0', DATA_DIR: dataDir }),
+    env: bareEnv({ PORT: '0', DATA_DIR: dataDir, ALERT_GROUP_WINDOW_SECONDS: '1' }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   server.stdout?.on('data', (chunk: Buffer) => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as v from 'valibot';
 import { queueDepth as sqsQueueDepth } from '../../functions/adapters/clients.ts';
-import { type Alert, AlertSchema } from '../../functions/core/alerts.ts';
+import { type Alert, type AlertDigest, AlertDigestSchema } from '../../functions/core/alerts.ts';
 import type { IntegrationStore } from '../../functions/core/ports.ts';
 import { SIGNATURE_HEADER, sign } from '../../functions/core/signature.ts';
 import type { AlertConsumer } from '../../lib/local/alerts.ts';
@@ -29,12 +29,47 @@ export interface TestRuntime {
   readonly runtime: LocalRuntime;
   readonly url: string;
   readonly dataDir: string;
-  /** Every alert the topic delivered, in arrival order, validated against the schema. */
+  /**
+   * Every incident the topic delivered, in arrival order: the alert of a message about one
+   * incident, or each incident of a grouped message as that message lists it.
+   */
   readonly alerts: Alert[];
+  /** Every message the topic delivered, validated against the schema. */
+  readonly messages: AlertDigest[];
   /** The runtime's own output lines. */
   readonly lines: string[];
   stop(): Promise<void>;
 }
+
+/** The group window and interval of the test runtimes: short, so alerts arrive quickly. */
+export const E2E_GROUP_TIMING = { windowMs: 200, intervalMs: 500 };
+
+/** An incident as a grouped message lists it: what is known of it there. */
+const listedAlert =
+  (digest: AlertDigest) =>
+  (entry: AlertDigest['entries'][number]): Alert => ({
+    version: 1,
+    kind: digest.kind,
+    severity: digest.severity,
+    incidentKey: entry.incidentKey,
+    occurredAt: entry.occurredAt,
+    organizationId: digest.organizationId,
+    title: entry.title,
+    summary: digest.summary,
+    ...(entry.integration
+      ? {
+          integration: {
+            ...entry.integration,
+            organizationId: digest.organizationId,
+            state: null,
+            stateSince: null,
+            recentHistory: [],
+          },
+        }
+      : {}),
+    facts: [],
+    actions: [],
+  });
 
 export const createDataDir = () => mkdtemp(join(tmpdir(), 'webhooks-e2e-'));
 
@@ -45,9 +80,14 @@ export const startTestRuntime = async (
   const { keepDataDir, ...options } = overrides;
   const dataDir = options.dataDir ?? (await createDataDir());
   const alerts: Alert[] = [];
+  const messages: AlertDigest[] = [];
   const lines: string[] = [];
   const collect: AlertConsumer = async (event) => {
-    for (const record of event.Records) alerts.push(v.parse(AlertSchema, JSON.parse(record.body)));
+    for (const record of event.Records) {
+      const digest = v.parse(AlertDigestSchema, JSON.parse(record.body));
+      messages.push(digest);
+      alerts.push(...(digest.alert ? [digest.alert] : digest.entries.map(listedAlert(digest))));
+    }
   };
   const runtime = await startLocalRuntime({
     port: 0,
@@ -56,6 +96,8 @@ export const startTestRuntime = async (
     webhookTokens: [TOKEN],
     visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
     alertConsumers: [collect],
+    // Groups close fast, so each test sees its alerts within a second.
+    groupTiming: E2E_GROUP_TIMING,
     print: (line) => lines.push(line),
     ...options,
   });
@@ -64,6 +106,7 @@ export const startTestRuntime = async (
     url: runtime.url,
     dataDir,
     alerts,
+    messages,
     lines,
     stop: async () => {
       await runtime.stop();

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { createAlertGroups } from '../../functions/alerting/alert-groups.ts';
 import type { Alert } from '../../functions/core/alerts.ts';
 import type { IntegrationEvent, LifecycleStep } from '../../functions/core/events.ts';
 import { eventKey, resultingState } from '../../functions/core/state.ts';
@@ -7,7 +8,6 @@ import {
   createPendingCheck,
   PendingCheckError,
   PendingTimeoutSchema,
-  RUN_LEASE_MS,
 } from '../../functions/pending-check/pending-check.ts';
 import { lifecycleEvent } from '../support/events.ts';
 import { createTwins, type Twins } from '../twins/index.ts';
@@ -16,13 +16,15 @@ const NOW = new Date('2024-06-11T10:00:00.000Z');
 const hoursAgo = (hours: number) => new Date(NOW.getTime() - hours * 3_600_000).toISOString();
 
 let twins: Twins;
+/** Every incident the check recorded in the alert ledger so far (its alert goes out with its group). */
+let recorded: Alert[];
 
 beforeEach(() => {
-  twins = createTwins();
+  twins = createTwins({ clock: () => NOW });
+  recorded = [];
 });
 
-/** Every alert the check published so far. */
-const published = (): Alert[] => twins.alerts.published();
+const published = (): Alert[] => recorded;
 
 /** Applies an event the way the processor does: history item and register write. */
 const apply = async (id: string, step: LifecycleStep, date: string) => {
@@ -43,19 +45,30 @@ const apply = async (id: string, step: LifecycleStep, date: string) => {
       key: eventKey(event),
       state: resultingState(event),
     },
-    { owesAlert: false, recordedAt: NOW.toISOString(), expiresAt: 0 },
+    { recordedAt: NOW.toISOString(), expiresAt: 0 },
   );
   await twins.store.applyEvent(event, NOW);
 };
 
-const check = (now = NOW) =>
-  createPendingCheck({
+const check = (now = NOW) => {
+  const groups = createAlertGroups({
+    ledger: twins.ledger,
+    queue: twins.queue,
+    clock: () => now,
+    timing: { windowMs: 30_000, intervalMs: 300_000 },
+  });
+  return createPendingCheck({
     integrations: twins.store,
     pending: twins.pending,
-    alerts: twins.alerts,
+    owe: async (alert) => {
+      const result = await groups.owe(alert);
+      if (result === 'recorded') recorded.push(alert);
+      return result;
+    },
     clock: () => now,
     timeoutHours: 24,
   });
+};
 
 /** The integrations the sparse `pending` index holds now. */
 const indexed = async (): Promise<string[]> => twins.pending.indexed();
@@ -75,6 +88,10 @@ describe('pending check', () => {
     const summary = await check()();
     expect(summary).toEqual({ examined: 4, alerted: 1, alreadyAlerted: 0, cleared: 3, failed: 0 });
     expect(published()).toHaveLength(1);
+    // One flush of the stuck-PENDING group is on its way, after the group window.
+    expect(twins.queue.receiveDue(new Date(NOW.getTime() + 30_000))).toMatchObject([
+      { kind: 'alert-flush', notBefore: new Date(NOW.getTime() + 30_000).toISOString() },
+    ]);
     expect(published()[0]).toMatchObject({
       kind: 'integration-stuck-pending',
       severity: 'warning',
@@ -101,19 +118,21 @@ describe('pending check', () => {
     ]);
   });
 
-  it('sends an alert owed by a run that failed to publish, once', async () => {
+  it('completes on the next run what a failed run left undone, once', async () => {
     await apply('stuck', 'created', hoursAgo(25));
-    twins.alerts.faults.failNext('publish', { error: new Error('SNS unavailable') });
+    // The ledger write fails: nothing recorded, the run fails so it is seen.
+    twins.ledger.faults.failNext('record', { error: new Error('DynamoDB unavailable') });
     await expect(check()()).rejects.toBeInstanceOf(PendingCheckError);
     expect(published()).toHaveLength(0);
-
-    // A run overlapping the failed one leaves the owed alert to it…
-    expect((await check()()).alerted).toBe(0);
-    // …and once no run can still be sending it, the next run does.
-    const later = new Date(NOW.getTime() + RUN_LEASE_MS + 1_000);
-    expect((await check(later)()).alerted).toBe(1);
-    expect((await check(later)()).alerted).toBe(0);
-    expect(published()).toHaveLength(1);
+    // Recorded, but the group's flush could not be queued: the next run schedules it.
+    twins.queue.faults.failNext('send', { error: new Error('SQS unavailable') });
+    await expect(check()()).rejects.toBeInstanceOf(PendingCheckError);
+    expect(twins.queue.depth).toBe(0);
+    // The incident was recorded by the failed run: this one finds it, pending, and queues it.
+    expect(await check()()).toMatchObject({ alerted: 0, alreadyAlerted: 1, failed: 0 });
+    expect(twins.queue.receive().map((message) => message.kind)).toEqual(['alert-flush']);
+    expect(await check()()).toMatchObject({ alerted: 0, alreadyAlerted: 1, failed: 0 });
+    expect(twins.queue.depth).toBe(0);
   });
 
   it('does not alert an integration that was accepted before the check ran', async () => {

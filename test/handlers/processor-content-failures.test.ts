@@ -1,13 +1,19 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoAlertLedger } from '../../functions/adapters/dynamo-alert-ledger.ts';
 import { DynamoIntegrationStore } from '../../functions/adapters/dynamo-integration-store.ts';
-import type { Alert } from '../../functions/core/alerts.ts';
+import type { AlertDigest } from '../../functions/core/alerts.ts';
 import type { AlertPublisher, IntegrationStore } from '../../functions/core/ports.ts';
 import type { QueueMessage } from '../../functions/core/queue-message.ts';
 import { quarantineKey } from '../../functions/definitions/table-keys.ts';
-import { type Outcome, processMessage } from '../../functions/processor/process-message.ts';
+import {
+  type Outcome,
+  type ProcessorDeps,
+  processMessage,
+} from '../../functions/processor/process-message.ts';
 import { startAws, type TestAws } from '../support/aws.ts';
 import { envelope, lifecycleEvent } from '../support/events.ts';
+import { InMemoryEventQueue } from '../twins/index.ts';
 
 /**
  * A record refused for its content (DynamoDB/SNS validation) is quarantined with the reason
@@ -31,9 +37,35 @@ afterAll(() => aws?.stop());
 
 const awsError = (name: string) => Object.assign(new Error(`${name}: refused`), { name });
 
-const collecting = (): AlertPublisher & { readonly alerts: Alert[] } => {
-  const alerts: Alert[] = [];
-  return { alerts, publish: async (alert) => void alerts.push(alert) };
+const collecting = (): AlertPublisher & { readonly alerts: AlertDigest[] } => {
+  const alerts: AlertDigest[] = [];
+  return { alerts, publish: async (digest) => void alerts.push(digest) };
+};
+
+/** The processor's dependencies over the real table; flush messages stay in memory. */
+const depsWith = (
+  storeToUse: IntegrationStore,
+  publisher: AlertPublisher,
+): ProcessorDeps & { readonly queue: InMemoryEventQueue } => {
+  const queue = new InMemoryEventQueue({ clock: () => now });
+  const ledger = new DynamoAlertLedger({
+    client: aws.clients.document,
+    tableName: aws.resources.tableName,
+    retentionDays: 8,
+  });
+  return {
+    store: storeToUse,
+    alerting: { ledger, queue, publisher, timing: { windowMs: 0, intervalMs: 0 } },
+    clock: () => now,
+    queue,
+  };
+};
+
+/** Runs the alert-group flushes the processing queued: what gets published. */
+const flush = async (deps: ReturnType<typeof depsWith>): Promise<Outcome[]> => {
+  const outcomes: Outcome[] = [];
+  for (const message of deps.queue.receive()) outcomes.push(await processMessage(message, deps));
+  return outcomes;
 };
 
 const refusingApply = (error: Error): IntegrationStore => ({
@@ -43,8 +75,6 @@ const refusingApply = (error: Error): IntegrationStore => ({
   getIntegrationWithHistory: (id) => store.getIntegrationWithHistory(id),
   recordQuarantine: (...args) => store.recordQuarantine(...args),
   recordNotice: (...args) => store.recordNotice(...args),
-  alertStatus: (ref) => store.alertStatus(ref),
-  markAlertSent: (ref, at) => store.markAlertSent(ref, at),
 });
 
 const webhookMessage = (step: 'accepted' | 'errored'): QueueMessage => {
@@ -70,12 +100,10 @@ const quarantineItem = async (outcome: Outcome) => {
 describe('content failures in the processor', () => {
   it('quarantines and alerts an event DynamoDB refuses, instead of failing it forever', async () => {
     const alerts = collecting();
-    const outcome = await processMessage(webhookMessage('accepted'), {
-      store: refusingApply(awsError('ValidationException')),
-      alerts,
-      clock: () => now,
-    });
+    const deps = depsWith(refusingApply(awsError('ValidationException')), alerts);
+    const outcome = await processMessage(webhookMessage('accepted'), deps);
     expect(outcome).toMatchObject({ kind: 'quarantined', alerted: true });
+    await flush(deps);
     const item = await quarantineItem(outcome);
     expect(item?.errors).toEqual([
       {
@@ -89,24 +117,26 @@ describe('content failures in the processor', () => {
     expect(JSON.stringify(alerts.alerts)).not.toContain('tok_CONTENT_SECRET');
   });
 
-  it('keeps the applied state and quarantines when SNS refuses the alert', async () => {
+  it('reports the group without its details when SNS refuses the message', async () => {
     const message = webhookMessage('errored');
-    let refusals = 0;
     const alerts = collecting();
+    let refusals = 0;
     const refusing: AlertPublisher = {
-      publish: (alert) =>
-        alert.kind === 'integration-errored'
-          ? Promise.reject(awsError(`InvalidParameter${refusals++ ? 'Value' : ''}Exception`))
-          : alerts.publish(alert),
+      publish: (digest) =>
+        refusals++ === 0
+          ? Promise.reject(awsError('InvalidParameterException'))
+          : alerts.publish(digest),
     };
-    const outcome = await processMessage(message, { store, alerts: refusing, clock: () => now });
-    expect(outcome.kind).toBe('quarantined');
-    expect((await quarantineItem(outcome))?.errors[0].message).toMatch(/SNS refused its alert/);
-    const id =
-      message.kind === 'webhook' ? (message.webhook as { body: { id: string } }).body.id : '';
-    const stored = await store.getIntegration(id);
-    expect(stored?.registers.errored?.state).toBe('ERROR');
-    expect(alerts.alerts.map((alert) => alert.kind)).toEqual(['quarantined']);
+    const deps = depsWith(store, refusing);
+    expect(await processMessage(message, deps)).toMatchObject({ kind: 'applied', alerted: true });
+    const [flushed] = await flush(deps);
+    expect(flushed).toMatchObject({
+      kind: 'alert-flush',
+      flush: { kind: 'flushed', published: true },
+    });
+    expect(alerts.alerts).toHaveLength(1);
+    expect(alerts.alerts[0]).toMatchObject({ kind: 'integration-errored', total: 1, entries: [] });
+    expect(alerts.alerts[0]?.summary).toContain(alerts.alerts[0]?.listCommand);
   });
 
   it.each([
@@ -116,11 +146,10 @@ describe('content failures in the processor', () => {
     'TimeoutError',
   ])('still fails the record on %s, so SQS retries it', async (name) => {
     await expect(
-      processMessage(webhookMessage('accepted'), {
-        store: refusingApply(awsError(name)),
-        alerts: collecting(),
-        clock: () => now,
-      }),
+      processMessage(
+        webhookMessage('accepted'),
+        depsWith(refusingApply(awsError(name)), collecting()),
+      ),
     ).rejects.toThrow(name);
   });
 });

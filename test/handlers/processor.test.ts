@@ -2,9 +2,8 @@ import { FullBatchFailureError } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Alert } from '../../functions/core/alerts.ts';
-import type { QueueMessage } from '../../functions/core/queue-message.ts';
-import { AlertInFlightError } from '../../functions/processor/process-message.ts';
+import type { AlertDigest } from '../../functions/core/alerts.ts';
+import { encodeQueueMessage, type QueueMessage } from '../../functions/core/queue-message.ts';
 import { createProcessorHandler } from '../../functions/processor/processor.ts';
 import { createQueryHandler } from '../../functions/query/query.ts';
 import { envelope, lifecycleEvent } from '../support/events.ts';
@@ -15,17 +14,24 @@ let twins: Twins;
 let ids = 0;
 
 beforeEach(() => {
-  twins = createTwins();
+  twins = createTwins({ clock: () => now });
   query = createQueryHandler({ store: twins.store });
 });
 
-/** The processor's clock; tests move it past the alert lease to play a later redelivery. */
+/** The processor's clock; tests move it past the group window to let alerts go out. */
 let now = new Date('2024-06-12T00:00:00.000Z');
 const later = (seconds: number) => {
   now = new Date(now.getTime() + seconds * 1000);
 };
+const TIMING = { windowMs: 30_000, intervalMs: 300_000 };
+const alerting = () => ({
+  ledger: twins.ledger,
+  queue: twins.queue,
+  publisher: twins.alerts,
+  timing: TIMING,
+});
 const processorWith = () =>
-  createProcessorHandler({ store: twins.store, alerts: twins.alerts, clock: () => now });
+  createProcessorHandler({ store: twins.store, alerting: alerting(), clock: () => now });
 let query: ReturnType<typeof createQueryHandler>;
 
 const webhook = (
@@ -34,8 +40,16 @@ const webhook = (
 ) =>
   JSON.stringify({ kind: 'webhook', receivedAt, webhook: envelope(event) } satisfies QueueMessage);
 
-/** Alerts published since the last call, as the topic's subscriber parses them. */
-const alertsDelivered = async (): Promise<Alert[]> => twins.alerts.take();
+/** The alert-group flushes due now, run by the processor (they travel on its own queue). */
+const runFlushes = () =>
+  processorWith()(sqsEvent(twins.queue.receiveDue(now).map(encodeQueueMessage)));
+
+/** Lets the group window pass, runs the flushes, and takes the messages published. */
+const alertsDelivered = async (): Promise<AlertDigest[]> => {
+  later(TIMING.windowMs / 1000 + 1);
+  await runFlushes();
+  return twins.alerts.take();
+};
 
 const view = async (id: string) => {
   const result = await query(httpEvent('GET', `/integrations/${id}`, { pathParameters: { id } }));
@@ -93,7 +107,8 @@ describe('processor', () => {
     expect(raw).not.toContain('tok_SECRET_123');
     const alerts = await alertsDelivered();
     expect(alerts).toHaveLength(1);
-    expect(alerts[0]).toMatchObject({
+    expect(alerts[0]?.total).toBe(1);
+    expect(alerts[0]?.alert).toMatchObject({
       kind: 'integration-errored',
       severity: 'critical',
       incidentKey: `${id}|location/fulfillment_service_integration/errored|2024-06-11T14:00:00.000Z`,
@@ -129,25 +144,23 @@ describe('processor', () => {
     ]);
   });
 
-  it('still alerts on redelivery when the publish failed after the state write', async () => {
+  it('retries a flush whose publish failed, and the alert goes out once', async () => {
     const { id, errored } = lifecycle();
-    twins.alerts.faults.failNext('publish', { error: new Error('SNS unavailable') });
     const processor = processorWith();
-    // The only record failed: the whole batch failed, and the handler throws so Lambda sees it.
-    await expect(processor(sqsEvent([webhook(errored)]))).rejects.toBeInstanceOf(
-      FullBatchFailureError,
-    );
+    expect((await processor(sqsEvent([webhook(errored)]))).batchItemFailures).toEqual([]);
     expect((await view(id)).body.state).toBe('ERROR');
-    expect(await alertsDelivered()).toHaveLength(0);
-    const tooSoon = processor(sqsEvent([webhook(errored)]));
-    await expect(tooSoon).rejects.toBeInstanceOf(FullBatchFailureError);
-    await expect(tooSoon).rejects.toMatchObject({
-      recordErrors: [expect.any(AlertInFlightError)],
-    });
+    twins.alerts.faults.failNext('publish', { error: new Error('SNS unavailable') });
+    later(31);
+    const flushes = twins.queue.receiveDue(now).map(encodeQueueMessage);
+    expect(flushes).toHaveLength(1);
+    // The only record failed: the whole batch failed, and the handler throws so Lambda sees it.
+    await expect(processor(sqsEvent(flushes))).rejects.toBeInstanceOf(FullBatchFailureError);
+    expect(twins.alerts.take()).toHaveLength(0);
+    // SQS brings the flush back after the visibility timeout, past the claim's lease.
     later(120);
-    const second = await processor(sqsEvent([webhook(errored)]));
-    expect(second.batchItemFailures).toEqual([]);
-    expect(await alertsDelivered()).toHaveLength(1);
+    expect((await processor(sqsEvent(flushes))).batchItemFailures).toEqual([]);
+    expect(twins.alerts.take()).toHaveLength(1);
+    await processor(sqsEvent(flushes));
     await processor(sqsEvent([webhook(errored)]));
     expect(await alertsDelivered()).toHaveLength(0);
   });
@@ -189,7 +202,7 @@ describe('processor', () => {
     const { created } = lifecycle();
     const processor = createProcessorHandler({
       store: twins.store,
-      alerts: twins.alerts,
+      alerting: alerting(),
       clock: () => now,
       logger,
       metrics,
@@ -242,8 +255,8 @@ describe('processor', () => {
     await processorWith()(sqsEvent([message]));
     await processorWith()(sqsEvent([message]));
     const alerts = await alertsDelivered();
-    expect(alerts.map((alert) => [alert.kind, alert.severity])).toEqual([
-      ['quarantined', 'warning'],
+    expect(alerts.map((digest) => [digest.kind, digest.severity, digest.total])).toEqual([
+      ['quarantined', 'warning', 1],
     ]);
   });
 
@@ -255,13 +268,13 @@ describe('processor', () => {
         notice: { code: '500', endpoint: `https://example.test/${++ids}`, message: 'timeout' },
       } satisfies QueueMessage);
     const first = notice('2024-06-12T00:10:00.000Z');
+    // A concurrent duplicate finds the incident recorded and pending: nothing more to do.
     const result = await processorWith()(sqsEvent([first, first]));
-    // The concurrent duplicate defers to the first writer and comes back later.
-    expect(result.batchItemFailures).toHaveLength(1);
-    later(120);
+    expect(result.batchItemFailures).toEqual([]);
     expect((await processorWith()(sqsEvent([first]))).batchItemFailures).toEqual([]);
     const alerts = await alertsDelivered();
-    expect(alerts.map((alert) => alert.kind)).toEqual(['delivery-error']);
+    expect(alerts.map((digest) => [digest.kind, digest.total])).toEqual([['delivery-error', 1]]);
+    expect(await alertsDelivered()).toHaveLength(0);
   });
 });
 

@@ -29,6 +29,9 @@ const ENTRY_POINTS = {
     env: {
       TABLE_NAME: 'integrations',
       TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:alerts',
+      QUEUE_URL: 'http://127.0.0.1:9/000000000000/integration-events',
+      ALERT_GROUP_WINDOW_SECONDS: '30',
+      ALERT_GROUP_INTERVAL_SECONDS: '300',
     },
   },
   query: {
@@ -39,7 +42,7 @@ const ENTRY_POINTS = {
     load: () => import('../../functions/pending-check/handler.ts'),
     env: {
       TABLE_NAME: 'integrations',
-      TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:alerts',
+      QUEUE_URL: 'http://127.0.0.1:9/000000000000/integration-events',
       PENDING_TIMEOUT_HOURS: '24',
     },
   },
@@ -84,8 +87,9 @@ describe('a missing setting fails the import with a message naming it', () => {
   it.each([
     ['processor', 'TABLE_NAME'],
     ['processor', 'TOPIC_ARN'],
+    ['processor', 'QUEUE_URL'],
     ['query', 'TABLE_NAME'],
-    ['pending-check', 'TOPIC_ARN'],
+    ['pending-check', 'QUEUE_URL'],
     ['slack-notifier', 'TABLE_NAME'],
     ['ingest', 'QUEUE_URL'],
   ] as const)('%s without %s', async (name, missing) => {
@@ -101,6 +105,13 @@ describe('a missing setting fails the import with a message naming it', () => {
     setEnv({ ...ENTRY_POINTS['pending-check'].env, PENDING_TIMEOUT_HOURS: 'a day' });
     await expect(ENTRY_POINTS['pending-check'].load()).rejects.toThrow(
       'PENDING_TIMEOUT_HOURS must be a number of hours',
+    );
+  });
+
+  it('refuses a malformed alert group window', async () => {
+    setEnv({ ...ENTRY_POINTS.processor.env, ALERT_GROUP_WINDOW_SECONDS: 'half a minute' });
+    await expect(ENTRY_POINTS.processor.load()).rejects.toThrow(
+      'ALERT_GROUP_WINDOW_SECONDS must be a whole number of seconds',
     );
   });
 

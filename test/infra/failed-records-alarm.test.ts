@@ -1,12 +1,13 @@
 import type { SQSEvent } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { AlertPublisher, IntegrationStore } from '../../functions/core/ports.ts';
+import type { IntegrationStore } from '../../functions/core/ports.ts';
 import type { QueueMessage } from '../../functions/core/queue-message.ts';
 import { metrics } from '../../functions/observability.ts';
 import { createProcessorHandler } from '../../functions/processor/processor.ts';
 import { RECORDS_FAILED_METRIC } from '../../lib/cloud/constructs/monitoring.ts';
 import { envelope, lifecycleEvent } from '../support/events.ts';
 import { sqsEvent } from '../support/http-events.ts';
+import { InMemoryAlertLedger, InMemoryAlertPublisher, InMemoryEventQueue } from '../twins/index.ts';
 
 /**
  * The `ProcessorRecordsFailed` alarm counts the processor's embedded-metric-format lines in its
@@ -34,7 +35,6 @@ const refusingStore = new Proxy(
     },
   },
 ) as IntegrationStore;
-const noAlerts: AlertPublisher = { publish: async () => {} };
 
 const webhookBody = (id: string) =>
   JSON.stringify({
@@ -50,7 +50,16 @@ const emfLinesOf = async (event: SQSEvent): Promise<Record<string, unknown>[]> =
     printed.push(String(chunk));
     return true;
   });
-  const handler = createProcessorHandler({ store: refusingStore, alerts: noAlerts, metrics });
+  const handler = createProcessorHandler({
+    store: refusingStore,
+    alerting: {
+      ledger: new InMemoryAlertLedger(),
+      queue: new InMemoryEventQueue(),
+      publisher: new InMemoryAlertPublisher(),
+      timing: { windowMs: 30_000, intervalMs: 300_000 },
+    },
+    metrics,
+  });
   try {
     await handler(event);
   } catch {

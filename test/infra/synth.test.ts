@@ -375,19 +375,30 @@ describe('function bundles, loaded as Lambda loads them', () => {
     expect((result as { body: string }).body).toContain('r9s0t1u2-v3w4-5678-xyza-901234567890');
   });
 
-  it('pending check: on its schedule, alerts on the integration pending since 2024', async () => {
-    const { result } = await invoke(bundle('Alerting/PendingCheck'), {
-      version: '0',
-      id: 'bundle-test',
-      'detail-type': 'Scheduled Event',
-      source: 'aws.events',
-      account: '123456789012',
-      time: new Date().toISOString(),
-      region: REGION,
-      resources: ['arn:aws:events:us-east-1:123456789012:rule/bundle-test'],
-      detail: {},
-    });
+  it('pending check: on its schedule, records the integration pending since 2024, and the processor flushes its group', async () => {
+    // A one-second group window, so the flush comes within the test.
+    const window = { ALERT_GROUP_WINDOW_SECONDS: '1' };
+    const { result } = await invoke(
+      bundle('Alerting/PendingCheck'),
+      {
+        version: '0',
+        id: 'bundle-test',
+        'detail-type': 'Scheduled Event',
+        source: 'aws.events',
+        account: '123456789012',
+        time: new Date().toISOString(),
+        region: REGION,
+        resources: ['arn:aws:events:us-east-1:123456789012:rule/bundle-test'],
+        detail: {},
+      },
+      window,
+    );
     expect(result).toMatchObject({ alerted: 1, failed: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    const flushes = (await receiveAll(aws.resources.queueUrl)).map((message) => message.Body ?? '');
+    expect(flushes.map((body) => JSON.parse(body).kind)).toEqual(['alert-flush']);
+    const flushed = await invoke(bundle('Pipeline/Processor'), sqsEvent(flushes), window);
+    expect(flushed.result, flushed.stderr).toEqual({ batchItemFailures: [] });
     const messages = await receiveAll(aws.resources.alertsQueueUrl);
     alertBodies = messages.map((message) => message.Body ?? '');
     expect(alertBodies.join('\n')).toContain('integration-stuck-pending');

@@ -1,13 +1,15 @@
 import * as v from 'valibot';
-import { alertSubject, alertText } from '../../functions/core/alert-content.ts';
-import { type Alert, AlertSchema } from '../../functions/core/alerts.ts';
+import { digestSnsMessage } from '../../functions/core/alert-digest.ts';
+import { type AlertDigest, AlertDigestSchema } from '../../functions/core/alerts.ts';
 import type { AlertPublisher } from '../../functions/core/ports.ts';
 import { Faults } from './faults.ts';
 
+const PerProtocol = v.object({ email: v.string(), sqs: v.string() });
+
 /**
- * The alerts topic in memory. Like the SNS adapter it renders the email subject and text (so
- * an alert that cannot be rendered fails here too) and carries the alert as JSON, which
- * subscribers parse against the schema.
+ * The alerts topic in memory. Like the SNS adapter it renders the per-protocol message (so a
+ * message that cannot be rendered fails here too) and keeps what each protocol would get: the
+ * email subject and text, and the JSON the Slack notifier's queue would receive.
  */
 export class InMemoryAlertPublisher implements AlertPublisher {
   readonly faults = new Faults<AlertPublisher>();
@@ -17,25 +19,30 @@ export class InMemoryAlertPublisher implements AlertPublisher {
     readonly text: string;
   }[] = [];
 
-  async publish(alert: Alert): Promise<void> {
-    this.faults.enter('publish', [alert]);
-    const subject = alertSubject(alert);
-    const text = alertText(alert);
-    this.#delivered.push({ json: JSON.stringify(alert), subject, text });
+  async publish(digest: AlertDigest): Promise<void> {
+    this.faults.enter('publish', [digest]);
+    const { subject, message } = digestSnsMessage(digest);
+    const perProtocol = v.parse(PerProtocol, JSON.parse(message));
+    this.#delivered.push({ json: perProtocol.sqs, subject, text: perProtocol.email });
   }
 
-  /** Every alert published so far, in order, as a subscriber would parse it. */
-  published(): Alert[] {
-    return this.#delivered.map((item) => v.parse(AlertSchema, JSON.parse(item.json)));
+  /** Every message published so far, in order, as a subscriber would parse it. */
+  published(): AlertDigest[] {
+    return this.#delivered.map((item) => v.parse(AlertDigestSchema, JSON.parse(item.json)));
   }
 
-  /** The email subject and text of every alert published so far. */
+  /** The SQS body of every message published so far: what the Slack notifier's queue gets. */
+  bodies(): string[] {
+    return this.#delivered.map((item) => item.json);
+  }
+
+  /** The email subject and text of every message published so far. */
   emails(): { subject: string; text: string }[] {
     return this.#delivered.map(({ subject, text }) => ({ subject, text }));
   }
 
-  /** Takes the alerts published since the last call, like receiving from a subscribed queue. */
-  take(): Alert[] {
+  /** Takes the messages published since the last call, like receiving from a subscribed queue. */
+  take(): AlertDigest[] {
     const taken = this.published();
     this.#delivered.length = 0;
     return taken;

@@ -10,18 +10,38 @@ import { Faults } from './faults.ts';
  */
 export class InMemoryEventQueue implements EventQueue {
   readonly faults = new Faults<EventQueue>();
-  readonly #bodies: { readonly queueMessageId: string; readonly body: string }[] = [];
+  readonly #bodies: {
+    readonly queueMessageId: string;
+    readonly body: string;
+    /** Epoch ms from which a receive sees it (SQS's per-message delay). */
+    readonly visibleAt: number;
+  }[] = [];
+  readonly #clock: () => Date;
 
-  async send(message: QueueMessage): Promise<{ queueMessageId: string }> {
-    this.faults.enter('send', [message]);
+  /** `clock` dates the per-message delays; tests that never delay can leave it out. */
+  constructor(options: { readonly clock?: () => Date } = {}) {
+    this.#clock = options.clock ?? (() => new Date());
+  }
+
+  async send(
+    message: QueueMessage,
+    options: { readonly delaySeconds?: number } = {},
+  ): Promise<{ queueMessageId: string }> {
+    this.faults.enter('send', [message, options]);
     const queueMessageId = randomUUID();
-    this.#bodies.push({ queueMessageId, body: JSON.stringify(message) });
+    const visibleAt = this.#clock().getTime() + (options.delaySeconds ?? 0) * 1000;
+    this.#bodies.push({ queueMessageId, body: JSON.stringify(message), visibleAt });
     return { queueMessageId };
   }
 
-  /** Puts bodies back as they were (a DLQ redrive keeps bodies unchanged). */
-  pushRaw(bodies: readonly string[]): void {
-    for (const body of bodies) this.#bodies.push({ queueMessageId: randomUUID(), body });
+  /**
+   * Puts bodies back as they were (a DLQ redrive keeps bodies unchanged), visible from
+   * `visibleAt` (epoch ms; a failed record comes back after the visibility timeout).
+   */
+  pushRaw(bodies: readonly string[], visibleAt = 0): void {
+    for (const body of bodies) {
+      this.#bodies.push({ queueMessageId: randomUUID(), body, visibleAt });
+    }
   }
 
   /** Messages waiting, as SQS's `ApproximateNumberOfMessages` would count them. */
@@ -37,6 +57,19 @@ export class InMemoryEventQueue implements EventQueue {
   /** Takes every waiting message, oldest first, parsed as the processor parses them. */
   receive(): QueueMessage[] {
     return this.#bodies.splice(0).map((item) => v.parse(QueueMessageSchema, JSON.parse(item.body)));
+  }
+
+  /** Takes the messages whose delay has passed at `now`, oldest first; the others stay. */
+  receiveDue(now: Date): QueueMessage[] {
+    const due = this.#bodies.filter((item) => item.visibleAt <= now.getTime());
+    for (const item of due) this.#bodies.splice(this.#bodies.indexOf(item), 1);
+    return due.map((item) => v.parse(QueueMessageSchema, JSON.parse(item.body)));
+  }
+
+  /** When the next delayed message becomes visible (epoch ms), if any waits. */
+  nextVisibleAt(): number | undefined {
+    const times = this.#bodies.map((item) => item.visibleAt);
+    return times.length === 0 ? undefined : Math.min(...times);
   }
 
   clear(): void {

@@ -5,7 +5,6 @@ import { InMemoryEventQueue } from './event-queue.ts';
 import { InMemoryFleetQueries } from './fleet-queries.ts';
 import { InMemoryIntegrationStore } from './integration-store.ts';
 import { InMemoryPendingStore } from './pending-store.ts';
-import { InMemorySlackPostLedger } from './slack-post-ledger.ts';
 import { TwinTable } from './table.ts';
 
 export { InMemoryAlertLedger } from './alert-ledger.ts';
@@ -16,23 +15,21 @@ export { type FaultOptions, Faults, InjectedFaultError } from './faults.ts';
 export { InMemoryFleetQueries } from './fleet-queries.ts';
 export { InMemoryIntegrationStore } from './integration-store.ts';
 export { InMemoryPendingStore } from './pending-store.ts';
-export { InMemorySlackPostLedger } from './slack-post-ledger.ts';
 export { MissingRecordError, TwinTable } from './table.ts';
 
 /** A fresh set of twins over one table, as the adapters share one DynamoDB table. */
-export const createTwins = () => {
+export const createTwins = (options: { readonly clock?: () => Date } = {}) => {
   const table = new TwinTable();
-  const queue = new InMemoryEventQueue();
+  const queue = new InMemoryEventQueue(options);
   return {
     table,
     store: new InMemoryIntegrationStore(table),
     pending: new InMemoryPendingStore(table),
     fleet: new InMemoryFleetQueries(table),
-    ledger: new InMemorySlackPostLedger(),
     queue,
     deadLetters: new InMemoryDeadLetterQueue(queue),
     alerts: new InMemoryAlertPublisher(),
-    alertLedger: new InMemoryAlertLedger(),
+    ledger: new InMemoryAlertLedger(),
   };
 };
 

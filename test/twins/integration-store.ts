@@ -1,6 +1,5 @@
 import type { IntegrationEvent } from '../../functions/core/events.ts';
 import type {
-  AlertStatus,
   HistoryEntry,
   IntegrationStore,
   NoticeRecord,
@@ -59,15 +58,14 @@ export class InMemoryIntegrationStore implements IntegrationStore {
   async recordEvent(
     integrationId: string,
     entry: HistoryEntry,
-    options: RecordTiming & { readonly owesAlert: boolean },
+    timing: RecordTiming,
   ): Promise<'recorded' | 'exists'> {
-    this.faults.enter('recordEvent', [integrationId, entry, options]);
+    this.faults.enter('recordEvent', [integrationId, entry, timing]);
     const eventId = eventIdentity(entry);
     const recorded = this.table.putOnce(
       recordKey({ kind: 'event', integrationId, eventId }),
       entry,
-      options,
-      options.owesAlert,
+      timing,
     );
     if (recorded === 'recorded') {
       const history = this.table.history.get(integrationId) ?? new Map<string, HistoryEntry>();
@@ -125,7 +123,7 @@ export class InMemoryIntegrationStore implements IntegrationStore {
     timing: RecordTiming,
   ): Promise<'recorded' | 'exists'> {
     this.faults.enter('recordQuarantine', [ref, record, timing]);
-    return this.table.putOnce(recordKey(ref), record, timing, true);
+    return this.table.putOnce(recordKey(ref), record, timing);
   }
 
   async recordNotice(
@@ -134,17 +132,7 @@ export class InMemoryIntegrationStore implements IntegrationStore {
     timing: RecordTiming,
   ): Promise<'recorded' | 'exists'> {
     this.faults.enter('recordNotice', [ref, record, timing]);
-    return this.table.putOnce(recordKey(ref), record, timing, true);
-  }
-
-  async alertStatus(ref: RecordRef): Promise<AlertStatus> {
-    this.faults.enter('alertStatus', [ref]);
-    return this.table.alertStatus(recordKey(ref));
-  }
-
-  async markAlertSent(ref: RecordRef, at: Date): Promise<void> {
-    this.faults.enter('markAlertSent', [ref, at]);
-    this.table.markAlertSent(recordKey(ref));
+    return this.table.putOnce(recordKey(ref), record, timing);
   }
 
   /** The token held for an integration: what only the integration item may keep. */

@@ -1,16 +1,7 @@
-import type {
-  AlertStatus,
-  PendingEntry,
-  PendingStore,
-  RecordTiming,
-  StuckPendingRef,
-} from '../../functions/core/ports.ts';
+import type { PendingEntry, PendingStore } from '../../functions/core/ports.ts';
 import { compareKeys } from '../../functions/core/state.ts';
 import { Faults } from './faults.ts';
 import type { TwinTable } from './table.ts';
-
-const stuckKey = (ref: StuckPendingRef) =>
-  `stuck\u0000${ref.integrationId}\u0000${ref.createdEventId}`;
 
 /**
  * The stuck-PENDING check's view of the table, in memory: the `pending` index is the
@@ -43,24 +34,6 @@ export class InMemoryPendingStore implements PendingStore {
     const { pendingSince: _cleared, ...rest } = item;
     this.#table.items.set(entry.integrationId, rest);
     return 'cleared';
-  }
-
-  async recordStuckAlert(
-    ref: StuckPendingRef,
-    timing: RecordTiming,
-  ): Promise<'recorded' | 'exists'> {
-    this.faults.enter('recordStuckAlert', [ref, timing]);
-    return this.#table.putOnce(stuckKey(ref), ref, timing, true);
-  }
-
-  async stuckAlertStatus(ref: StuckPendingRef): Promise<AlertStatus> {
-    this.faults.enter('stuckAlertStatus', [ref]);
-    return this.#table.alertStatus(stuckKey(ref));
-  }
-
-  async markStuckAlertSent(ref: StuckPendingRef, at: Date): Promise<void> {
-    this.faults.enter('markStuckAlertSent', [ref, at]);
-    this.#table.markAlertSent(stuckKey(ref));
   }
 
   /** The integrations the index holds now, sorted: what a test checks after a run. */

@@ -1,5 +1,5 @@
 import { ReceiverError } from '../../functions/core/errors.ts';
-import type { AlertStatus, HistoryEntry, RecordTiming } from '../../functions/core/ports.ts';
+import type { HistoryEntry, RecordTiming } from '../../functions/core/ports.ts';
 import type { Registers } from '../../functions/core/state.ts';
 
 /** The integration item as the twins keep it: what the DynamoDB item holds that matters. */
@@ -11,9 +11,8 @@ export interface TwinIntegrationItem {
   readonly pendingSince?: string;
 }
 
-/** A record that may owe an alert (history event, quarantine, notice, stuck-PENDING). */
-interface OwedRecord {
-  alert?: 'owed' | 'sent';
+/** A record written once (history event, quarantine, notice). */
+interface OnceRecord {
   readonly recordedAt: string;
   readonly content: unknown;
 }
@@ -27,40 +26,22 @@ export class MissingRecordError extends ReceiverError {
 
 /**
  * The one table the twins share, as the adapters share one DynamoDB table: the integration
- * store fills the `pending` index the pending store reads, and both keep owed/sent records.
+ * store fills the `pending` index the pending store reads.
  */
 export class TwinTable {
   readonly items = new Map<string, TwinIntegrationItem>();
   /** History per integration, by event identity. */
   readonly history = new Map<string, Map<string, HistoryEntry>>();
-  readonly #records = new Map<string, OwedRecord>();
+  readonly #records = new Map<string, OnceRecord>();
 
   /** Puts a record unless one with its key exists, as `attribute_not_exists(pk)` does. */
-  putOnce(
-    key: string,
-    content: unknown,
-    timing: RecordTiming,
-    owesAlert: boolean,
-  ): 'recorded' | 'exists' {
+  putOnce(key: string, content: unknown, timing: RecordTiming): 'recorded' | 'exists' {
     if (this.#records.has(key)) return 'exists';
     this.#records.set(key, {
-      ...(owesAlert ? { alert: 'owed' as const } : {}),
       recordedAt: timing.recordedAt,
       content: structuredClone(content),
     });
     return 'recorded';
-  }
-
-  alertStatus(key: string): AlertStatus {
-    const record = this.#records.get(key);
-    if (record?.alert === 'owed') return { status: 'owed', recordedAt: record.recordedAt };
-    return { status: record?.alert ?? 'none' };
-  }
-
-  markAlertSent(key: string): void {
-    const record = this.#records.get(key);
-    if (!record) throw new MissingRecordError(key);
-    record.alert = 'sent';
   }
 
   /** Every record whose key starts with `prefix`, with its key (copies). */

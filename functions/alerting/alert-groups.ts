@@ -1,0 +1,262 @@
+import { digestOf, groupKeyOf } from '../core/alert-digest.ts';
+import type { Alert, AlertDigest } from '../core/alerts.ts';
+import { ReceiverError } from '../core/errors.ts';
+import type {
+  AlertChannel,
+  AlertLedger,
+  AlertPublisher,
+  DigestRef,
+  EventQueue,
+  IncidentState,
+  PaceGate,
+} from '../core/ports.ts';
+import type { QueueMessage } from '../core/queue-message.ts';
+import { expiresAt } from '../definitions/expiry.ts';
+import { retention } from '../definitions/resources.ts';
+import { waitForSlot } from './pace.ts';
+
+/**
+ * Alerts grouped the way Alertmanager groups them, through one ledger for every kind.
+ *
+ * - An incident is recorded once per `incidentKey` in its group (kind, organization and, for
+ *   lifecycle kinds, fulfillment service). Recording the first incident of a quiet group sends
+ *   one delayed `alert-flush` message to the event queue: the group window (30 s by default)
+ *   for a new group, the rest of the group interval (5 min) after a message went out.
+ * - The flush message is sent *before* the group is marked armed, so an armed group always has
+ *   a flush on its way; a crash in between only costs a spare flush that finds nothing to send.
+ * - One flusher at a time (a lease taken in the same conditional write that disarms the group)
+ *   assigns every pending incident to the group's next message, publishes it once to SNS (the
+ *   `email` channel, which the topic's email subscription receives; the Slack notifier claims
+ *   the `slack` channel of the same message when the publish reaches it) and closes it. Each
+ *   channel is claimed with a lease inside a conditional write and marked sent after the send:
+ *   only a crash between the two repeats a message, once, after the lease.
+ */
+
+/** The group window and interval, in milliseconds. */
+export interface GroupTiming {
+  /** The first incident of a group waits this long for more. */
+  readonly windowMs: number;
+  /** A group's messages are at least this far apart; later incidents wait for the next one. */
+  readonly intervalMs: number;
+}
+
+export interface AlertGroupsDeps {
+  readonly ledger: AlertLedger;
+  readonly queue: EventQueue;
+  readonly clock: () => Date;
+  readonly timing: GroupTiming;
+}
+
+export interface FlushDeps extends AlertGroupsDeps {
+  readonly publisher: AlertPublisher;
+  /** SNS email subscriptions take about 10 messages per second; shared by every flusher. */
+  readonly emailPace?: PaceGate;
+  /** How long a flush or a claimed channel is left to its holder: longer than a function run. */
+  readonly leaseMs: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** SQS delays a message by at most 15 minutes; a longer wait is chained by the flush itself. */
+const MAX_DELAY_SECONDS = 900;
+
+/** SNS email: at most 10 messages per second per subscription. */
+export const EMAIL_INTERVAL_MS = 100;
+
+/** SNS's refusals of a message for its content (size, characters): retrying cannot help. */
+const isContentRefusal = (error: unknown): boolean =>
+  error instanceof Error &&
+  /^(InvalidParameter|InvalidParameterValue|ParameterValueInvalid)(Exception)?$/.test(error.name);
+
+/** The same message with nothing quoted from the incidents: what SNS always takes. */
+const withoutEntries = (digest: AlertDigest): AlertDigest => {
+  const { alert: _single, ...rest } = digest;
+  return {
+    ...rest,
+    entries: [],
+    title: `${digest.total} ${digest.kind} alert(s) (details could not be sent)`,
+    summary:
+      `SNS refused the full message of this alert group, so its ${digest.total} incident(s) ` +
+      `are counted here, not listed. List them with: ${digest.listCommand}`,
+  };
+};
+
+/** Another flusher holds the group, or another sender holds a channel: retried later. */
+export class AlertGroupBusyError extends ReceiverError {}
+
+const delaySecondsUntil = (at: number, now: number): number =>
+  Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil((at - now) / 1000)));
+
+/** Where an incident stands after `owe`: just recorded, or as the ledger had it. */
+export type OweResult = 'recorded' | IncidentState;
+
+export const createAlertGroups = (deps: AlertGroupsDeps) => {
+  const { ledger, queue, clock, timing } = deps;
+
+  /** Makes sure a flush of `groupKey` is on its way (see the module comment). */
+  const scheduleFlush = async (groupKey: string): Promise<void> => {
+    const head = await ledger.head(groupKey);
+    if (head.armed) return;
+    const now = clock().getTime();
+    const notBefore = Math.max(
+      now + timing.windowMs,
+      head.lastFlushAt === undefined ? 0 : head.lastFlushAt + timing.intervalMs,
+    );
+    const flush: QueueMessage = {
+      kind: 'alert-flush',
+      groupKey,
+      notBefore: new Date(notBefore).toISOString(),
+    };
+    await queue.send(flush, { delaySeconds: delaySecondsUntil(notBefore, now) });
+    await ledger.arm(groupKey, new Date(now));
+  };
+
+  /**
+   * Records the alert an incident owes and makes sure its group will be flushed. An incident
+   * seen before is flushed again only while it is still pending (a crash may have cut the
+   * first attempt short); reported and resolved incidents are left alone.
+   */
+  const owe = async (alert: Alert): Promise<OweResult> => {
+    const groupKey = groupKeyOf(alert);
+    const now = clock();
+    const recorded = await ledger.record(groupKey, alert, {
+      recordedAt: now.toISOString(),
+      expiresAt: expiresAt(now, retention.historyDays),
+    });
+    const result: OweResult = recorded.status === 'recorded' ? 'recorded' : recorded.state;
+    if (result === 'recorded' || result === 'pending') await scheduleFlush(groupKey);
+    return result;
+  };
+
+  return { owe, scheduleFlush };
+};
+
+/** What one flush message did. */
+export type FlushOutcome =
+  | { readonly kind: 'deferred'; readonly groupKey: string; readonly until: string }
+  | { readonly kind: 'empty'; readonly groupKey: string }
+  | {
+      readonly kind: 'flushed';
+      readonly groupKey: string;
+      readonly seq: number;
+      readonly incidents: number;
+      /** Whether this flush published it (false: an earlier, crashed attempt had). */
+      readonly published: boolean;
+    };
+
+/**
+ * Sends one message on a channel at most once per claim: claim (a conditional write with a
+ * lease), send, mark sent. `sent` means an earlier claim already sent it.
+ */
+export const sendOnce = async (
+  ref: DigestRef,
+  channel: AlertChannel,
+  send: () => Promise<void>,
+  deps: {
+    readonly ledger: Pick<AlertLedger, 'claim' | 'markSent'>;
+    readonly clock: () => Date;
+    readonly leaseMs: number;
+    readonly sleep?: (ms: number) => Promise<void>;
+  },
+): Promise<'sent' | 'already'> => {
+  const claim = await deps.ledger.claim(ref, channel, deps.clock(), deps.leaseMs);
+  if (claim.status === 'sent') return 'already';
+  if (claim.status === 'busy') {
+    throw new AlertGroupBusyError(
+      `message ${ref.seq} of alert group ${ref.groupKey} is being sent on ${channel} until ` +
+        `${new Date(claim.leaseUntil).toISOString()}; retrying later`,
+    );
+  }
+  await send();
+  // The message is out: losing the mark means a repeat after the lease, so try a little harder.
+  const sleep = deps.sleep ?? defaultSleep;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await deps.ledger.markSent(ref, channel, claim.token, deps.clock());
+      return 'sent';
+    } catch (error) {
+      if (attempt >= MARK_ATTEMPTS) throw error;
+      await sleep(MARK_BACKOFF_MS * attempt);
+    }
+  }
+};
+
+const MARK_ATTEMPTS = 3;
+const MARK_BACKOFF_MS = 200;
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Flushes one alert group when its time has come: a message that arrives early (a chained
+ * long delay, or a second flush inside the group interval) is sent again for later.
+ */
+export const flushGroup = async (
+  message: Extract<QueueMessage, { kind: 'alert-flush' }>,
+  deps: FlushDeps,
+): Promise<FlushOutcome> => {
+  const { ledger, queue, clock, timing, leaseMs } = deps;
+  const { groupKey } = message;
+  const now = clock();
+  const head = await ledger.head(groupKey);
+  // A message left open by a crashed flush is finished at once; otherwise the interval holds.
+  const due =
+    head.open === undefined
+      ? Math.max(
+          Date.parse(message.notBefore),
+          head.lastFlushAt === undefined ? 0 : head.lastFlushAt + timing.intervalMs,
+        )
+      : 0;
+  if (now.getTime() < due) {
+    const until = new Date(due).toISOString();
+    await queue.send(
+      { kind: 'alert-flush', groupKey, notBefore: until },
+      { delaySeconds: delaySecondsUntil(due, now.getTime()) },
+    );
+    return { kind: 'deferred', groupKey, until };
+  }
+
+  const begun = await ledger.beginFlush(groupKey, now, leaseMs);
+  if (begun === 'busy') {
+    throw new AlertGroupBusyError(`alert group ${groupKey} is being flushed; retrying later`);
+  }
+  const resuming = begun.open !== undefined;
+  const ref: DigestRef = { groupKey, seq: begun.open ?? begun.seq + 1 };
+  const alerts = await ledger.collect(ref, { assign: !resuming });
+  if (alerts.length === 0) {
+    await ledger.endFlush(groupKey);
+    return { kind: 'empty', groupKey };
+  }
+  if (!resuming) await ledger.open(ref, now);
+
+  const digest: AlertDigest = digestOf({ groupKey, seq: ref.seq, alerts });
+  const sleep = deps.sleep ?? defaultSleep;
+  const published = await sendOnce(
+    ref,
+    'email',
+    async () => {
+      if (deps.emailPace) {
+        await waitForSlot(deps.emailPace, {
+          intervalMs: EMAIL_INTERVAL_MS,
+          clock,
+          sleep,
+          maxWaitMs: leaseMs / 2,
+        });
+      }
+      try {
+        await deps.publisher.publish(digest);
+      } catch (error) {
+        // Retrying cannot make SNS take what it refused for its content: say so in a message
+        // that lists nothing, so the group is still reported (with the command listing it).
+        if (!isContentRefusal(error)) throw error;
+        await deps.publisher.publish(withoutEntries(digest));
+      }
+    },
+    { ledger, clock, leaseMs, sleep },
+  );
+  await ledger.close(ref);
+  return {
+    kind: 'flushed',
+    groupKey,
+    seq: ref.seq,
+    incidents: alerts.length,
+    published: published === 'sent',
+  };
+};

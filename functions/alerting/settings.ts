@@ -1,0 +1,38 @@
+import * as v from 'valibot';
+import {
+  DEFAULT_ALERT_GROUP_INTERVAL_SECONDS,
+  DEFAULT_ALERT_GROUP_WINDOW_SECONDS,
+} from '../definitions/settings.ts';
+import type { GroupTiming } from './alert-groups.ts';
+
+const Seconds = (name: string) =>
+  v.optional(
+    v.pipe(
+      v.string(),
+      v.trim(),
+      v.digits(`${name} must be a whole number of seconds`),
+      v.transform(Number),
+      v.minValue(1, `${name} must be at least 1`),
+    ),
+  );
+
+/**
+ * `ALERT_GROUP_WINDOW_SECONDS` and `ALERT_GROUP_INTERVAL_SECONDS`: how long a new alert group
+ * waits for more incidents, and how far apart its messages are. The stack sets both from its
+ * context; the local runtime reads them from the environment.
+ */
+export const AlertGroupEnvSchema = v.object({
+  ALERT_GROUP_WINDOW_SECONDS: Seconds('ALERT_GROUP_WINDOW_SECONDS'),
+  ALERT_GROUP_INTERVAL_SECONDS: Seconds('ALERT_GROUP_INTERVAL_SECONDS'),
+});
+
+/** The timing the settings give, with the defaults for what they leave out. */
+export const groupTimingOf = (
+  settings: v.InferOutput<typeof AlertGroupEnvSchema>,
+): GroupTiming => ({
+  windowMs: (settings.ALERT_GROUP_WINDOW_SECONDS ?? DEFAULT_ALERT_GROUP_WINDOW_SECONDS) * 1000,
+  intervalMs:
+    (settings.ALERT_GROUP_INTERVAL_SECONDS ?? DEFAULT_ALERT_GROUP_INTERVAL_SECONDS) * 1000,
+});
+
+export const DEFAULT_GROUP_TIMING: GroupTiming = groupTimingOf({});
