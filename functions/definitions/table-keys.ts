@@ -11,9 +11,6 @@ import { createHash } from 'node:crypto';
  * | history event      | `INTEGRATION#<id>`                      | `EVENT#<date>#<type>` |
  * | quarantine         | `QUARANTINE#<hash>`                     | `QUARANTINE`          |
  * | delivery notice    | `NOTICE#<hash>`                         | `NOTICE`              |
- * | stuck alert record | `STUCK_PENDING#<id>#<created event id>` | `STUCK_PENDING`       |
- * | Slack pace slot    | `SLACK#PACE`                            | `SLACK`               |
- * | Slack posted mark  | `SLACK#<incident key or its hash>`      | `SLACK`               |
  * | alert group head   | `ALERT#<group>`                         | `HEAD`                |
  * | alert incident     | `ALERT#<group>`                         | `INC#<h(integration id)>#<h(incident key)>` |
  * | alert message      | `ALERT#<group>`                         | `MSG#<seq, 10 digits>` |
@@ -91,20 +88,6 @@ export const noticeIdOf = (pk: string): string => pk.slice(NOTICE_PK_PREFIX.leng
  * (`QUARANTINE#<shard>`, `NOTICE#<shard>`).
  */
 export const RECORD_LIST_PARTITION = { quarantine: 'QUARANTINE', notice: 'NOTICE' } as const;
-
-const STUCK_PENDING = 'STUCK_PENDING';
-
-/** The alert record of one integration stuck in PENDING since one `created` event. */
-export const stuckPendingKey = (integrationId: string, createdEventId: string): TableKey => ({
-  pk: `${STUCK_PENDING}#${integrationId}#${createdEventId}`,
-  sk: STUCK_PENDING,
-});
-
-/** The one slot that spaces Slack posts across notifier executions. */
-export const SLACK_PACE_KEY: TableKey = { pk: 'SLACK#PACE', sk: 'SLACK' };
-
-/** The marker that a Slack message was posted; `id` is the incident key or its hash. */
-export const slackPostedKey = (id: string): TableKey => ({ pk: `SLACK#${id}`, sk: 'SLACK' });
 
 /** Prefix of an alert group's partition key. */
 export const ALERT_PK_PREFIX = 'ALERT#';

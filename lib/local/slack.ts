@@ -5,7 +5,7 @@ import type { AlertConsumer } from './alerts.ts';
 
 /**
  * The Slack notifier on a laptop: the same handler the cloud runs, fed the same SQS-shaped
- * alert records, with its posted-incident ledger in the local table. Only when a webhook URL
+ * alert records, claiming messages in the alert ledger of the local table. Only when a webhook URL
  * is given; without one, alerts are printed and nothing else.
  */
 export const localSlackConsumers = (options: {

@@ -12,9 +12,6 @@ import {
   noticeKey,
   paceKey,
   quarantineKey,
-  SLACK_PACE_KEY,
-  slackPostedKey,
-  stuckPendingKey,
 } from '../../functions/definitions/table-keys.ts';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -31,12 +28,6 @@ describe('table key layout', () => {
     });
     expect(quarantineKey('abc')).toEqual({ pk: 'QUARANTINE#abc', sk: 'QUARANTINE' });
     expect(noticeKey('abc')).toEqual({ pk: 'NOTICE#abc', sk: 'NOTICE' });
-    expect(stuckPendingKey('i-1', 'd#t')).toEqual({
-      pk: 'STUCK_PENDING#i-1#d#t',
-      sk: 'STUCK_PENDING',
-    });
-    expect(SLACK_PACE_KEY).toEqual({ pk: 'SLACK#PACE', sk: 'SLACK' });
-    expect(slackPostedKey('k')).toEqual({ pk: 'SLACK#k', sk: 'SLACK' });
     expect(alertHeadKey('integration-errored|org|fs')).toEqual({
       pk: 'ALERT#integration-errored|org|fs',
       sk: 'HEAD',

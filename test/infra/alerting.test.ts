@@ -180,7 +180,6 @@ describe('Alerting', () => {
       expect(actions.get('secretsmanager:GetSecretValue')).toHaveLength(1);
       expect([...actions.keys()].filter((a) => a.startsWith('dynamodb:')).sort()).toEqual([
         'dynamodb:GetItem',
-        'dynamodb:PutItem',
         'dynamodb:UpdateItem',
       ]);
       expect(propertiesOf(full.template, slack().notifier.function)).toMatchObject({

@@ -291,9 +291,8 @@ export class Alerting extends Construct {
     );
     grantSecretValue(notifier.function, webhook.secret);
     // GetItem/UpdateItem: the alert ledger's claim and mark of the `slack` channel, and the
-    // shared pace gate. PutItem: the former posted-incident ledger, still read and written
-    // until the notifier claims through the alert ledger alone.
-    props.table.grantItemActions(notifier.function, 'GetItem', 'PutItem', 'UpdateItem');
+    // shared pace gate.
+    props.table.grantItemActions(notifier.function, 'GetItem', 'UpdateItem');
 
     return { queue, deadLetterQueue, notifier };
   }
