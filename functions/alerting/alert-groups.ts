@@ -215,7 +215,14 @@ export const flushGroup = async (
 
   const begun = await ledger.beginFlush(groupKey, now, leaseMs);
   if (begun === 'busy') {
-    throw new AlertGroupBusyError(`alert group ${groupKey} is being flushed; retrying later`);
+    // Another flusher holds the group (a spare flush from a concurrent start): look again once
+    // its lease has ended, rather than failing the record and alarming on a normal race.
+    const until = new Date(now.getTime() + leaseMs).toISOString();
+    await queue.send(
+      { kind: 'alert-flush', groupKey, notBefore: until },
+      { delaySeconds: delaySecondsUntil(now.getTime() + leaseMs, now.getTime()) },
+    );
+    return { kind: 'deferred', groupKey, until };
   }
   const resuming = begun.open !== undefined;
   const ref: DigestRef = { groupKey, seq: begun.open ?? begun.seq + 1 };
