@@ -8,6 +8,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
+import { byOccurrence } from '../core/alert-digest.ts';
 import { type Alert, AlertSchema } from '../core/alerts.ts';
 import type {
   AlertChannel,
@@ -101,17 +102,6 @@ const compressed = (alert: Alert): Uint8Array => brotliCompressSync(JSON.stringi
 
 const alertOf = (item: IncidentItem): Alert =>
   v.parse(AlertSchema, JSON.parse(brotliDecompressSync(item.alert).toString('utf8')));
-
-const byOccurrence = (a: Alert, b: Alert): number =>
-  a.occurredAt < b.occurredAt
-    ? -1
-    : a.occurredAt > b.occurredAt
-      ? 1
-      : a.incidentKey < b.incidentKey
-        ? -1
-        : a.incidentKey > b.incidentKey
-          ? 1
-          : 0;
 
 /** Runs `work` over `items`, at most `limit` at a time, keeping the results in order. */
 const mapBounded = async <T, R>(

@@ -618,3 +618,15 @@ const boundEntry = (entry: DigestEntry, quote: number): DigestEntry => {
  */
 export const erroredGroupKey = (event: IntegrationEvent): string =>
   baseGroupKey('integration-errored', event.header.organizationId, event.body.fulfillmentServiceId);
+
+/** The order of a message's incidents, as the ledger returns them: oldest first, then by key. */
+export const byOccurrence = (a: Alert, b: Alert): number =>
+  a.occurredAt < b.occurredAt
+    ? -1
+    : a.occurredAt > b.occurredAt
+      ? 1
+      : a.incidentKey < b.incidentKey
+        ? -1
+        : a.incidentKey > b.incidentKey
+          ? 1
+          : 0;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { byOccurrence } from '../../functions/core/alert-digest.ts';
 import type { Alert } from '../../functions/core/alerts.ts';
 import type {
   AlertChannel,
@@ -41,17 +42,6 @@ interface Group {
   /** By message number, then channel. */
   readonly messages: Map<number, Map<AlertChannel, ChannelMark>>;
 }
-
-const byOccurrence = (a: Alert, b: Alert): number =>
-  a.occurredAt < b.occurredAt
-    ? -1
-    : a.occurredAt > b.occurredAt
-      ? 1
-      : a.incidentKey < b.incidentKey
-        ? -1
-        : a.incidentKey > b.incidentKey
-          ? 1
-          : 0;
 
 const incidentKeyOf = (alert: Alert): string =>
   `${alert.integration?.id ?? ''}\u0000${alert.incidentKey}`;
