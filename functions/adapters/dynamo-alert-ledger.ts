@@ -3,7 +3,6 @@ import { brotliCompressSync, brotliDecompressSync } from 'node:zlib';
 import {
   type DynamoDBDocumentClient,
   GetCommand,
-  PutCommand,
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -29,6 +28,7 @@ import {
   alertMessageKey,
 } from '../definitions/table-keys.ts';
 import { conditionally } from './conditional-write.ts';
+import { putOnce } from './put-once.ts';
 
 /**
  * The alert ledger in the integrations table: one partition per alert group (`alertGroupPk`)
@@ -147,25 +147,17 @@ export class DynamoAlertLedger implements AlertLedger {
     timing: RecordTiming,
   ): Promise<{ status: 'recorded' } | { status: 'exists'; state: IncidentState }> {
     const key = alertIncidentKey(groupKey, alert.integration?.id, alert.incidentKey);
-    const written = await conditionally(() =>
-      this.#client.send(
-        new PutCommand({
-          TableName: this.#tableName,
-          Item: {
-            ...key,
-            alert: compressed(alert),
-            recordedAt: timing.recordedAt,
-            // Never shorter than the ledger's retention, whatever the caller computed.
-            expiresAt: Math.max(
-              timing.expiresAt,
-              this.#expiresAt(new Date(Date.parse(timing.recordedAt) || Date.now())),
-            ),
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
+    const written = await putOnce(this.#client, this.#tableName, {
+      ...key,
+      alert: compressed(alert),
+      recordedAt: timing.recordedAt,
+      // Never shorter than the ledger's retention, whatever the caller computed.
+      expiresAt: Math.max(
+        timing.expiresAt,
+        this.#expiresAt(new Date(Date.parse(timing.recordedAt) || Date.now())),
       ),
-    );
-    if (written) return { status: 'recorded' };
+    });
+    if (written === 'recorded') return { status: 'recorded' };
     const { Item } = await this.#client.send(
       new GetCommand({
         TableName: this.#tableName,

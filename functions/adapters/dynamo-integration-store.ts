@@ -39,7 +39,7 @@ import {
 } from '../definitions/table-keys.ts';
 import { conditionally } from './conditional-write.ts';
 
-import { putOnce } from './owed-alerts.ts';
+import { putOnce } from './put-once.ts';
 
 // One table holds everything; its key layout is in `definitions/table-keys.ts`.
 

@@ -66,7 +66,7 @@ const fieldSections = (fields: readonly Field[]) => {
 };
 
 /** The one-line fallback: severity, title, summary. */
-export const slackText = (alert: Alert): string =>
+export const slackText = (alert: Pick<Alert, 'severity' | 'title' | 'summary'>): string =>
   cut(
     escapeMrkdwn(`[${alert.severity.toUpperCase()}] ${alert.title}: ${alert.summary}`),
     TEXT_LIMIT,
@@ -179,11 +179,7 @@ const entrySections = (
 };
 
 /** The one-line fallback of a grouped message: severity, title, summary. */
-export const slackDigestText = (digest: AlertDigest): string =>
-  cut(
-    escapeMrkdwn(`[${digest.severity.toUpperCase()}] ${digest.title}: ${digest.summary}`),
-    TEXT_LIMIT,
-  );
+export const slackDigestText = (digest: AlertDigest): string => slackText(digest);
 
 /**
  * A grouped message as a Slack message. One incident reads exactly as `slackMessage` renders
