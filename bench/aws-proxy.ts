@@ -8,7 +8,14 @@ import {
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fleetIndexes, table } from '../functions/definitions/resources.ts';
-import { EVENT_SK_PREFIX, STATE_SK } from '../functions/definitions/table-keys.ts';
+import {
+  ALERT_HEAD_SK,
+  ALERT_INCIDENT_SK_PREFIX,
+  ALERT_MESSAGE_SK_PREFIX,
+  ALERT_PK_PREFIX,
+  EVENT_SK_PREFIX,
+  STATE_SK,
+} from '../functions/definitions/table-keys.ts';
 
 /**
  * A counting proxy in front of the emulators, at their HTTP layer: the local runtime is given
@@ -112,9 +119,17 @@ type AttributeMap = Record<string, Record<string, unknown> | undefined>;
 const itemKind = (payload: Record<string, unknown>): string => {
   const key = (payload.Key ?? payload.Item) as AttributeMap | undefined;
   const sk = key?.sk?.S;
-  if (typeof sk !== 'string') return payload.KeyConditionExpression ? 'partition' : 'other';
+  if (typeof sk !== 'string') {
+    if (!payload.KeyConditionExpression) return 'other';
+    const values = Object.values((payload.ExpressionAttributeValues ?? {}) as AttributeMap);
+    const alertGroup = values.some((value) => String(value?.S ?? '').startsWith(ALERT_PK_PREFIX));
+    return alertGroup ? 'alert-group' : 'partition';
+  }
   if (sk === STATE_SK) return 'integration';
   if (sk.startsWith(EVENT_SK_PREFIX)) return 'history';
+  if (sk === ALERT_HEAD_SK) return 'alert-head';
+  if (sk.startsWith(ALERT_INCIDENT_SK_PREFIX)) return 'alert-incident';
+  if (sk.startsWith(ALERT_MESSAGE_SK_PREFIX)) return 'alert-message';
   return sk.toLowerCase();
 };
 

@@ -119,22 +119,27 @@ export const computeCost = (inputs: CostInputs): CostResult => {
   const { counts, events } = inputs;
   const perMillion = MILLION / events;
 
-  // What the run's events were, from its own calls: each alerting event published once, each
-  // stale one read the integration back, each duplicate found its history item there.
+  // What the run's events were, from its own calls: each alerting event recorded an incident in
+  // the alert ledger, each stale one read the integration back, each duplicate found its
+  // history item there. (A duplicate `accepted`/`created` also reads the integration, to see
+  // whether it resolves an incident: those count as stale here, which only shifts the
+  // processor-duration weighting a little.)
   const history = stats(counts, 'DynamoDB.PutItem history');
   const integration = stats(counts, 'DynamoDB.UpdateItem integration');
   const integrationReads = stats(counts, 'DynamoDB.GetItem integration');
   const publishes = stats(counts, 'SNS.Publish').requests;
+  const incidentPuts = stats(counts, 'DynamoDB.PutItem alert-incident');
+  const alerting = incidentPuts.requests - incidentPuts.conditionFailed;
   const duplicates = history.conditionFailed;
   // The store reads the integration before each write attempt (one per event, one more per
   // write another event raced); the processor's own read after a refusal is what marks an
   // event stale (or an anomaly).
   const staleEvents = Math.max(0, integrationReads.requests - events - integration.conditionFailed);
   const mix: Record<EventKind, number> = {
-    alerting: publishes / events,
+    alerting: alerting / events,
     stale: staleEvents / events,
     duplicate: duplicates / events,
-    fresh: Math.max(0, events - publishes - staleEvents - duplicates) / events,
+    fresh: Math.max(0, events - alerting - staleEvents - duplicates) / events,
   };
   const processorBatchMs = (Object.keys(mix) as EventKind[]).reduce(
     (sum, kind) => sum + mix[kind] * inputs.kinds[kind].batchMs,

@@ -1,3 +1,6 @@
+import { PRICES } from './prices.ts';
+import { ratio } from './stats.ts';
+
 /** The readable table printed at the end of a run; docs/performance.md holds the latest one, checked by a test. */
 
 interface Level {
@@ -48,7 +51,28 @@ export interface ReportInput {
   /** Integration item sizes at the end of the end-to-end run. */
   readonly integrationItem?: { readonly meanBytes: number; readonly maxBytes: number };
   /** Fixed monthly cost of an idle stage. */
-  readonly idle?: { readonly usdPerMonth: number; readonly usdPerMonthWithFreeDashboard: number };
+  readonly idle?: {
+    readonly usdPerMonth: number;
+    readonly usdPerMonthWithFreeDashboard: number;
+    readonly usdPerMonthWithoutDashboard?: number;
+  };
+  /** The alert path under an outage of one fulfillment service. */
+  readonly alertStorm?: {
+    readonly incidents: number;
+    readonly recovered: number;
+    readonly reported: number;
+    readonly messages: {
+      readonly firing: { readonly email: number; readonly slack: number };
+      readonly resolved: { readonly email: number; readonly slack: number };
+    };
+    readonly ledgerPerIncident: {
+      readonly writes: number;
+      readonly writeUnits: number;
+      readonly reads: number;
+      readonly readUnits: number;
+    };
+    readonly usdPerStorm: number;
+  };
 }
 
 /** One DynamoDB write unit covers an item up to this size. */
@@ -137,10 +161,41 @@ export const renderTable = (results: ReportInput): string => {
       `${Math.round((maxBytes / WRITE_UNIT_BYTES) * 1000) / 1000}`,
     ]);
   }
+  if (results.alertStorm) {
+    const storm = results.alertStorm;
+    const { firing, resolved } = storm.messages;
+    const ungroupedUsd =
+      (storm.incidents * PRICES.snsPerMillionPublishes) / 1_000_000 +
+      storm.incidents * PRICES.snsPerEmailDelivery;
+    rows.push(
+      [
+        `alert storm: messages per channel (${storm.incidents} errored, ${storm.recovered} recover)`,
+        `email ${firing.email} + ${resolved.email} resolved, Slack ${firing.slack} + ${resolved.slack} resolved (${storm.reported} listed)`,
+        `${storm.incidents} + ${storm.recovered} per channel (one per incident)`,
+        `${ratio(firing.email + resolved.email, storm.incidents + storm.recovered)}`,
+      ],
+      [
+        'alert ledger per incident (DynamoDB)',
+        `${storm.ledgerPerIncident.writes} writes (${storm.ledgerPerIncident.writeUnits} WU), ${storm.ledgerPerIncident.reads} reads (${storm.ledgerPerIncident.readUnits} RU)`,
+        '—',
+        '—',
+      ],
+      [
+        'alert path cost per storm (ledger, flushes, publishes, emails)',
+        `$${storm.usdPerStorm.toFixed(4)}`,
+        `$${ungroupedUsd.toFixed(4)} (a publish and an email per incident)`,
+        `${ratio(storm.usdPerStorm, ungroupedUsd)}`,
+      ],
+    );
+  }
   if (results.idle) {
+    const withoutDashboard =
+      results.idle.usdPerMonthWithoutDashboard === undefined
+        ? `$${results.idle.usdPerMonthWithFreeDashboard.toFixed(2)} with a free dashboard`
+        : `$${results.idle.usdPerMonthWithoutDashboard.toFixed(2)} without the dashboard`;
     rows.push([
       'idle stage, fixed cost per month',
-      `$${results.idle.usdPerMonth.toFixed(2)} ($${results.idle.usdPerMonthWithFreeDashboard.toFixed(2)} with a free dashboard)`,
+      `$${results.idle.usdPerMonth.toFixed(2)} (${withoutDashboard})`,
       `$${IDLE_TARGET_USD.toFixed(2)} (target)`,
       `${Math.round((results.idle.usdPerMonth / IDLE_TARGET_USD) * 1000) / 1000}`,
     ]);

@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { measureAck } from './ack.ts';
+import { measureAlertStorm } from './alert-storm.ts';
 import { measureBundles } from './bundles.ts';
 import { computeCost } from './cost.ts';
 import { measureIdleCost } from './idle-cost.ts';
@@ -23,6 +24,7 @@ const SETTINGS = {
   ingestCpu: { iterations: 20_000 },
   throughput: { events: 10_000, integrations: 1_000, duplicateShare: 0.2, concurrency: 16 },
   bundles: { spawns: 11 },
+  alertStorm: { incidents: 500 },
   /** The whole run must end well inside 5 minutes on 2 cores; each phase gets what is left. */
   budgetMs: 280_000,
   seed: 20_260_105,
@@ -88,6 +90,16 @@ const main = async () => {
       workload.posts.length,
   });
 
+  progress.start('alert storm: 500 integrations of one service error, 100 recover');
+  const alertStorm = await measureAlertStorm({
+    incidents: SETTINGS.alertStorm.incidents,
+    progress,
+    deadline,
+  });
+  progress.end(
+    `${alertStorm.messages.firing.email} email, ${alertStorm.messages.firing.slack} Slack post for ${alertStorm.reported} incidents`,
+  );
+
   progress.start('idle stage: fixed monthly cost from the synthesized template');
   const idle = await measureIdleCost();
   progress.end(`$${idle.usdPerMonth} per month`);
@@ -130,6 +142,7 @@ const main = async () => {
     bundle: { ...bundles.functions, baseline: bundles.baseline, spawns: bundles.spawns },
     cost,
     integrationItem: pipelineResult.integrationItem,
+    alertStorm,
     idle,
   };
   await writeFile(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);

@@ -92,8 +92,15 @@ export type OweResult = 'recorded' | IncidentState;
 export const createAlertGroups = (deps: AlertGroupsDeps) => {
   const { ledger, queue, clock, timing } = deps;
 
-  /** Makes sure a flush of `groupKey` is on its way (see the module comment). */
-  const scheduleFlush = async (groupKey: string): Promise<void> => {
+  /**
+   * Flushes this container sent, by group: the time before which they cannot have run. An
+   * incident recorded before then is collected by that flush, so the head need not be read
+   * again; concurrent records of one batch share one scheduling instead of each sending a
+   * spare flush.
+   */
+  const sent = new Map<string, { readonly until: number } | Promise<void>>();
+
+  const sendFlush = async (groupKey: string): Promise<void> => {
     const head = await ledger.head(groupKey);
     if (head.armed) return;
     const now = clock().getTime();
@@ -107,7 +114,20 @@ export const createAlertGroups = (deps: AlertGroupsDeps) => {
       notBefore: new Date(notBefore).toISOString(),
     };
     await queue.send(flush, { delaySeconds: delaySecondsUntil(notBefore, now) });
+    sent.set(groupKey, { until: notBefore });
     await ledger.arm(groupKey, new Date(now));
+  };
+
+  /** Makes sure a flush of `groupKey` is on its way (see the module comment). */
+  const scheduleFlush = async (groupKey: string): Promise<void> => {
+    const known = sent.get(groupKey);
+    if (known instanceof Promise) return known;
+    if (known && clock().getTime() < known.until) return;
+    const scheduling = sendFlush(groupKey).finally(() => {
+      if (sent.get(groupKey) === scheduling) sent.delete(groupKey);
+    });
+    sent.set(groupKey, scheduling);
+    return scheduling;
   };
 
   /**

@@ -177,8 +177,17 @@ const flushDepsOf = ({ alerting, clock }: ProcessorDeps): FlushDeps => ({
 });
 
 /** Records the alert an incident owes; `true` when this call recorded it. */
-const owe = async (alert: Alert, deps: ProcessorDeps): Promise<boolean> =>
-  (await createAlertGroups({ ...deps.alerting, clock: deps.clock }).owe(alert)) === 'recorded';
+/** One `createAlertGroups` per set of dependencies: it remembers the flushes it sent. */
+const groupsByDeps = new WeakMap<ProcessorDeps['alerting'], ReturnType<typeof createAlertGroups>>();
+
+const owe = async (alert: Alert, deps: ProcessorDeps): Promise<boolean> => {
+  let groups = groupsByDeps.get(deps.alerting);
+  if (!groups) {
+    groups = createAlertGroups({ ...deps.alerting, clock: deps.clock });
+    groupsByDeps.set(deps.alerting, groups);
+  }
+  return (await groups.owe(alert)) === 'recorded';
+};
 
 /** States an `integration-errored` incident is over in. */
 const RECOVERED_STATES = new Set<IntegrationState>(['ACTIVE', 'PENDING']);
