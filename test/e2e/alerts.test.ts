@@ -101,31 +101,18 @@ describe.concurrent('alerts end to end', () => {
   it('groups an outage into one message, then reports the recovery as one resolved notice', async () => {
     const organization = 'e2e-org-outage';
     const id = (index: number) => `e2e-outage-${String(index).padStart(3, '0')}`;
-    await Promise.all(
-      Array.from({ length: 40 }, (_, index) =>
-        send(
-          wire(organization, 'errored', {
-            id: id(index),
-            date: '2024-06-11T14:00:00.000Z',
-            messageId: `outage-${index}`,
-          }),
+    /** `count` integrations send `step` at `date`, all at once. */
+    const sendEach = (count: number, step: 'errored' | 'accepted', date: string) =>
+      Promise.all(
+        Array.from({ length: count }, (_, index) =>
+          send(wire(organization, step, { id: id(index), date, messageId: `${step}-${index}` })),
         ),
-      ),
-    );
+      );
+    await sendEach(40, 'errored', '2024-06-11T14:00:00.000Z');
     const [firing] = await expectPostsSettled(organization, 1);
     expect(idsIn(firing?.raw ?? '', 'e2e-outage').size).toBe(40);
 
-    await Promise.all(
-      Array.from({ length: 10 }, (_, index) =>
-        send(
-          wire(organization, 'accepted', {
-            id: id(index),
-            date: '2024-06-11T15:00:00.000Z',
-            messageId: `recovered-${index}`,
-          }),
-        ),
-      ),
-    );
+    await sendEach(10, 'accepted', '2024-06-11T15:00:00.000Z');
     const posts = await expectPostsSettled(organization, 2);
     const resolved = posts[1]?.raw ?? '';
     expect(idsIn(resolved, 'e2e-outage')).toEqual(
