@@ -24,14 +24,13 @@ import {
   type Registers,
   toRegister,
 } from '../core/state.ts';
-import { FLEET_INDEXES, PENDING_SHARDS } from '../definitions/resources.ts';
+import { FLEET_INDEXES } from '../definitions/resources.ts';
 import {
   EVENT_SK_PREFIX,
   historyKey,
   integrationIdOf,
   integrationKey,
   noticeKey,
-  PENDING_SHARD,
   quarantineKey,
   RECORD_LIST_PARTITION,
   STATE_SK,
@@ -276,13 +275,6 @@ export class DynamoIntegrationStore implements IntegrationStore {
       ':scopes': event.body.scopes,
       ':now': at.toISOString(),
     };
-    if (event.step === 'created') {
-      // Enters the sparse index read by the stuck-PENDING check, which verifies the derived
-      // state before alerting and clears entries that moved on.
-      set.push('pendingShard = :shard', 'pendingSince = :date');
-      values[':shard'] = shardKey(PENDING_SHARD, event.body.id, PENDING_SHARDS);
-      values[':date'] = event.header.date;
-    }
     if (event.step === 'accepted' && event.body.accessToken !== null) {
       set.push('accessToken = :token');
       values[':token'] = event.body.accessToken;
@@ -291,7 +283,9 @@ export class DynamoIntegrationStore implements IntegrationStore {
       remove.push('accessToken');
     }
     const names: Record<string, string> = { '#step': event.step, '#key': 'key' };
-    // The list view, set only when it changes, so the list indexes are written only then.
+    // The list view, set only when it changes, so the list indexes are written only then. The
+    // stuck-PENDING check reads the `by-state` index's PENDING partitions too, so a `created`
+    // event writes no index of its own.
     const registers = { ...before?.registers, [event.step]: toRegister(event) };
     const view = listViewOf(event.body.id, registers);
     if (view && (item.state !== view.state || item.listKey !== view.listKey)) {

@@ -132,18 +132,25 @@ export interface IntegrationStore {
   ): Promise<'recorded' | 'exists'>;
 }
 
-/** An integration in the sparse `pending` index: it entered PENDING at `pendingSince`. */
+/** An integration listed as PENDING: it entered PENDING at `pendingSince`. */
 export interface PendingEntry {
   readonly integrationId: string;
   /** `header.date` of the `created` event that put it there. */
   readonly pendingSince: string;
 }
 
-/** The sparse index of integrations that entered PENDING, read by the stuck-PENDING check. */
+/**
+ * The integrations that are PENDING, read by the stuck-PENDING check. An index may lag: an
+ * entry can name an integration that has moved on since, which the check finds on its re-read.
+ */
 export interface PendingStore {
-  /** Every index entry that entered PENDING strictly before `cutoff` (ISO), oldest first. */
+  /** Every entry that entered PENDING strictly before `cutoff` (ISO), oldest first. */
   listPendingBefore(cutoff: string): AsyncIterable<PendingEntry>;
-  /** Takes the entry out of the index, unless a newer `created` event moved `pendingSince`. */
+  /**
+   * Takes an entry out of the list where it stays by itself after the integration moved on
+   * (an index written by earlier versions); `changed` when there was nothing to take out, or
+   * a newer `created` event moved it.
+   */
   clearPending(entry: PendingEntry): Promise<'cleared' | 'changed'>;
 }
 

@@ -89,7 +89,7 @@ export const FLEET_INDEXES = {
   records: { name: 'records', partitionKey: 'recordShard', sortKey: 'recordKey', shards: 4 },
 } as const;
 
-/** Shards of the `pending` index: the stuck-PENDING check reads them all. */
+/** Shards of the former `pending` index: the stuck-PENDING check reads them all. */
 export const PENDING_SHARDS = 4;
 
 /**
@@ -124,8 +124,10 @@ export const table = {
   /** Epoch seconds; DynamoDB TTL deletes history, dedupe and quarantine items after it. */
   ttlAttribute: 'expiresAt',
   /**
-   * Sparse index of integrations that entered PENDING, sorted by the `created` event date;
-   * the stuck-PENDING check reads it instead of scanning the table.
+   * Sparse index of integrations that entered PENDING, sorted by the `created` event date,
+   * which earlier versions wrote on every applied `created`. Nothing writes it any more: the
+   * stuck-PENDING check reads the `by-state` index's PENDING partitions, and this one only
+   * until the check has cleared what is left in it (see `docs/operations.md`).
    */
   pendingIndex: {
     name: 'pending',

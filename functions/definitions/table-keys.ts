@@ -38,8 +38,9 @@ export const EVENT_SK_PREFIX = 'EVENT#';
 /** Prefix of a quarantined payload's partition key. */
 export const QUARANTINE_PK_PREFIX = 'QUARANTINE#';
 /**
- * Partition value of the sparse `pending` index, sharded by integration id
- * (`PENDING#<shard>`, see `PENDING_SHARDS`); the check reads every shard.
+ * Partition value of the former sparse `pending` index, sharded by integration id
+ * (`PENDING#<shard>`, see `PENDING_SHARDS`); the check reads every shard until earlier
+ * versions' entries are cleared. Nothing writes it any more.
  */
 export const PENDING_SHARD = 'PENDING';
 

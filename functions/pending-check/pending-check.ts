@@ -42,7 +42,7 @@ export interface PendingCheckSummary {
   readonly alerted: number;
   /** Still PENDING, alerted by an earlier run. */
   readonly alreadyAlerted: number;
-  /** No longer PENDING: taken out of the index. */
+  /** No longer PENDING: an entry of the former `pending` index, taken out of it. */
   readonly cleared: number;
   readonly failed: number;
 }
@@ -53,9 +53,9 @@ type EntryOutcome = 'alerted' | 'alreadyAlerted' | 'cleared' | 'skipped';
 export class PendingCheckError extends ReceiverError {}
 
 /**
- * The scheduled stuck-PENDING check. The index only says an integration *entered* PENDING
- * (nothing removes it on `accepted`, so the processor's writes stay two); the state is derived
- * again here with `currentOf`, exactly as everywhere else, before anyone is alerted.
+ * The scheduled stuck-PENDING check. The list of PENDING integrations comes from an index,
+ * which may lag (and entries earlier versions wrote stay until cleared here); the state is
+ * derived again here with `currentOf`, exactly as everywhere else, before anyone is alerted.
  *
  * Alerts go through the alert ledger like every other kind: the incident (one per `created`
  * event) is recorded once in its group and flushed with it, so an integration stuck for days is

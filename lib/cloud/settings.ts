@@ -214,9 +214,10 @@ const SettingsSchema = v.object({
   /**
    * How many of the operator list indexes (`fleetIndexes`, in order) the table has. DynamoDB
    * adds one global secondary index per table update, so a stage deployed before them takes
-   * them one deploy at a time: `-c listIndexes=1`, then 2, 3, and all. Default: all.
+   * them one deploy at a time: `-c listIndexes=1`, then 2, 3, and all. Default: all. At least
+   * one: the first, `by-state`, is also where the stuck-PENDING check finds PENDING integrations.
    */
-  listIndexes: v.optional(integerFrom(0, fleetIndexes.length), fleetIndexes.length),
+  listIndexes: v.optional(integerFrom(1, fleetIndexes.length), fleetIndexes.length),
 });
 
 /** The settings, the secret name resolved under the stage when not given. */

@@ -1,14 +1,17 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoIntegrationStore } from '../../functions/adapters/dynamo-integration-store.ts';
+import { DynamoPendingStore } from '../../functions/adapters/dynamo-pending-store.ts';
 import { dynamoItemBytes } from '../../functions/core/limits.ts';
+import type { PendingEntry } from '../../functions/core/ports.ts';
 import { integrationKey } from '../../functions/definitions/table-keys.ts';
 import { startAws, type TestAws } from '../support/aws.ts';
 import { lifecycleEvent } from '../support/events.ts';
 
 /**
  * What the DynamoDB items hold, beyond the port's contract (`test/adapters/contracts.test.ts`):
- * the sparse index attributes, where the token lives, and the compact registers.
+ * the index attributes, where the token lives, the compact registers, and the entries earlier
+ * versions left in the former `pending` index.
  */
 
 const at = (hour: number) => `2024-06-10T${String(hour).padStart(2, '0')}:00:00.000Z`;
@@ -39,13 +42,16 @@ const rawItem = async (id: string) =>
   ).Item;
 
 describe('the integration item', () => {
-  it('enters the sparse pending index on created', async () => {
+  it('writes no pending index entry on created: the state index lists it as PENDING', async () => {
     const id = freshId();
     await store.applyEvent(lifecycleEvent('created', { id, date: at(9) }), now);
-    expect(await rawItem(id)).toMatchObject({
-      pendingShard: expect.stringMatching(/^PENDING#[0-9]+$/),
-      pendingSince: at(9),
+    const item = await rawItem(id);
+    expect(item).toMatchObject({
+      stateShard: expect.stringMatching(/^PENDING#[0-9]+$/),
+      listKey: `${at(9)}#${id}`,
     });
+    expect(item).not.toHaveProperty('pendingShard');
+    expect(item).not.toHaveProperty('pendingSince');
   });
 
   it('keeps the token on the integration item only', async () => {
@@ -129,4 +135,49 @@ describe('the integration item', () => {
       scopes: ['fulfillment:read'],
     });
   });
+});
+
+describe('entries of the former pending index', () => {
+  const pendingOf = async (id: string): Promise<PendingEntry[]> => {
+    const pending = new DynamoPendingStore({
+      client: aws.clients.document,
+      tableName: aws.resources.tableName,
+    });
+    const entries: PendingEntry[] = [];
+    for await (const entry of pending.listPendingBefore(at(20))) {
+      if (entry.integrationId === id) entries.push(entry);
+    }
+    return entries;
+  };
+  /** What earlier versions wrote on every applied `created`, sharded or not. */
+  const writeLegacyEntry = (id: string, shard: string, since: string) =>
+    aws.clients.document.send(
+      new UpdateCommand({
+        TableName: aws.resources.tableName,
+        Key: integrationKey(id),
+        UpdateExpression: 'SET pendingShard = :shard, pendingSince = :since',
+        ExpressionAttributeValues: { ':shard': shard, ':since': since },
+      }),
+    );
+
+  it.each(['PENDING#2', 'PENDING'])(
+    'are listed once beside the state index (%s), and cleared once the integration moved on',
+    async (shard) => {
+      const id = freshId();
+      const pending = new DynamoPendingStore({
+        client: aws.clients.document,
+        tableName: aws.resources.tableName,
+      });
+      await store.applyEvent(lifecycleEvent('created', { id, date: at(5) }), now);
+      await writeLegacyEntry(id, shard, at(3));
+      expect(await pendingOf(id)).toEqual([{ integrationId: id, pendingSince: at(3) }]);
+
+      await store.applyEvent(lifecycleEvent('accepted', { id, date: at(6) }), now);
+      const [entry] = await pendingOf(id);
+      expect(entry).toEqual({ integrationId: id, pendingSince: at(3) });
+      expect(await pending.clearPending(entry as PendingEntry)).toBe('cleared');
+      expect(await pendingOf(id)).toEqual([]);
+      expect(await rawItem(id)).not.toHaveProperty('pendingSince');
+    },
+  );
 });

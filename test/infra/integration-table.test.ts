@@ -83,7 +83,7 @@ describe('IntegrationTable', () => {
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
 
-  it('has the sparse pending index, keys only, and the list indexes, narrowly projected', () => {
+  it('has the former pending index, keys only, and the list indexes, narrowly projected', () => {
     expect(tableResource().Properties.GlobalSecondaryIndexes).toEqual([
       {
         IndexName: 'pending',
@@ -179,13 +179,14 @@ describe('IntegrationTable', () => {
     expect(actions).toContain('kms:GenerateDataKey*');
   });
 
-  it('grants the pending check Query on the pending index only', () => {
+  it('grants the pending check Query on the state index and the former pending index only', () => {
     expect(statementsOf(pendingReader)[0]).toEqual({
       Effect: 'Allow',
       Action: 'dynamodb:Query',
-      Resource: {
-        'Fn::Join': ['', [arnOf(subject.table), '/index/pending']],
-      },
+      Resource: [
+        { 'Fn::Join': ['', [arnOf(subject.table), '/index/by-state']] },
+        { 'Fn::Join': ['', [arnOf(subject.table), '/index/pending']] },
+      ],
     });
   });
 });

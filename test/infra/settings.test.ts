@@ -40,10 +40,14 @@ describe('settings from context', () => {
     );
   });
 
-  it('takes the list indexes one deploy at a time when asked, and refuses more than exist', () => {
+  it('takes the list indexes one deploy at a time when asked, never none, never more than exist', () => {
     expect(parseSettings({ listIndexes: '1' }).listIndexes).toBe(1);
     expect(() => parseSettings({ listIndexes: 5 })).toThrow(
-      'context "listIndexes" must be an integer from 0 to 4, got 5',
+      'context "listIndexes" must be an integer from 1 to 4, got 5',
+    );
+    // The stuck-PENDING check reads the first list index, `by-state`.
+    expect(() => parseSettings({ listIndexes: 0 })).toThrow(
+      'context "listIndexes" must be an integer from 1 to 4, got 0',
     );
   });
 

@@ -80,19 +80,17 @@ export class InMemoryIntegrationStore implements IntegrationStore {
     const id = event.body.id;
     const item: TwinIntegrationItem = this.table.items.get(id) ?? { registers: {} };
     if (!conditionHolds(conditionFor(event), item.registers)) return undefined;
-    const { accessToken, pendingSince, ...rest } = item;
+    const { accessToken, ...rest } = item;
     let token = accessToken;
     if (event.step === 'accepted' && event.body.accessToken !== null) {
       token = event.body.accessToken;
     } else if (event.step === 'accepted' || event.step === 'rejected') {
       token = undefined;
     }
-    const since = event.step === 'created' ? event.header.date : pendingSince;
     const next: TwinIntegrationItem = {
       ...rest,
       registers: { ...item.registers, [event.step]: copy(toRegister(event)) },
       ...(token === undefined ? {} : { accessToken: token }),
-      ...(since === undefined ? {} : { pendingSince: since }),
     };
     this.table.items.set(id, next);
     return this.#stored(id, next);

@@ -1,11 +1,12 @@
 import type { PendingEntry, PendingStore } from '../../functions/core/ports.ts';
-import { compareKeys } from '../../functions/core/state.ts';
+import { compareKeys, currentOf } from '../../functions/core/state.ts';
 import { Faults } from './faults.ts';
 import type { TwinTable } from './table.ts';
 
 /**
- * The stuck-PENDING check's view of the table, in memory: the `pending` index is the
- * `pendingSince` the integration twin sets on an applied `created` (share one `TwinTable`).
+ * The stuck-PENDING check's view of the table, in memory: the integrations whose current state
+ * is PENDING, as the `by-state` index's PENDING partitions hold them (share one `TwinTable`
+ * with the integration twin). An integration leaves the list by itself when it moves on.
  */
 export class InMemoryPendingStore implements PendingStore {
   readonly faults = new Faults<PendingStore>();
@@ -17,30 +18,32 @@ export class InMemoryPendingStore implements PendingStore {
 
   async *listPendingBefore(cutoff: string): AsyncIterable<PendingEntry> {
     this.faults.enter('listPendingBefore', [cutoff]);
-    const entries: PendingEntry[] = [];
-    for (const [integrationId, item] of this.#table.items) {
-      if (item.pendingSince !== undefined && compareKeys(item.pendingSince, cutoff) < 0) {
-        entries.push({ integrationId, pendingSince: item.pendingSince });
-      }
-    }
+    const entries = this.#pending().filter((entry) => compareKeys(entry.pendingSince, cutoff) < 0);
     entries.sort((a, b) => compareKeys(a.pendingSince, b.pendingSince));
     yield* entries;
   }
 
+  /** Nothing to clear: only entries of the former `pending` index (DynamoDB only) were. */
   async clearPending(entry: PendingEntry): Promise<'cleared' | 'changed'> {
     this.faults.enter('clearPending', [entry]);
-    const item = this.#table.items.get(entry.integrationId);
-    if (!item || item.pendingSince !== entry.pendingSince) return 'changed';
-    const { pendingSince: _cleared, ...rest } = item;
-    this.#table.items.set(entry.integrationId, rest);
-    return 'cleared';
+    return 'changed';
   }
 
-  /** The integrations the index holds now, sorted: what a test checks after a run. */
+  /** The integrations the check would list now, sorted: what a test checks after a run. */
   indexed(): string[] {
-    return [...this.#table.items]
-      .filter(([, item]) => item.pendingSince !== undefined)
-      .map(([id]) => id)
+    return this.#pending()
+      .map((entry) => entry.integrationId)
       .sort();
+  }
+
+  #pending(): PendingEntry[] {
+    const entries: PendingEntry[] = [];
+    for (const [integrationId, item] of this.#table.items) {
+      const current = currentOf(item.registers);
+      if (current?.register.state === 'PENDING') {
+        entries.push({ integrationId, pendingSince: current.register.date });
+      }
+    }
+    return entries;
   }
 }

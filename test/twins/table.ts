@@ -7,8 +7,6 @@ export interface TwinIntegrationItem {
   readonly registers: Registers;
   /** The only place a token is kept, as on the DynamoDB item. */
   readonly accessToken?: string;
-  /** Set by an applied `created`: the entry of the sparse `pending` index. */
-  readonly pendingSince?: string;
 }
 
 /** A record written once (history event, quarantine, notice). */
@@ -25,8 +23,8 @@ export class MissingRecordError extends ReceiverError {
 }
 
 /**
- * The one table the twins share, as the adapters share one DynamoDB table: the integration
- * store fills the `pending` index the pending store reads.
+ * The one table the twins share, as the adapters share one DynamoDB table: the pending store
+ * reads the integrations the integration store writes.
  */
 export class TwinTable {
   readonly items = new Map<string, TwinIntegrationItem>();

@@ -10,6 +10,7 @@ import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import {
+  FLEET_INDEXES,
   fleetIndexes,
   table as tableDefinition,
 } from '../../../functions/definitions/resources.ts';
@@ -39,9 +40,10 @@ export interface IntegrationTableProps {
 
 /**
  * The one DynamoDB table: integrations, their history, dedupe records and quarantine, keyed
- * `pk`/`sk`, with the sparse `pending` index. Encrypted with a customer-managed key because
- * integration items hold the service's `accessToken`: the key policy and CloudTrail then say
- * who can read it, and disabling the key cuts every reader off at once.
+ * `pk`/`sk`, with the operator's list indexes and the former sparse `pending` index. Encrypted
+ * with a customer-managed key because integration items hold the service's `accessToken`: the
+ * key policy and CloudTrail then say who can read it, and disabling the key cuts every reader
+ * off at once.
  *
  * That key is the stage's only one (a key costs $1 a month whatever its use): the stack hands
  * it to the event queues and the alerts topic too. It lives here because the table outlives
@@ -125,9 +127,14 @@ export class IntegrationTable extends Construct {
     this.grantItemActions(grantee, 'GetItem', 'Query');
   }
 
-  /** ARN of the `pending` index, the only index anyone may query. */
-  get pendingIndexArn(): string {
-    return `${this.table.tableArn}/index/${tableDefinition.pendingIndex.name}`;
+  /**
+   * ARNs of what the stuck-PENDING check reads: the `by-state` index (its PENDING partitions)
+   * and the former `pending` index, kept until the entries earlier versions wrote are cleared.
+   */
+  get pendingIndexArns(): string[] {
+    return [FLEET_INDEXES.byState.name, tableDefinition.pendingIndex.name].map(
+      (name) => `${this.table.tableArn}/index/${name}`,
+    );
   }
 
   /**
@@ -154,12 +161,12 @@ export class IntegrationTable extends Construct {
     }
   }
 
-  /** `Query` on the `pending` index only (the stuck-PENDING check). */
+  /** `Query` on the indexes the stuck-PENDING check reads (`pendingIndexArns`), nothing else. */
   grantPendingIndexQuery(grantee: IGrantable): void {
     Grant.addToPrincipal({
       grantee,
       actions: ['dynamodb:Query'],
-      resourceArns: [this.pendingIndexArn],
+      resourceArns: this.pendingIndexArns,
     });
     this.key.grant(grantee, ...KEY_READ_ACTIONS);
   }
