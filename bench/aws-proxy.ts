@@ -264,15 +264,21 @@ export const startAwsProxy = async (options: {
   /**
    * What a write costs the indexes, by their rules: every index entry is small (keys and a
    * few ids, under 1 KB), so 1 WRU per entry written. A write that sets an index's sort key
-   * moves its entry: a delete and a put, 2 WRUs, counted as such even when it is the entry's
-   * first write (an over-estimate for an integration's first event). The writers set the list
-   * view (`listKey`) only when it changes, so other writes leave the list indexes alone.
+   * moves its entry: a delete and a put, 2 WRUs; the entry's first write only puts, 1 WRU.
+   * The writers set the list view (`listKey`) only when it changes, so other writes leave the
+   * list indexes alone.
    */
   const stored = new Set<string>();
+  const listed = new Set<string>();
   const indexWriteUnits = (payload: Record<string, unknown> | undefined): number => {
     let units = sets(payload, table.pendingIndex.sortKey) ? 1 : 0;
     const listIndexes = fleetIndexes.filter((index) => index.sortKey === 'listKey').length;
-    if (sets(payload, 'listKey')) units += 2 * listIndexes;
+    const item = (payload?.Key ?? payload?.Item) as AttributeMap | undefined;
+    const itemKey = `${item?.pk?.S ?? ''}\u0000${item?.sk?.S ?? ''}`;
+    if (sets(payload, 'listKey')) {
+      units += (listed.has(itemKey) ? 2 : 1) * listIndexes;
+      listed.add(itemKey);
+    }
     if (sets(payload, 'recordKey')) units += 1;
     // The keys-only owner indexes (organization, location) get an entry when an integration
     // is first stored; their keys never change after.
