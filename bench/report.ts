@@ -1,3 +1,4 @@
+import type { AlertStormResult } from './alert-storm.ts';
 import { PRICES } from './prices.ts';
 import { ratio } from './stats.ts';
 
@@ -57,22 +58,7 @@ export interface ReportInput {
     readonly usdPerMonthWithoutDashboard?: number;
   };
   /** The alert path under an outage of one fulfillment service. */
-  readonly alertStorm?: {
-    readonly incidents: number;
-    readonly recovered: number;
-    readonly reported: number;
-    readonly messages: {
-      readonly firing: { readonly email: number; readonly slack: number };
-      readonly resolved: { readonly email: number; readonly slack: number };
-    };
-    readonly ledgerPerIncident: {
-      readonly writes: number;
-      readonly writeUnits: number;
-      readonly reads: number;
-      readonly readUnits: number;
-    };
-    readonly usdPerStorm: number;
-  };
+  readonly alertStorm?: AlertStormResult;
 }
 
 /** One DynamoDB write unit covers an item up to this size. */
