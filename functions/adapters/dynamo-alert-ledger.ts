@@ -55,6 +55,7 @@ const PARALLEL_WRITES = 16;
 
 const HeadItemSchema = v.object({
   armed: v.optional(v.boolean()),
+  armedAt: v.optional(v.number()),
   seq: v.optional(v.number()),
   open: v.optional(v.number()),
   lastFlushAt: v.optional(v.number()),
@@ -93,6 +94,7 @@ const headOf = (item: Record<string, unknown> | undefined): GroupHead => {
   return {
     armed: head.armed ?? false,
     seq: head.seq ?? 0,
+    ...(head.armed && head.armedAt !== undefined ? { armedAt: head.armedAt } : {}),
     ...(head.lastFlushAt === undefined ? {} : { lastFlushAt: head.lastFlushAt }),
     ...(head.open === undefined ? {} : { open: head.open }),
   };
@@ -182,14 +184,14 @@ export class DynamoAlertLedger implements AlertLedger {
         TableName: this.#tableName,
         Key: alertHeadKey(groupKey),
         ConsistentRead: true,
-        ProjectionExpression: 'armed, seq, #open, lastFlushAt',
+        ProjectionExpression: 'armed, armedAt, seq, #open, lastFlushAt',
         ExpressionAttributeNames: { '#open': 'open' },
       }),
     );
     return headOf(Item);
   }
 
-  async arm(groupKey: string, at: Date): Promise<'armed' | 'already'> {
+  async arm(groupKey: string, at: Date, lostBefore?: Date): Promise<'armed' | 'already'> {
     const armed = await conditionally(() =>
       this.#client.send(
         new UpdateCommand({
@@ -197,10 +199,13 @@ export class DynamoAlertLedger implements AlertLedger {
           Key: alertHeadKey(groupKey),
           UpdateExpression:
             'SET armed = :true, armedAt = :at, groupKey = :groupKey, expiresAt = :expiresAt',
-          ConditionExpression: 'attribute_not_exists(armed) OR armed = :false',
+          ConditionExpression: `attribute_not_exists(armed) OR armed = :false${
+            lostBefore ? ' OR armedAt < :lostBefore' : ''
+          }`,
           ExpressionAttributeValues: {
             ':true': true,
             ':false': false,
+            ...(lostBefore ? { ':lostBefore': lostBefore.getTime() } : {}),
             ':at': at.getTime(),
             // Kept readable on the head: a hashed partition key does not say which group it is.
             ':groupKey': groupKey,

@@ -12,7 +12,7 @@ import type {
 } from '../core/ports.ts';
 import type { QueueMessage } from '../core/queue-message.ts';
 import { expiresAt } from '../definitions/expiry.ts';
-import { retention } from '../definitions/resources.ts';
+import { PROCESSOR_TIMEOUT_SECONDS, pipeline, retention } from '../definitions/resources.ts';
 import { waitForSlot } from './pace.ts';
 
 /**
@@ -24,6 +24,8 @@ import { waitForSlot } from './pace.ts';
  *   for a new group, the rest of the group interval (5 min) after a message went out.
  * - The flush message is sent *before* the group is marked armed, so an armed group always has
  *   a flush on its way; a crash in between only costs a spare flush that finds nothing to send.
+ *   A group armed for longer than any flush takes ({@link lostFlushAfterMs}: its flush
+ *   dead-lettered) is armed again by its next incident, with a new flush.
  * - One flusher at a time (a lease taken in the same conditional write that disarms the group)
  *   assigns every pending incident to the group's next message, publishes it once to SNS (the
  *   `email` channel, which the topic's email subscription receives; the Slack notifier claims
@@ -80,6 +82,18 @@ const withoutEntries = (digest: AlertDigest): AlertDigest => {
   };
 };
 
+/**
+ * How long a group may stay armed before its flush is presumed lost: longer than any flush
+ * honestly takes to run — its delay (at most the window, or the rest of the interval), every
+ * receive SQS gives it before the DLQ, and one lease held by another flusher. A flush message
+ * that dead-lettered would otherwise leave its group armed, and every later incident of the
+ * group unreported, until an operator redrives the DLQ. Guessing short costs a spare flush,
+ * which finds nothing to send or keeps to the interval.
+ */
+export const lostFlushAfterMs = (timing: GroupTiming): number =>
+  Math.max(timing.windowMs, timing.intervalMs) +
+  (pipeline.maxReceiveCount * pipeline.visibilityTimeoutSeconds + PROCESSOR_TIMEOUT_SECONDS) * 1000;
+
 /** Another flusher holds the group, or another sender holds a channel: retried later. */
 export class AlertGroupBusyError extends ReceiverError {}
 
@@ -102,8 +116,9 @@ export const createAlertGroups = (deps: AlertGroupsDeps) => {
 
   const sendFlush = async (groupKey: string): Promise<void> => {
     const head = await ledger.head(groupKey);
-    if (head.armed) return;
     const now = clock().getTime();
+    const lostBefore = now - lostFlushAfterMs(timing);
+    if (head.armed && (head.armedAt === undefined || head.armedAt >= lostBefore)) return;
     const notBefore = Math.max(
       now + timing.windowMs,
       head.lastFlushAt === undefined ? 0 : head.lastFlushAt + timing.intervalMs,
@@ -115,7 +130,7 @@ export const createAlertGroups = (deps: AlertGroupsDeps) => {
     };
     await queue.send(flush, { delaySeconds: delaySecondsUntil(notBefore, now) });
     sent.set(groupKey, { until: notBefore });
-    await ledger.arm(groupKey, new Date(now));
+    await ledger.arm(groupKey, new Date(now), new Date(lostBefore));
   };
 
   /** Makes sure a flush of `groupKey` is on its way (see the module comment). */

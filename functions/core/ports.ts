@@ -234,6 +234,8 @@ export type IncidentState =
 export interface GroupHead {
   /** A flush message is on its way (set by `arm`, cleared by `beginFlush`). */
   readonly armed: boolean;
+  /** When the group was armed (epoch ms); present while it is. */
+  readonly armedAt?: number;
   /** When the group's latest message was opened (epoch ms); absent before the first. */
   readonly lastFlushAt?: number;
   /** Number of the latest message opened; 0 before the first. */
@@ -272,8 +274,12 @@ export interface AlertLedger {
   /** The group's head (a strongly consistent read); `{ armed: false, seq: 0 }` for a new group. */
   head(groupKey: string): Promise<GroupHead>;
 
-  /** Marks a flush message on its way unless one already is (a conditional write). */
-  arm(groupKey: string, at: Date): Promise<'armed' | 'already'>;
+  /**
+   * Marks a flush message on its way unless one already is (a conditional write). With
+   * `lostBefore`, a group armed before then counts as not armed: its flush is presumed lost
+   * (dead-lettered) and the caller has sent another.
+   */
+  arm(groupKey: string, at: Date, lostBefore?: Date): Promise<'armed' | 'already'>;
 
   /**
    * Takes the group for flushing until `now + leaseMs`, and disarms it in the same conditional

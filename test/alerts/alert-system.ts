@@ -67,6 +67,11 @@ export const crashing = <T extends object>(
 export const createAlertSystem = (options: {
   readonly start: Date;
   readonly timing: GroupTiming;
+  /**
+   * Receives of one event-queue record before SQS parks it in the DLQ (`deadLetters`), as the
+   * redrive policy does; without it, a failed record comes back forever.
+   */
+  readonly maxReceiveCount?: number;
   /** Runs once the twins exist, before anything is wired: crash injection goes here. */
   readonly prepare?: (parts: {
     ledger: AlertLedger;
@@ -102,6 +107,9 @@ export const createAlertSystem = (options: {
   /** The Slack notifier's queue: bodies with the time they become visible. */
   const slackQueue: { body: string; visibleAt: number }[] = [];
   let published = 0;
+  /** Failed receives by record body, and what the redrive policy parked. */
+  const receives = new Map<string, number>();
+  const deadLetters: string[] = [];
   let processorFailures = 0;
   let slackFailures = 0;
 
@@ -137,7 +145,15 @@ export const createAlertSystem = (options: {
       const bodies = due.slice(i, i + BATCH_SIZE).map(encodeQueueMessage);
       const failed = await run(processor, bodies);
       processorFailures += failed.length;
-      for (const body of failed) queue.pushRaw([body], now + PROCESSOR_VISIBILITY_MS);
+      for (const body of failed) {
+        const count = (receives.get(body) ?? 0) + 1;
+        receives.set(body, count);
+        if (options.maxReceiveCount !== undefined && count >= options.maxReceiveCount) {
+          deadLetters.push(body);
+        } else {
+          queue.pushRaw([body], now + PROCESSOR_VISIBILITY_MS);
+        }
+      }
       worked = true;
     }
     fanOut();
@@ -181,6 +197,8 @@ export const createAlertSystem = (options: {
     },
     now: () => now,
     failures: () => ({ processor: processorFailures, slack: slackFailures }),
+    /** Event-queue records parked after `maxReceiveCount` failed receives. */
+    deadLetters: () => [...deadLetters],
   };
 };
 

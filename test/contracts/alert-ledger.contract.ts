@@ -123,7 +123,30 @@ export const describeAlertLedgerContract = (
       expect(await ledger().head(groupKey)).toEqual({ armed: false, seq: 0 });
       expect(await ledger().arm(groupKey, NOW)).toBe('armed');
       expect(await ledger().arm(groupKey, NOW)).toBe('already');
-      expect(await ledger().head(groupKey)).toEqual({ armed: true, seq: 0 });
+      expect(await ledger().head(groupKey)).toEqual({
+        armed: true,
+        armedAt: NOW.getTime(),
+        seq: 0,
+      });
+    });
+
+    it('arms an armed group again only when it was armed before `lostBefore`', async () => {
+      const groupKey = group();
+      const later = new Date(NOW.getTime() + 60_000);
+      await ledger().arm(groupKey, NOW);
+      // Armed at NOW: not lost as long as `lostBefore` is not after it.
+      expect(await ledger().arm(groupKey, later, NOW)).toBe('already');
+      expect((await ledger().head(groupKey)).armedAt).toBe(NOW.getTime());
+      // Armed before `lostBefore`: its flush is presumed lost, the group is armed anew.
+      expect(await ledger().arm(groupKey, later, new Date(NOW.getTime() + 1))).toBe('armed');
+      expect(await ledger().head(groupKey)).toEqual({
+        armed: true,
+        armedAt: later.getTime(),
+        seq: 0,
+      });
+      // A flush begun clears it whatever the age.
+      await ledger().beginFlush(groupKey, later, LEASE);
+      expect(await ledger().head(groupKey)).toEqual({ armed: false, seq: 0 });
     });
 
     it('disarms the group when a flush begins, so a new incident arms it again', async () => {

@@ -23,6 +23,7 @@ interface Incident {
 
 interface Head {
   armed: boolean;
+  armedAt?: number;
   seq: number;
   open?: number;
   lastFlushAt?: number;
@@ -49,6 +50,7 @@ const incidentKeyOf = (alert: Alert): string =>
 const headOf = (head: Head | undefined): GroupHead => ({
   armed: head?.armed ?? false,
   seq: head?.seq ?? 0,
+  ...(head?.armed && head.armedAt !== undefined ? { armedAt: head.armedAt } : {}),
   ...(head?.lastFlushAt === undefined ? {} : { lastFlushAt: head.lastFlushAt }),
   ...(head?.open === undefined ? {} : { open: head.open }),
 });
@@ -91,11 +93,14 @@ export class InMemoryAlertLedger implements AlertLedger {
     return headOf(this.#groups.get(groupKey)?.head);
   }
 
-  async arm(groupKey: string, at: Date): Promise<'armed' | 'already'> {
-    this.faults.enter('arm', [groupKey, at]);
+  async arm(groupKey: string, at: Date, lostBefore?: Date): Promise<'armed' | 'already'> {
+    this.faults.enter('arm', [groupKey, at, lostBefore]);
     const head = this.#head(groupKey);
-    if (head.armed) return 'already';
+    const lost =
+      lostBefore !== undefined && head.armedAt !== undefined && head.armedAt < lostBefore.getTime();
+    if (head.armed && !lost) return 'already';
     head.armed = true;
+    head.armedAt = at.getTime();
     return 'armed';
   }
 
