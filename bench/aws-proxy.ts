@@ -96,6 +96,23 @@ export const diffCounts = (after: CallCounts, before: CallCounts): CallCounts =>
   return result;
 };
 
+/** The calls of two runs together. */
+export const addCounts = (a: CallCounts, b: CallCounts): CallCounts => {
+  const result: CallCounts = {};
+  for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    const x = a[key] ?? emptyStats();
+    const y = b[key] ?? emptyStats();
+    result[key] = {
+      requests: x.requests + y.requests,
+      conditionFailed: x.conditionFailed + y.conditionFailed,
+      capacityUnits: x.capacityUnits + y.capacityUnits,
+      indexedWrites: x.indexedWrites + y.indexedWrites,
+      indexedWriteUnits: x.indexedWriteUnits + y.indexedWriteUnits,
+    };
+  }
+  return result;
+};
+
 export const isDynamoWrite = (key: string): boolean =>
   key.startsWith('DynamoDB.') && DYNAMODB_WRITE_OPERATIONS.has(operationOf(key));
 export const isDynamoRead = (key: string): boolean =>

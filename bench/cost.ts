@@ -44,7 +44,7 @@ export interface CostResult {
   readonly perEvent: {
     readonly writeRequests: number;
     readonly writeUnits: number;
-    /** The part of `writeUnits` spent on the `pending` GSI (projection ALL). */
+    /** The part of `writeUnits` spent on index entries (list indexes, `records`). */
     readonly indexWriteUnits: number;
     readonly readUnits: number;
     readonly baselineWriteRequests: number;

@@ -20,6 +20,7 @@ import { createProcessorHandler } from '../functions/processor/processor.ts';
 import { startEmulators } from '../lib/local/emulators.ts';
 import { type LocalRuntime, startLocalRuntime } from '../lib/local/runtime.ts';
 import {
+  addCounts,
   type CallCounts,
   diffCounts,
   isDynamoRead,
@@ -30,7 +31,7 @@ import {
 import { createClient, LoadError, runLoad } from './http-load.ts';
 import type { Progress } from './progress.ts';
 import { median, ratio, round } from './stats.ts';
-import { BENCH_SECRET, benchEvent, type Workload } from './workload.ts';
+import { BENCH_SECRET, benchEvent, type Post, type Workload } from './workload.ts';
 
 /**
  * The processing side, over the emulators behind the counting proxy:
@@ -97,6 +98,14 @@ export interface PipelineResult {
   readonly meanQueueMessageBytes: number;
   readonly mixWritesPerEvent: number;
   readonly mixReadsPerEvent: number;
+  /** The in-order lifecycle run (`generateLifecycle`), counted apart for its own cost line. */
+  readonly lifecycle: {
+    readonly events: number;
+    readonly integrations: number;
+    readonly counts: CallCounts;
+    readonly meanQueueMessageBytes: number;
+    readonly meanWebhookBytes: number;
+  };
 }
 
 export class WrongAnswerError extends ReceiverError {
@@ -292,8 +301,130 @@ const viewFields = (body: string) => {
   return { state, lastEventAt, lastEventType };
 };
 
+/** What one pass of posts through the runtime did. */
+interface Pass {
+  readonly postMs: number;
+  /** From the last post until nothing waited in the queue. */
+  readonly drainMs: number;
+  /** Every call from the first post until the queue drained (the checks' reads excluded). */
+  readonly counts: CallCounts;
+  readonly elapsedMs: number;
+}
+
+/**
+ * Posts a workload through the runtime's HTTP API, waits until nothing waits in the queue,
+ * then polls `GET /integrations/{id}` until every integration shows the state the workload
+ * expects. A record retried later does not hold the clock: what counts is every integration
+ * showing its final state.
+ */
+const postDrainVerify = async (options: {
+  readonly runtime: LocalRuntime;
+  readonly snapshot: () => CallCounts;
+  readonly client: ReturnType<typeof createClient>;
+  readonly workload: Workload;
+  readonly concurrency: number;
+  readonly deadline: number;
+  readonly progress: Progress;
+  readonly runtimeLines: readonly string[];
+  /** Called once the last post is answered, and once the queue has drained. */
+  readonly onPosted?: () => void;
+  readonly onDrained?: () => void;
+}): Promise<Pass> => {
+  const { runtime, client, workload, concurrency, deadline, progress } = options;
+  const before = options.snapshot();
+  const started = performance.now();
+  await runLoad({
+    client,
+    requests: workload.posts.map((post) => ({
+      method: 'POST',
+      path: ROUTES.happycolis,
+      body: post.body,
+      headers: post.headers,
+    })),
+    concurrency,
+    deadline,
+    check: (answer, index) => {
+      if (answer.status !== 200 || !answer.body.includes('"status":"accepted"')) {
+        throw new WrongAnswerError(`post ${index}: ${answer.status} ${answer.body}`);
+      }
+    },
+    onProgress: (done) => progress.update(`posted ${done}/${workload.posts.length}`),
+  });
+  const postMs = performance.now() - started;
+  options.onPosted?.();
+
+  while ((await queueWaiting(runtime)) > 0) {
+    if (performance.now() > deadline) {
+      throw new WrongAnswerError(
+        `the queue never drained; the runtime said: ${options.runtimeLines.slice(-3).join(' | ') || 'nothing'}`,
+      );
+    }
+    progress.update(`processing (${Math.round(performance.now() - started)} ms)`);
+    await sleep(POLL_INTERVAL_MS);
+  }
+  const drainMs = performance.now() - started - postMs;
+  options.onDrained?.();
+  // Counted here: the verification reads below are the bench's, not the pipeline's.
+  const counts = diffCounts(options.snapshot(), before);
+  let pending = [...workload.integrationIds];
+  let mismatch = '';
+  while (pending.length > 0) {
+    if (performance.now() > deadline) {
+      throw new WrongAnswerError(
+        `${pending.length} integration(s) never reached the expected state; e.g. ${mismatch}`,
+      );
+    }
+    const stillWrong: string[] = [];
+    await runLoad({
+      client,
+      requests: pending.map((id) => ({ method: 'GET', path: integrationPath(id) })),
+      concurrency,
+      deadline,
+      check: (answer, index) => {
+        const id = pending[index] as string;
+        const expected = workload.expected.get(id);
+        const seen = answer.status === 200 ? viewFields(answer.body) : undefined;
+        if (
+          !expected ||
+          seen?.state !== expected.state ||
+          seen.lastEventAt !== expected.lastEventAt ||
+          seen.lastEventType !== expected.lastEventType
+        ) {
+          stillWrong.push(id);
+          mismatch = `${id}: expected ${JSON.stringify(expected)}, got ${answer.status} ${answer.body.slice(0, 200)}`;
+        }
+      },
+    });
+    pending = stillWrong;
+    progress.update(`verifying: ${pending.length} integration(s) not yet as expected`);
+    if (pending.length > 0) await sleep(POLL_INTERVAL_MS);
+  }
+  return { postMs, drainMs, counts, elapsedMs: performance.now() - started };
+};
+
+/** Mean bytes of the posts' bodies. */
+export const meanBytes = (posts: readonly Post[]): number =>
+  posts.reduce((sum, post) => sum + Buffer.byteLength(post.body), 0) / posts.length;
+
+/** Mean bytes of the queue message each post becomes. */
+const meanQueueMessageBytes = (posts: readonly Post[]): number => {
+  const receivedAt = new Date().toISOString();
+  return (
+    posts.reduce(
+      (sum, post) =>
+        sum +
+        Buffer.byteLength(
+          JSON.stringify({ kind: 'webhook', receivedAt, webhook: JSON.parse(post.body) }),
+        ),
+      0,
+    ) / posts.length
+  );
+};
+
 export const measurePipeline = async (options: {
   readonly workload: Workload;
+  /** Run after the main workload, on new integrations, wave after wave. */
+  readonly lifecycle: readonly Workload[];
   readonly concurrency: number;
   readonly progress: Progress;
   readonly deadline: number;
@@ -346,82 +477,28 @@ export const measurePipeline = async (options: {
 
     // End to end: posted → visible in GET /integrations/{id}.
     const alertsBefore = alertsDelivered;
-    const before = proxy.snapshot();
     const client = createClient(runtime.url, concurrency);
-    const started = performance.now();
     const cpuBefore = process.cpuUsage();
     const eluStart = performance.eventLoopUtilization();
+    let eluPosted = eluStart;
+    let eluDrained = eluStart;
     try {
-      await runLoad({
+      const { postMs, drainMs, counts, elapsedMs } = await postDrainVerify({
+        runtime,
+        snapshot: proxy.snapshot,
         client,
-        requests: workload.posts.map((post) => ({
-          method: 'POST',
-          path: ROUTES.happycolis,
-          body: post.body,
-          headers: post.headers,
-        })),
+        workload,
         concurrency,
         deadline,
-        check: (answer, index) => {
-          if (answer.status !== 200 || !answer.body.includes('"status":"accepted"')) {
-            throw new WrongAnswerError(`post ${index}: ${answer.status} ${answer.body}`);
-          }
+        progress,
+        runtimeLines,
+        onPosted: () => {
+          eluPosted = performance.eventLoopUtilization();
         },
-        onProgress: (done) => progress.update(`posted ${done}/${workload.posts.length}`),
+        onDrained: () => {
+          eluDrained = performance.eventLoopUtilization(eluPosted);
+        },
       });
-      const postMs = performance.now() - started;
-      const eluPosted = performance.eventLoopUtilization();
-
-      // Nothing left waiting in the queue first (one cheap call per poll), then the real check
-      // over HTTP, integration by integration. A record retried later (see below) does not
-      // hold the clock: what counts is every integration showing its final state.
-      while ((await queueWaiting(runtime)) > 0) {
-        if (performance.now() > deadline) {
-          throw new WrongAnswerError(
-            `the queue never drained; the runtime said: ${runtimeLines.slice(-3).join(' | ') || 'nothing'}`,
-          );
-        }
-        progress.update(`processing (${Math.round(performance.now() - started)} ms)`);
-        await sleep(POLL_INTERVAL_MS);
-      }
-      const drainMs = performance.now() - started - postMs;
-      const eluDrained = performance.eventLoopUtilization(eluPosted);
-      // Counted here: the verification reads below are the bench's, not the pipeline's.
-      const counts = diffCounts(proxy.snapshot(), before);
-      let pending = [...workload.integrationIds];
-      let mismatch = '';
-      while (pending.length > 0) {
-        if (performance.now() > deadline) {
-          throw new WrongAnswerError(
-            `${pending.length} integration(s) never reached the expected state; e.g. ${mismatch}`,
-          );
-        }
-        const stillWrong: string[] = [];
-        await runLoad({
-          client,
-          requests: pending.map((id) => ({ method: 'GET', path: integrationPath(id) })),
-          concurrency,
-          deadline,
-          check: (answer, index) => {
-            const id = pending[index] as string;
-            const expected = workload.expected.get(id);
-            const seen = answer.status === 200 ? viewFields(answer.body) : undefined;
-            if (
-              !expected ||
-              seen?.state !== expected.state ||
-              seen.lastEventAt !== expected.lastEventAt ||
-              seen.lastEventType !== expected.lastEventType
-            ) {
-              stillWrong.push(id);
-              mismatch = `${id}: expected ${JSON.stringify(expected)}, got ${answer.status} ${answer.body.slice(0, 200)}`;
-            }
-          },
-        });
-        pending = stillWrong;
-        progress.update(`verifying: ${pending.length} integration(s) not yet as expected`);
-        if (pending.length > 0) await sleep(POLL_INTERVAL_MS);
-      }
-      const elapsedMs = performance.now() - started;
       const cpu = process.cpuUsage(cpuBefore);
       const coresBusy = (cpu.user + cpu.system) / 1000 / elapsedMs;
       const eluPosting = performance.eventLoopUtilization(eluPosted, eluStart);
@@ -459,17 +536,26 @@ export const measurePipeline = async (options: {
         );
         if (Item) sizes.push(dynamoItemBytes(Item));
       }
+
+      // The in-order lifecycle, each wave applied before the next is posted.
+      let lifecycleCounts: CallCounts = {};
+      for (const [index, wave] of options.lifecycle.entries()) {
+        progress.update(`lifecycle wave ${index + 1}/${options.lifecycle.length}`);
+        const pass = await postDrainVerify({
+          runtime,
+          snapshot: proxy.snapshot,
+          client,
+          workload: wave,
+          concurrency,
+          deadline,
+          progress,
+          runtimeLines,
+        });
+        lifecycleCounts = addCounts(lifecycleCounts, pass.counts);
+      }
+      const lifecyclePosts = options.lifecycle.flatMap((wave) => wave.posts);
+
       const events = workload.posts.length;
-      const receivedAt = new Date().toISOString();
-      const meanQueueMessageBytes =
-        workload.posts.reduce(
-          (sum, post) =>
-            sum +
-            Buffer.byteLength(
-              JSON.stringify({ kind: 'webhook', receivedAt, webhook: JSON.parse(post.body) }),
-            ),
-          0,
-        ) / events;
       const eventsPerSec = events / (elapsedMs / 1000);
       return {
         kinds,
@@ -498,9 +584,16 @@ export const measurePipeline = async (options: {
           maxBytes: Math.max(...sizes),
           overOneKb: round(sizes.filter((size) => size > 1024).length / sizes.length),
         },
-        meanQueueMessageBytes: Math.round(meanQueueMessageBytes),
+        meanQueueMessageBytes: Math.round(meanQueueMessageBytes(workload.posts)),
         mixWritesPerEvent: round(sumCounts(counts, isDynamoWrite).requests / events),
         mixReadsPerEvent: round(sumCounts(counts, isDynamoRead).requests / events),
+        lifecycle: {
+          events: lifecyclePosts.length,
+          integrations: options.lifecycle[0]?.integrationIds.length ?? 0,
+          counts: lifecycleCounts,
+          meanQueueMessageBytes: Math.round(meanQueueMessageBytes(lifecyclePosts)),
+          meanWebhookBytes: meanBytes(lifecyclePosts),
+        },
       };
     } finally {
       client.close();

@@ -49,6 +49,14 @@ export interface ReportInput {
     readonly ratio: number;
     readonly pricesAsOf: string;
   };
+  /** The same cost model over the in-order lifecycle run (`created` → `accepted`). */
+  readonly lifecycleCost?: {
+    readonly usdPerMillion: number;
+    readonly baselineUsdPerMillion: number;
+    readonly ratio: number;
+    readonly integrations: number;
+    readonly perEvent: { readonly writeUnits: number; readonly indexWriteUnits: number };
+  };
   /** Integration item sizes at the end of the end-to-end run. */
   readonly integrationItem?: { readonly meanBytes: number; readonly maxBytes: number };
   /** Fixed monthly cost of an idle stage. */
@@ -138,6 +146,15 @@ export const renderTable = (results: ReportInput): string => {
     `$${cost.baselineUsdPerMillion.toFixed(2)} (Powertools + transaction)`,
     `${cost.ratio}`,
   ]);
+  if (results.lifecycleCost) {
+    const life = results.lifecycleCost;
+    rows.push([
+      `cost per million webhooks, in order (${life.integrations} new integrations, created → accepted)`,
+      `$${life.usdPerMillion.toFixed(2)} (${life.perEvent.writeUnits} WU per event, ${life.perEvent.indexWriteUnits} of them index entries)`,
+      `$${life.baselineUsdPerMillion.toFixed(2)} (Powertools + transaction)`,
+      `${life.ratio}`,
+    ]);
+  }
   if (results.integrationItem) {
     const { meanBytes, maxBytes } = results.integrationItem;
     rows.push([

@@ -6,12 +6,12 @@ import { measureBundles } from './bundles.ts';
 import { computeCost } from './cost.ts';
 import { measureIdleCost } from './idle-cost.ts';
 import { measureIngestCpu } from './ingest-cpu.ts';
-import { measurePipeline } from './pipeline.ts';
+import { meanBytes, measurePipeline } from './pipeline.ts';
 import { POWERTOOLS_TRANSACTION_BASELINE } from './prices.ts';
 import { createProgress } from './progress.ts';
 import { renderTable } from './report.ts';
 import { ratio, round } from './stats.ts';
-import { generateWorkload } from './workload.ts';
+import { generateLifecycle, generateWorkload } from './workload.ts';
 
 /**
  * `npm run bench`: every figure is reported as a ratio against a baseline measured in the same
@@ -23,6 +23,8 @@ const SETTINGS = {
   ack: { n: 2_000, concurrencies: [1, 16] },
   ingestCpu: { iterations: 20_000 },
   throughput: { events: 10_000, integrations: 1_000, duplicateShare: 0.2, concurrency: 16 },
+  /** New integrations through `created` then `accepted`, in order: the common life. */
+  lifecycle: { integrations: 500 },
   bundles: { spawns: 11 },
   alertStorm: { incidents: 500 },
   /** The whole run must end well inside 5 minutes on 2 cores; each phase gets what is left. */
@@ -69,6 +71,7 @@ const main = async () => {
   const workload = generateWorkload({ ...SETTINGS.throughput, seed: SETTINGS.seed });
   const pipelineResult = await measurePipeline({
     workload,
+    lifecycle: generateLifecycle(SETTINGS.lifecycle),
     concurrency: SETTINGS.throughput.concurrency,
     progress,
     deadline,
@@ -85,9 +88,16 @@ const main = async () => {
     ingestMs: c1.p50Ms,
     kinds: pipelineResult.kinds,
     meanQueueMessageBytes: pipelineResult.meanQueueMessageBytes,
-    meanWebhookBytes:
-      workload.posts.reduce((sum, post) => sum + Buffer.byteLength(post.body), 0) /
-      workload.posts.length,
+    meanWebhookBytes: meanBytes(workload.posts),
+  });
+  const { lifecycle } = pipelineResult;
+  const lifecycleCost = computeCost({
+    events: lifecycle.events,
+    counts: lifecycle.counts,
+    ingestMs: c1.p50Ms,
+    kinds: pipelineResult.kinds,
+    meanQueueMessageBytes: lifecycle.meanQueueMessageBytes,
+    meanWebhookBytes: lifecycle.meanWebhookBytes,
   });
 
   progress.start('alert storm: 500 integrations of one service error, 100 recover');
@@ -141,6 +151,11 @@ const main = async () => {
     },
     bundle: { ...bundles.functions, baseline: bundles.baseline, spawns: bundles.spawns },
     cost,
+    lifecycleCost: {
+      ...lifecycleCost,
+      integrations: lifecycle.integrations,
+      events: lifecycle.events,
+    },
     integrationItem: pipelineResult.integrationItem,
     alertStorm,
     idle,

@@ -205,3 +205,46 @@ export const generateWorkload = (options: {
   }));
   return { posts, expected, integrationIds, steps };
 };
+
+/**
+ * The common life of an integration, as HappyColis sends it: `created`, then `accepted` a few
+ * minutes later, each delivered once and in order. Two waves (every `created`, then every
+ * `accepted` once the first wave is applied), so every event is fresh, changes the state, and
+ * the first wave creates every integration. The hostile workload above spreads each
+ * integration's first writes over 8 events and has many cheap duplicates and stale events;
+ * this one shows what in-order traffic costs per event.
+ */
+export const generateLifecycle = (options: {
+  readonly integrations: number;
+}): readonly [Workload, Workload] => {
+  const start = Date.parse('2026-01-12T08:00:00.000Z');
+  const integrationIds = Array.from(
+    { length: options.integrations },
+    (_, i) => `bench-life-${String(i).padStart(5, '0')}-x9y8`,
+  );
+  const wave = (step: 'created' | 'accepted', offsetMs: number): Workload => {
+    const events = integrationIds.map((id, i) =>
+      benchEvent(step, id, new Date(start + i * 1_000 + offsetMs), `life-${i}-${step}`),
+    );
+    return {
+      posts: events.map((event) => ({
+        ...signedWebhook(event),
+        integrationId: event.body.id,
+        kind: 'original' as const,
+      })),
+      expected: new Map(
+        events.map((event) => [
+          event.body.id,
+          {
+            state: STATE_OF_STEP[step],
+            lastEventAt: event.header.date,
+            lastEventType: EVENT_TYPES[step],
+          },
+        ]),
+      ),
+      integrationIds,
+      steps: { created: 0, accepted: 0, rejected: 0, errored: 0, [step]: events.length },
+    };
+  };
+  return [wave('created', 0), wave('accepted', 5 * 60_000)];
+};
