@@ -69,10 +69,22 @@ const readStageUrl = async (stage: string, region: string | undefined): Promise<
         { cause: error },
       );
     }
-    throw new OpsError(
-      `cannot read stack FulfillmentWebhooks-${stage}: ${error instanceof Error ? error.message : String(error)}`,
-      { cause: error },
-    );
+    const message = error instanceof Error ? error.message : String(error);
+    if (message === 'Region is missing') {
+      throw new OpsError(
+        `cannot tell which region holds stage ${stage}: pass --region, or set AWS_REGION (or a region in your AWS profile)`,
+        { cause: error },
+      );
+    }
+    if (/does not exist/.test(message)) {
+      throw new OpsError(
+        `no stack FulfillmentWebhooks-${stage} in ${region ?? 'your default region'}: check the stage name and --region (deploy it with \`npx cdk deploy -c stage=${stage}\`)`,
+        { cause: error },
+      );
+    }
+    throw new OpsError(`cannot read stack FulfillmentWebhooks-${stage}: ${message}`, {
+      cause: error,
+    });
   } finally {
     client.destroy();
   }

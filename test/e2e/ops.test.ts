@@ -328,6 +328,29 @@ describe('requests to a deployed stage', () => {
     }
   });
 
+  it('says when the region of a stage is unknown', async () => {
+    const saved = { ...process.env };
+    for (const name of ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE'])
+      delete process.env[name];
+    Object.assign(process.env, {
+      AWS_CONFIG_FILE: '/nonexistent/config',
+      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    });
+    try {
+      const err: string[] = [];
+      const code = await runOps(['--stage', 'prod', 'integrations', 'list'], {
+        print: () => {},
+        printError: (text) => err.push(text),
+        env: {},
+      });
+      expect(code).toBe(1);
+      expect(err.join()).toMatch(/cannot tell which region holds stage prod: pass --region/);
+    } finally {
+      process.env = saved;
+    }
+  });
+
   it('says when no credentials are found', async () => {
     const { server, url } = await withServer(200, () => {});
     const saved = { ...process.env };
