@@ -328,10 +328,10 @@ describe('requests to a deployed stage', () => {
     }
   });
 
-  it('says when the region of a stage is unknown', async () => {
+  /** Runs the CLI with no AWS configuration but what `env` leaves: its exit code and errors. */
+  const opsWithoutAwsSetup = async (argv: readonly string[], unset: readonly string[]) => {
     const saved = { ...process.env };
-    for (const name of ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE'])
-      delete process.env[name];
+    for (const name of unset) delete process.env[name];
     Object.assign(process.env, {
       AWS_CONFIG_FILE: '/nonexistent/config',
       AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
@@ -339,45 +339,36 @@ describe('requests to a deployed stage', () => {
     });
     try {
       const err: string[] = [];
-      const code = await runOps(['--stage', 'prod', 'integrations', 'list'], {
+      const code = await runOps(argv, {
         print: () => {},
         printError: (text) => err.push(text),
         env: {},
       });
-      expect(code).toBe(1);
-      expect(err.join()).toMatch(/cannot tell which region holds stage prod: pass --region/);
+      return { code, err: err.join() };
     } finally {
       process.env = saved;
     }
+  };
+
+  it('says when the region of a stage is unknown', async () => {
+    const { code, err } = await opsWithoutAwsSetup(
+      ['--stage', 'prod', 'integrations', 'list'],
+      ['AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE'],
+    );
+    expect(code).toBe(1);
+    expect(err).toMatch(/cannot tell which region holds stage prod: pass --region/);
   });
 
   it('says when no credentials are found', async () => {
     const { server, url } = await withServer(200, () => {});
-    const saved = { ...process.env };
-    for (const name of [
-      'AWS_ACCESS_KEY_ID',
-      'AWS_SECRET_ACCESS_KEY',
-      'AWS_SESSION_TOKEN',
-      'AWS_PROFILE',
-    ]) {
-      delete process.env[name];
-    }
-    Object.assign(process.env, {
-      AWS_CONFIG_FILE: '/nonexistent/config',
-      AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/credentials',
-      AWS_EC2_METADATA_DISABLED: 'true',
-    });
     try {
-      const err: string[] = [];
-      const code = await runOps(['--url', url, '--region', 'eu-west-1', 'dlq', 'show'], {
-        print: () => {},
-        printError: (text) => err.push(text),
-        env: {},
-      });
+      const { code, err } = await opsWithoutAwsSetup(
+        ['--url', url, '--region', 'eu-west-1', 'dlq', 'show'],
+        ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE'],
+      );
       expect(code).toBe(1);
-      expect(err.join()).toMatch(/no AWS credentials found/);
+      expect(err).toMatch(/no AWS credentials found/);
     } finally {
-      process.env = saved;
       server.close();
     }
   });
