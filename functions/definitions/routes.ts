@@ -25,3 +25,6 @@ export const OPS_ROUTES = {
 /** Which operator routes only read. */
 export const READ_ROUTES = Object.values(OPS_ROUTES).filter((route) => route.startsWith('GET '));
 export const WRITE_ROUTES = Object.values(OPS_ROUTES).filter((route) => route.startsWith('POST '));
+
+/** The key (`METHOD /path`) of an operator route. */
+export type OpsRouteKey = (typeof OPS_ROUTES)[keyof typeof OPS_ROUTES];

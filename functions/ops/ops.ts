@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { DeadLetterQueue, EventQueue, FleetQueries } from '../core/ports.ts';
-import { OPS_ROUTES } from '../definitions/routes.ts';
+import { OPS_ROUTES, type OpsRouteKey } from '../definitions/routes.ts';
 import { redriveDeadLetters, showDeadLetters } from './routes/dlq.ts';
 import {
   BadRequestError,
@@ -34,7 +34,8 @@ export interface OpsDeps {
  */
 export const createOpsHandler = (deps: OpsDeps) => {
   const clock = deps.clock ?? (() => new Date());
-  const routes: Record<string, RouteHandler> = {
+  // Every operator route has its handler: a route without one does not compile.
+  const routes: Readonly<Record<string, RouteHandler>> = {
     [OPS_ROUTES.listIntegrations]: listIntegrations(deps),
     [OPS_ROUTES.listQuarantine]: listQuarantine(deps),
     [OPS_ROUTES.showQuarantine]: showQuarantine(deps),
@@ -46,7 +47,7 @@ export const createOpsHandler = (deps: OpsDeps) => {
     [OPS_ROUTES.listNotices]: listNotices(deps),
     [OPS_ROUTES.showDeadLetters]: showDeadLetters(deps),
     [OPS_ROUTES.redriveDeadLetters]: redriveDeadLetters(deps),
-  };
+  } satisfies Record<OpsRouteKey, RouteHandler>;
   return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     const route = routes[event.routeKey];
     if (!route) return json(404, { error: 'not_found', message: 'Not Found' });

@@ -1,14 +1,18 @@
 import { parseArgs } from 'node:util';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import * as v from 'valibot';
+import { createOpsClient, needsSigning, OpsError } from './client.ts';
 import {
-  createOpsClient,
-  needsSigning,
-  type OpsAnswer,
-  type OpsClient,
-  OpsError,
-} from './client.ts';
-import { fields, table } from './format.ts';
+  type Command,
+  type CommandContext,
+  check,
+  GLOBAL_OPTIONS,
+  OPTIONS,
+  type OptionValues,
+  usageLine,
+} from './command.ts';
+import { COMMANDS } from './commands.ts';
+import { requestOf } from './routes.ts';
 
 /**
  * `npm run ops -- <command>`: the operator toolkit over the HTTP API, against the local
@@ -18,14 +22,9 @@ import { fields, table } from './format.ts';
 export const USAGE = `usage: npm run ops -- <command> [options]
 
 commands:
-  integrations list [--state S] [--organization O] [--location L] [--service F] [--limit N] [--cursor C] [--all]
-  integrations show <id>
-  quarantine list [--source happycolis|delivery-errors] [--limit N] [--cursor C] [--all]
-  quarantine show <id>
-  quarantine replay <id>
-  notices list [--limit N] [--cursor C] [--all]
-  dlq show [--sample N]
-  dlq redrive [--rate N] [--no-wait]
+${Object.entries(COMMANDS)
+  .map(([name, command]) => `  ${usageLine(name, command)}`)
+  .join('\n')}
 
 options:
   --url URL       the API (default http://127.0.0.1:$PORT, PORT defaulting to 3000)
@@ -93,61 +92,17 @@ const readStageUrl = async (stage: string, region: string | undefined): Promise<
 const regionOf = (url: string): string | undefined =>
   /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$/.exec(new URL(url).hostname)?.[1];
 
-const ErrorBody = v.object({ message: v.string() });
-
-/** Turns an answer that is not 2xx into an actionable error. */
-const check = (answer: OpsAnswer, what: string): OpsAnswer => {
-  if (answer.status >= 200 && answer.status < 300) return answer;
-  const parsed = v.safeParse(ErrorBody, answer.body);
-  const message = parsed.success ? parsed.output.message : String(answer.body).slice(0, 200);
-  switch (answer.status) {
-    case 403:
-      throw new OpsError(
-        `403 forbidden (${what}): your IAM identity may not invoke this route, or the request was not signed for this API (${message}); README "Operating it" lists the policies`,
-      );
-    case 404:
-      throw new OpsError(`404 (${what}): ${message}`);
-    default:
-      throw new OpsError(`${answer.status} (${what}): ${message}`);
+/** The command named by the first positionals (the longest name that matches), and the rest. */
+const lookup = (
+  positionals: readonly string[],
+): { name: string; command: Command; args: readonly string[] } | undefined => {
+  for (let words = Math.min(positionals.length, 3); words > 0; words--) {
+    const name = positionals.slice(0, words).join(' ');
+    const command = COMMANDS[name];
+    if (command) return { name, command, args: positionals.slice(words) };
   }
+  return undefined;
 };
-
-interface Page {
-  readonly items: readonly Record<string, unknown>[];
-  readonly cursor?: string;
-}
-const PageSchema = v.object({
-  items: v.array(v.record(v.string(), v.unknown())),
-  cursor: v.optional(v.string()),
-});
-
-const listAll = async (
-  call: OpsClient,
-  path: string,
-  query: Record<string, string | undefined>,
-  all: boolean,
-  what: string,
-): Promise<Page> => {
-  const items: Record<string, unknown>[] = [];
-  let cursor = query.cursor;
-  for (;;) {
-    const answer = check(await call('GET', path, { ...query, cursor }), what);
-    const page = v.parse(PageSchema, answer.body);
-    items.push(...page.items);
-    cursor = page.cursor;
-    if (!all || cursor === undefined) return { items, ...(cursor ? { cursor } : {}) };
-  }
-};
-
-const ProgressSchema = v.object({
-  count: v.number(),
-  redrive: v.object({
-    status: v.string(),
-    moved: v.number(),
-    toMove: v.optional(v.number()),
-    failureReason: v.optional(v.string()),
-  }),
-});
 
 /** Runs one command; resolves to the exit code. */
 export const runOps = async (argv: readonly string[], io: CliIo): Promise<number> => {
@@ -158,10 +113,24 @@ export const runOps = async (argv: readonly string[], io: CliIo): Promise<number
     io.printError(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
     return 2;
   }
-  const { values, positionals } = parsed;
+  const values = parsed.values as OptionValues;
+  const { positionals } = parsed;
   if (values.help || positionals.length === 0) {
     io.print(USAGE);
     return values.help ? 0 : 2;
+  }
+  const found = lookup(positionals);
+  if (!found) {
+    io.printError(`unknown command: ${positionals.join(' ')}\n\n${USAGE}`);
+    return 2;
+  }
+  const accepted = new Set<string>([...GLOBAL_OPTIONS, ...(found.command.options ?? [])]);
+  const refused = Object.keys(values).filter((option) => !accepted.has(option));
+  if (refused.length > 0) {
+    io.printError(
+      `${refused.map((option) => `--${option}`).join(', ')} does not apply to ${found.name}\nusage: npm run ops -- ${usageLine(found.name, found.command)}`,
+    );
+    return 2;
   }
   const sleep = io.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   try {
@@ -173,285 +142,26 @@ export const runOps = async (argv: readonly string[], io: CliIo): Promise<number
     if (needsSigning(baseUrl) && !signRegion) {
       throw new OpsError('cannot tell the region to sign for: pass --region or set AWS_REGION');
     }
-    const call = createOpsClient({
+    const client = createOpsClient({
       baseUrl,
       ...(signRegion ? { signRegion } : {}),
       ...(io.fetchImpl ? { fetchImpl: io.fetchImpl } : {}),
     });
-    const out = (body: unknown, text: () => string) =>
-      io.print(values.json ? JSON.stringify(body, null, 2) : text());
-    const [group, command, id] = positionals;
-    const key = `${group} ${command ?? ''}`.trim();
-    const needId = () => {
-      if (!id) throw new OpsError(`${key} needs an id\n\n${USAGE}`);
-      return encodeURIComponent(id);
+    const request: CommandContext['request'] = (route, input = {}) => {
+      const { method, path } = requestOf(route, input.id);
+      return client(method, path, input.query, input.body);
     };
-    const more = (page: Page) => (page.cursor ? `\nmore: --cursor ${page.cursor} (or --all)` : '');
-
-    switch (key) {
-      case 'integrations list': {
-        const page = await listAll(
-          call,
-          '/integrations',
-          {
-            state: values.state,
-            organizationId: values.organization,
-            locationId: values.location,
-            fulfillmentServiceId: values.service,
-            limit: values.limit,
-            cursor: values.cursor,
-          },
-          values.all ?? false,
-          'GET /integrations',
-        );
-        out(
-          page,
-          () =>
-            `${table(
-              [
-                ['ID', 'id'],
-                ['STATE', 'state'],
-                ['ORGANIZATION', 'organizationId'],
-                ['LOCATION', 'locationId'],
-                ['SERVICE', 'fulfillmentServiceId'],
-                ['LAST EVENT', 'lastEventAt'],
-              ],
-              page.items,
-            )}\n${page.items.length} integration(s)${more(page)}`,
-        );
-        return 0;
-      }
-      case 'integrations show': {
-        const { body } = check(
-          await call('GET', `/integrations/${needId()}`),
-          'GET /integrations/{id}',
-        );
-        const view = v.parse(v.record(v.string(), v.unknown()), body);
-        const history = v.parse(v.array(v.record(v.string(), v.unknown())), view.history ?? []);
-        out(
-          body,
-          () =>
-            `${fields([
-              ['id', view.id],
-              ['state', view.state],
-              ['organization', view.organizationId],
-              ['location', view.locationId],
-              ['service', view.fulfillmentServiceId],
-              ['token held', view.hasAccessToken],
-              ['last event', `${view.lastEventType ?? '-'} at ${view.lastEventAt ?? '-'}`],
-            ])}\n\n${table(
-              [
-                ['DATE', 'date'],
-                ['TYPE', 'type'],
-                ['OUTCOME', 'outcome'],
-                ['MESSAGE ID', 'messageId'],
-              ],
-              history,
-            )}`,
-        );
-        return 0;
-      }
-      case 'quarantine list': {
-        const page = await listAll(
-          call,
-          '/quarantine',
-          { source: values.source, limit: values.limit, cursor: values.cursor },
-          values.all ?? false,
-          'GET /quarantine',
-        );
-        out(
-          page,
-          () =>
-            `${table(
-              [
-                ['ID', 'id'],
-                ['SOURCE', 'source'],
-                ['RECEIVED', 'receivedAt'],
-              ],
-              page.items,
-            )}\n${page.items.length} quarantined payload(s)${more(page)}`,
-        );
-        return 0;
-      }
-      case 'quarantine show': {
-        const { body } = check(
-          await call('GET', `/quarantine/${needId()}`),
-          'GET /quarantine/{id}',
-        );
-        const detail = v.parse(
-          v.object({
-            id: v.string(),
-            source: v.string(),
-            receivedAt: v.string(),
-            errors: v.array(v.object({ path: v.string(), message: v.string() })),
-            payload: v.string(),
-            replayedAt: v.optional(v.string()),
-            payloadTruncated: v.optional(v.object({ bytes: v.number() })),
-          }),
-          body,
-        );
-        out(body, () =>
-          [
-            fields([
-              ['id', detail.id],
-              ['source', detail.source],
-              ['received', detail.receivedAt],
-              ['replayed', detail.replayedAt ?? 'no'],
-              ...(detail.payloadTruncated
-                ? [['payload', `excerpt of ${detail.payloadTruncated.bytes} bytes`] as const]
-                : []),
-            ]),
-            '',
-            table(
-              [
-                ['PATH', 'path'],
-                ['ERROR', 'message'],
-              ],
-              detail.errors,
-              200,
-            ),
-            '',
-            'payload (tokens redacted):',
-            detail.payload,
-          ].join('\n'),
-        );
-        return 0;
-      }
-      case 'quarantine replay': {
-        const answer = await call('POST', `/quarantine/${needId()}/replay`);
-        if (answer.status === 422) {
-          const refused = v.parse(
-            v.object({
-              message: v.string(),
-              errors: v.optional(v.array(v.object({ path: v.string(), message: v.string() }))),
-            }),
-            answer.body,
-          );
-          io.printError(
-            values.json
-              ? JSON.stringify(answer.body, null, 2)
-              : [
-                  `not replayed: ${refused.message}`,
-                  ...(refused.errors ?? []).map((error) => `  ${error.path}: ${error.message}`),
-                ].join('\n'),
-          );
-          return 1;
-        }
-        const { body } = check(answer, 'POST /quarantine/{id}/replay');
-        const result = v.parse(
-          v.object({
-            status: v.string(),
-            queueMessageId: v.optional(v.string()),
-            replayedAt: v.optional(v.string()),
-            notes: v.optional(v.array(v.string())),
-          }),
-          body,
-        );
-        out(body, () =>
-          [
-            result.status === 'replayed'
-              ? `replayed: queued as ${result.queueMessageId}`
-              : `already replayed${result.replayedAt ? ` at ${result.replayedAt}` : ''}: nothing sent again`,
-            ...(result.notes ?? []).map((note) => `note: ${note}`),
-          ].join('\n'),
-        );
-        return 0;
-      }
-      case 'notices list': {
-        const page = await listAll(
-          call,
-          '/notices',
-          { limit: values.limit, cursor: values.cursor },
-          values.all ?? false,
-          'GET /notices',
-        );
-        out(
-          page,
-          () =>
-            `${table(
-              [
-                ['RECEIVED', 'receivedAt'],
-                ['CODE', 'code'],
-                ['ENDPOINT', 'endpoint'],
-                ['MESSAGE', 'message'],
-              ],
-              page.items,
-            )}\n${page.items.length} notice(s)${more(page)}`,
-        );
-        return 0;
-      }
-      case 'dlq show': {
-        const { body } = check(await call('GET', '/dlq', { sample: values.sample }), 'GET /dlq');
-        const dlq = v.parse(
-          v.object({
-            count: v.number(),
-            oldestSentAt: v.optional(v.string()),
-            sample: v.array(v.record(v.string(), v.unknown())),
-            redrive: ProgressSchema.entries.redrive,
-          }),
-          body,
-        );
-        out(body, () =>
-          [
-            fields([
-              ['messages', dlq.count],
-              ['oldest (of sample)', dlq.oldestSentAt ?? '-'],
-              ['last redrive', `${dlq.redrive.status} (${dlq.redrive.moved} moved)`],
-            ]),
-            ...(dlq.sample.length
-              ? [
-                  '',
-                  table(
-                    [
-                      ['SQS MESSAGE ID', 'sqsMessageId'],
-                      ['SENT', 'sentAt'],
-                      ['RECEIVES', 'receiveCount'],
-                      ['WHAT', 'summary'],
-                      ['WHY', 'diagnosis'],
-                    ],
-                    dlq.sample,
-                    140,
-                  ),
-                ]
-              : []),
-          ].join('\n'),
-        );
-        return 0;
-      }
-      case 'dlq redrive': {
-        const { body } = check(
-          await call('POST', '/dlq/redrive', { rate: values.rate }),
-          'POST /dlq/redrive',
-        );
-        if (values['no-wait']) {
-          out(body, () => 'redrive started; follow it with `npm run ops -- dlq show`');
-          return 0;
-        }
-        if (!values.json) io.print('redrive started');
-        for (;;) {
-          const progress = v.parse(
-            ProgressSchema,
-            check(await call('GET', '/dlq', { sample: '0' }), 'GET /dlq').body,
-          );
-          const { status, moved, toMove, failureReason } = progress.redrive;
-          if (!values.json) {
-            io.print(
-              `${status.toLowerCase()}: ${moved}${toMove === undefined ? '' : `/${toMove}`} moved, ${progress.count} left in the DLQ`,
-            );
-          }
-          if (status !== 'RUNNING') {
-            if (values.json) io.print(JSON.stringify(progress, null, 2));
-            if (status === 'FAILED')
-              throw new OpsError(`redrive failed: ${failureReason ?? 'no reason given'}`);
-            return 0;
-          }
-          await sleep(1000);
-        }
-      }
-      default:
-        io.printError(`unknown command: ${positionals.join(' ')}\n\n${USAGE}`);
-        return 2;
-    }
+    return await found.command.run({
+      values,
+      args: found.args,
+      request,
+      call: async (route, schema, input) =>
+        v.parse(schema, check(await request(route, input), route).body),
+      out: (body, text) => io.print(values.json ? JSON.stringify(body, null, 2) : text()),
+      print: io.print,
+      printError: io.printError,
+      sleep,
+    });
   } catch (error) {
     if (error instanceof OpsError) {
       io.printError(`error: ${error.message}`);
@@ -462,25 +172,4 @@ export const runOps = async (argv: readonly string[], io: CliIo): Promise<number
 };
 
 const parse = (argv: readonly string[]) =>
-  parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    options: {
-      url: { type: 'string' },
-      stage: { type: 'string' },
-      region: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-      state: { type: 'string' },
-      organization: { type: 'string' },
-      location: { type: 'string' },
-      service: { type: 'string' },
-      source: { type: 'string' },
-      limit: { type: 'string' },
-      cursor: { type: 'string' },
-      all: { type: 'boolean' },
-      sample: { type: 'string' },
-      rate: { type: 'string' },
-      'no-wait': { type: 'boolean' },
-    },
-  });
+  parseArgs({ args: [...argv], allowPositionals: true, options: OPTIONS });

@@ -72,8 +72,12 @@ export const createOpsClient = (options: OpsClientOptions) => {
   return async (
     method: 'GET' | 'POST',
     path: string,
-    query: Record<string, string | undefined> = {},
+    query: Readonly<Record<string, string | undefined>> = {},
+    /** Sent as JSON (POST only). */
+    json?: unknown,
   ): Promise<OpsAnswer> => {
+    const payload =
+      method === 'POST' ? (json === undefined ? '' : JSON.stringify(json)) : undefined;
     let url: URL;
     try {
       url = new URL(path, options.baseUrl);
@@ -83,7 +87,11 @@ export const createOpsClient = (options: OpsClientOptions) => {
     for (const [name, value] of Object.entries(query)) {
       if (value !== undefined) url.searchParams.set(name, value);
     }
-    let headers: Record<string, string> = { host: url.host, accept: 'application/json' };
+    let headers: Record<string, string> = {
+      host: url.host,
+      accept: 'application/json',
+      ...(payload ? { 'content-type': 'application/json' } : {}),
+    };
     if (signer) {
       const queryObject: Record<string, string> = {};
       url.searchParams.forEach((value, name) => {
@@ -97,7 +105,7 @@ export const createOpsClient = (options: OpsClientOptions) => {
           path: url.pathname,
           query: queryObject,
           headers,
-          body: method === 'POST' ? '' : undefined,
+          body: payload,
         });
         headers = signed.headers;
       } catch (error) {
@@ -113,7 +121,7 @@ export const createOpsClient = (options: OpsClientOptions) => {
       response = await fetchImpl(url, {
         method,
         headers: sent,
-        ...(method === 'POST' ? { body: '' } : {}),
+        ...(payload === undefined ? {} : { body: payload }),
       });
     } catch (error) {
       throw new OpsError(

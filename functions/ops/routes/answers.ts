@@ -1,0 +1,79 @@
+import * as v from 'valibot';
+
+/**
+ * What the operator routes answer, as schemas: the routes type their bodies against them and
+ * the CLI parses answers with them, so the two cannot disagree silently.
+ */
+
+/** A 4xx/5xx body: `error` is a code, `message` is written for the caller. */
+export const ErrorAnswer = v.object({ error: v.optional(v.string()), message: v.string() });
+
+/** A page of a list route: its items and, when more follow, an opaque cursor. */
+export const pageAnswer = <T extends v.GenericSchema>(item: T) =>
+  v.object({ items: v.array(item), cursor: v.optional(v.string()) });
+
+/** A list item, loosely: the CLI renders the columns it knows and `--json` prints everything. */
+export const ListItem = v.record(v.string(), v.unknown());
+export const ListPageAnswer = pageAnswer(ListItem);
+
+const PathError = v.object({ path: v.string(), message: v.string() });
+
+/** `GET /quarantine/{id}`. */
+export const QuarantineDetailAnswer = v.object({
+  id: v.string(),
+  source: v.string(),
+  receivedAt: v.string(),
+  errors: v.array(PathError),
+  payload: v.string(),
+  replayedAt: v.optional(v.string()),
+  payloadTruncated: v.optional(v.object({ bytes: v.number() })),
+});
+
+/** `POST /quarantine/{id}/replay`: replayed (202) or already replayed (200). */
+export const ReplayAnswer = v.object({
+  status: v.picklist(['replayed', 'already_replayed']),
+  id: v.string(),
+  queueMessageId: v.optional(v.string()),
+  replayedAt: v.optional(v.string()),
+  notes: v.optional(v.array(v.string())),
+});
+
+/** `POST /quarantine/{id}/replay` refused (422): why, and the validation errors if any. */
+export const ReplayRefusedAnswer = v.object({
+  error: v.string(),
+  message: v.string(),
+  id: v.string(),
+  errors: v.optional(v.array(PathError)),
+});
+
+export const RedriveAnswer = v.object({
+  status: v.string(),
+  moved: v.number(),
+  toMove: v.optional(v.number()),
+  startedAt: v.optional(v.string()),
+  failureReason: v.optional(v.string()),
+});
+
+/** `GET /dlq`. */
+export const DeadLettersAnswer = v.object({
+  count: v.number(),
+  oldestSentAt: v.optional(v.string()),
+  sample: v.array(v.record(v.string(), v.unknown())),
+  redrive: RedriveAnswer,
+});
+
+/** `POST /dlq/redrive`. */
+export const RedriveStartedAnswer = v.object({ redrive: RedriveAnswer, ratePerSecond: v.number() });
+
+/** `GET /integrations/{id}` (the query function): the view, never the token. */
+export const IntegrationViewAnswer = v.object({
+  id: v.string(),
+  state: v.nullable(v.string()),
+  organizationId: v.nullable(v.string()),
+  locationId: v.nullable(v.string()),
+  fulfillmentServiceId: v.nullable(v.string()),
+  hasAccessToken: v.boolean(),
+  lastEventAt: v.nullable(v.string()),
+  lastEventType: v.nullable(v.string()),
+  history: v.array(v.record(v.string(), v.unknown())),
+});
