@@ -1,9 +1,12 @@
+import type { IntegrationEvent } from '../functions/core/events.ts';
 import {
   EVENT_TYPES,
-  type IntegrationEvent,
   type IntegrationState,
+  LIFECYCLE_STEPS,
   type LifecycleStep,
-} from '../functions/core/events.ts';
+  stateAfter,
+  statesOf,
+} from '../functions/core/lifecycle.ts';
 import { SIGNATURE_HEADER, sign } from '../functions/core/signature.ts';
 import { applyToRegisters, currentOf, type Registers } from '../functions/core/state.ts';
 
@@ -39,12 +42,8 @@ export const createRandom = (seed: number) => {
 };
 export type Random = ReturnType<typeof createRandom>;
 
-const STATE_OF_STEP: Readonly<Record<LifecycleStep, IntegrationState>> = {
-  created: 'PENDING',
-  accepted: 'ACTIVE',
-  rejected: 'INACTIVE',
-  errored: 'ERROR',
-};
+/** The state an event of each step reports in its body (the first its type allows). */
+const reportedState = (step: LifecycleStep) => statesOf(step)[0] ?? null;
 
 /** One lifecycle event shaped like the seed samples. */
 export const benchEvent = (
@@ -67,7 +66,7 @@ export const benchEvent = (
     fulfillmentServiceId: 's0t1u2v3-w4x5-6789-yzab-012345678901',
     accessToken: step === 'accepted' ? `tok_${messageId}` : null,
     scopes: ['fulfillment:read', 'fulfillment:write', 'inventory:read'],
-    state: STATE_OF_STEP[step],
+    state: reportedState(step),
   },
 });
 
@@ -150,7 +149,10 @@ export const generateWorkload = (options: {
   }
   const perIntegration = originals / options.integrations;
   const start = Date.parse('2026-01-05T08:00:00.000Z');
-  const steps: Record<LifecycleStep, number> = { created: 0, accepted: 0, rejected: 0, errored: 0 };
+  const steps = Object.fromEntries(LIFECYCLE_STEPS.map((step) => [step, 0])) as Record<
+    LifecycleStep,
+    number
+  >;
 
   const events: IntegrationEvent[] = [];
   const integrationIds: string[] = [];
@@ -236,7 +238,7 @@ export const generateLifecycle = (options: {
         events.map((event) => [
           event.body.id,
           {
-            state: STATE_OF_STEP[step],
+            state: stateAfter(step, null),
             lastEventAt: event.header.date,
             lastEventType: EVENT_TYPES[step],
           },

@@ -25,7 +25,7 @@ import { type IntegrationEvent, parseWebhook } from '../functions/core/events.ts
 import { applyToRegisters, type Registers } from '../functions/core/state.ts';
 import { historyEntryOf, integrationView } from '../functions/core/view.ts';
 import { slackDigestMessage, slackMessage } from '../functions/slack-notifier/slack-message.ts';
-import { type SampleEvent, sampleText } from '../lib/local/samples.ts';
+import { SAMPLE_EVENTS, type SampleEvent, sampleText } from '../lib/local/samples.ts';
 
 /**
  * `docs/alerts.md`: one example of every alert kind as each channel shows it, rendered by the
@@ -88,13 +88,10 @@ export const slackAsText = (message: IncomingWebhookSendArguments): string =>
     })
     .join('\n\n');
 
-const samples = async () => {
-  const [created, accepted, rejected, errored] = await Promise.all(
-    (['created', 'accepted', 'rejected', 'errored'] as const).map(sampleEvent),
-  );
-  if (!created || !accepted || !rejected || !errored) throw new Error('a sample is missing');
-  return { created, accepted, rejected, errored };
-};
+const samples = async () =>
+  Object.fromEntries(
+    await Promise.all(SAMPLE_EVENTS.map(async (name) => [name, await sampleEvent(name)] as const)),
+  ) as Record<SampleEvent, IntegrationEvent>;
 
 /** `event` again, `minutes` after `after`, under a new message id. */
 const later = (

@@ -5,8 +5,14 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
-import { INTEGRATION_STATES, type IntegrationEvent, LIFECYCLE_STEPS } from '../core/events.ts';
+import type { IntegrationEvent } from '../core/events.ts';
 import { listViewOf, recordListKey, shardKey } from '../core/fleet.ts';
+import {
+  ATTEMPT_ENDING_STEPS,
+  INTEGRATION_STATES,
+  LIFECYCLE_STEPS,
+  type LifecycleStep,
+} from '../core/lifecycle.ts';
 import type {
   HistoryEntry,
   IntegrationStore,
@@ -22,6 +28,7 @@ import {
   eventIdentity,
   type Register,
   type Registers,
+  tokenChange,
   toRegister,
 } from '../core/state.ts';
 import { FLEET_INDEXES } from '../definitions/resources.ts';
@@ -58,14 +65,14 @@ const MAX_APPLY_ATTEMPTS = 5;
 
 // Condition fragments, named after the core's rule they enforce (see `conditionFor`).
 const NEWER_THAN_OWN_STEP = '(attribute_not_exists(#step) OR #step.#key < :key)';
-const NOT_REJECTED = 'attribute_not_exists(#rejected)';
+const NOT_REJECTED = ATTEMPT_ENDING_STEPS.map((_, i) => `attribute_not_exists(#end${i})`);
 
 /**
  * A register as stored. It keeps what cannot be derived: the ordering key (which holds the
  * event's date and messageId) and the state. The organization, location, service, webhookId
  * and scopes are stored only when they differ from the item's own top-level values (those of
  * the latest event written), which are the same for nearly every event of an integration;
- * this keeps the item under 1 KB, one write unit, with all four registers. Registers written
+ * this keeps the item under 1 KB, one write unit, with every register. Registers written
  * in full by earlier versions read the same.
  */
 const RegisterSchema = v.object({
@@ -81,6 +88,11 @@ const RegisterSchema = v.object({
 });
 type StoredRegister = v.InferOutput<typeof RegisterSchema>;
 
+/** One optional register per lifecycle step, each stored under its step's name. */
+const RegisterFields = Object.fromEntries(
+  LIFECYCLE_STEPS.map((step) => [step, v.optional(RegisterSchema)]),
+) as Record<LifecycleStep, v.OptionalSchema<typeof RegisterSchema, undefined>>;
+
 const IntegrationItemSchema = v.object({
   pk: v.string(),
   organizationId: v.optional(v.string()),
@@ -88,10 +100,7 @@ const IntegrationItemSchema = v.object({
   fulfillmentServiceId: v.optional(v.string()),
   webhookId: v.optional(v.string()),
   scopes: v.optional(v.array(v.string())),
-  created: v.optional(RegisterSchema),
-  accepted: v.optional(RegisterSchema),
-  rejected: v.optional(RegisterSchema),
-  errored: v.optional(RegisterSchema),
+  ...RegisterFields,
   accessToken: v.optional(v.string()),
 });
 
@@ -275,11 +284,11 @@ export class DynamoIntegrationStore implements IntegrationStore {
       ':scopes': event.body.scopes,
       ':now': at.toISOString(),
     };
-    if (event.step === 'accepted' && event.body.accessToken !== null) {
+    const token = tokenChange(event);
+    if (token.kind === 'set') {
       set.push('accessToken = :token');
-      values[':token'] = event.body.accessToken;
-    } else if (event.step === 'accepted' || event.step === 'rejected') {
-      // The greatest accepted event carries no token, or the attempt is over: hold none.
+      values[':token'] = token.token;
+    } else if (token.kind === 'clear') {
       remove.push('accessToken');
     }
     const names: Record<string, string> = { '#step': event.step, '#key': 'key' };
@@ -302,8 +311,8 @@ export class DynamoIntegrationStore implements IntegrationStore {
     }
     const conditions = [NEWER_THAN_OWN_STEP];
     if (condition.beforeRejection) {
-      conditions.push(NOT_REJECTED);
-      names['#rejected'] = 'rejected';
+      conditions.push(...NOT_REJECTED);
+      for (const [index, step] of ATTEMPT_ENDING_STEPS.entries()) names[`#end${index}`] = step;
     }
     // A register that leaves its owner ids to the top level must keep them when this event
     // changes the top level (an integration whose ids changed: rare): it is stored whole.
@@ -323,7 +332,9 @@ export class DynamoIntegrationStore implements IntegrationStore {
     }
     // The registers the view was derived from must still be those read.
     for (const [index, step] of LIFECYCLE_STEPS.entries()) {
-      if (step === event.step || (step === 'rejected' && condition.beforeRejection)) continue;
+      if (step === event.step) continue;
+      // Covered by `NOT_REJECTED`.
+      if (condition.beforeRejection && ATTEMPT_ENDING_STEPS.includes(step)) continue;
       names[`#r${index}`] = step;
       const register = before?.registers[step];
       if (register) {

@@ -1,37 +1,25 @@
 import * as v from 'valibot';
 import { parseEventDate } from './event-date.ts';
 import { type Parsed, parseJson, type ValidationError } from './json.ts';
+import { INTEGRATION_STATES, type LifecycleStep, stepOf } from './lifecycle.ts';
 import { ERROR_TEXT_MAX_CHARS, JSON_MAX_DEPTH, truncateChars } from './limits.ts';
 
 /**
- * The HappyColis envelope and the four `location/fulfillment_service_integration/*` events.
+ * The HappyColis envelope and its `location/fulfillment_service_integration/*` events (the
+ * lifecycle table, `lifecycle.ts`, lists them).
  *
  * Ids are opaque non-empty strings: the documented samples use ids that are not valid UUIDs
  * (`r9s0t1u2-v3w4-…`) and must be accepted exactly as printed.
  */
 
-export const INTEGRATION_STATES = ['PENDING', 'ACTIVE', 'INACTIVE', 'ERROR'] as const;
-export type IntegrationState = (typeof INTEGRATION_STATES)[number];
-
-const PREFIX = 'location/fulfillment_service_integration/';
-
-export const EVENT_TYPES = {
-  created: `${PREFIX}created`,
-  accepted: `${PREFIX}accepted`,
-  rejected: `${PREFIX}rejected`,
-  errored: `${PREFIX}errored`,
-} as const;
-
-/** Short name of a known lifecycle event: `created`, `accepted`, `rejected`, `errored`. */
-export type LifecycleStep = keyof typeof EVENT_TYPES;
-export const LIFECYCLE_STEPS = Object.keys(EVENT_TYPES) as LifecycleStep[];
-
-const stepByType = new Map<string, LifecycleStep>(
-  LIFECYCLE_STEPS.map((step) => [EVENT_TYPES[step], step]),
-);
-
-/** The lifecycle step of an event type, or `undefined` for a type this receiver doesn't know. */
-export const stepOf = (type: string): LifecycleStep | undefined => stepByType.get(type);
+export {
+  EVENT_TYPES,
+  INTEGRATION_STATES,
+  type IntegrationState,
+  LIFECYCLE_STEPS,
+  type LifecycleStep,
+  stepOf,
+} from './lifecycle.ts';
 
 /** In a `u` regex a well-formed pair is one code point, so this finds lone halves only. */
 const LONE_SURROGATE = /\p{Cs}/u;

@@ -1,3 +1,5 @@
+import { LIFECYCLE_STEPS } from './lifecycle.ts';
+
 /**
  * The limits of the services an accepted event must pass through, in one place. The ingest
  * decides from these, before it answers `200`, whether the processor can store the event and
@@ -23,13 +25,18 @@ export const DYNAMODB_PARTITION_KEY_MAX_BYTES = 2048;
 /** DynamoDB: a sort key value, in bytes. */
 export const DYNAMODB_SORT_KEY_MAX_BYTES = 1024;
 
+/** What the integration item holds besides registers, copies and token: keys, timestamps. */
+const INTEGRATION_ITEM_RESERVE_BYTES = 16_384;
+
 /**
  * What one lifecycle event may add to its integration item: its register, the top-level
- * copies of its ids and its token. The item holds four registers (one per step), one set of
- * copies and one token, so six times this, plus keys and timestamps, stays under
+ * copies of its ids and its token. The item holds one register per lifecycle step, one set of
+ * copies and one token, so that many shares plus the reserve stay under
  * {@link DYNAMODB_ITEM_MAX_BYTES} whatever the order and mix of events.
  */
-export const EVENT_ITEM_SHARE_MAX_BYTES = 65_536;
+export const EVENT_ITEM_SHARE_MAX_BYTES = Math.floor(
+  (DYNAMODB_ITEM_MAX_BYTES - INTEGRATION_ITEM_RESERVE_BYTES) / (LIFECYCLE_STEPS.length + 2),
+);
 
 /**
  * A quarantined payload is kept whole up to this many bytes (tokens redacted); beyond it, an

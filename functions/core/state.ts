@@ -1,4 +1,16 @@
-import type { IntegrationEvent, IntegrationState, LifecycleStep } from './events.ts';
+import type { IntegrationEvent } from './events.ts';
+import {
+  AFTER_REJECTION_STEPS,
+  ATTEMPT_ENDING_STEPS,
+  countsAfterRejection,
+  type IntegrationState,
+  LIFECYCLE_STEPS,
+  type LifecycleStep,
+  rankOf,
+  stateAfter,
+  type TokenChange,
+  tokenChangeOf,
+} from './lifecycle.ts';
 
 /**
  * The state rules, written once.
@@ -7,22 +19,14 @@ import type { IntegrationEvent, IntegrationState, LifecycleStep } from './events
  * trusted: the integration item keeps one *register* per lifecycle step holding the greatest
  * event of that step seen so far, and the current state is derived from the registers:
  *
- * - no `rejected` seen: the state of the greatest event of any step;
- * - a `rejected` seen: the connection attempt is over, so `created` and `accepted` no longer
- *   count; the state is that of the greatest `rejected` or `errored` event.
+ * - no attempt-ending event (`rejected`) seen: the state of the greatest event of any step;
+ * - one seen: the connection attempt is over, so only the steps that still count after a
+ *   rejection (`lifecycle.ts`) decide; the state is that of the greatest of those.
  *
  * Each register only ever moves forward (a conditional write: "this event is greater than the
  * one stored for its step"), so the result depends on the set of events only — not on their
  * order, not on duplicates — and concurrent writers cannot undo each other.
  */
-
-/** Rank breaks ties between events of the same instant in lifecycle order. */
-export const LIFECYCLE_RANK: Readonly<Record<LifecycleStep, number>> = {
-  created: 0,
-  accepted: 1,
-  rejected: 2,
-  errored: 3,
-};
 
 /**
  * The ordering key of an event: `<ISO date>#<rank>#<messageId>`. ISO dates from
@@ -31,7 +35,7 @@ export const LIFECYCLE_RANK: Readonly<Record<LifecycleStep, number>> = {
  * {@link compareKeys} does the same, so the store's condition and the core agree.
  */
 export const eventKey = (event: Pick<IntegrationEvent, 'header' | 'step'>): string =>
-  `${event.header.date}#${LIFECYCLE_RANK[event.step]}#${event.header.messageId}`;
+  `${event.header.date}#${rankOf(event.step)}#${event.header.messageId}`;
 
 const utf8 = new TextEncoder();
 
@@ -55,20 +59,12 @@ export const eventIdentity = (event: { readonly date: string; readonly type: str
   `${event.date}#${event.type}`;
 
 /** The state an event of a step moves the integration to. The type decides, not `body.state`. */
-export const resultingState = (
-  event: Pick<IntegrationEvent, 'step' | 'body'>,
-): IntegrationState => {
-  switch (event.step) {
-    case 'created':
-      return 'PENDING';
-    case 'accepted':
-      return 'ACTIVE';
-    case 'rejected':
-      return event.body.state === 'ERROR' ? 'ERROR' : 'INACTIVE';
-    case 'errored':
-      return 'ERROR';
-  }
-};
+export const resultingState = (event: Pick<IntegrationEvent, 'step' | 'body'>): IntegrationState =>
+  stateAfter(event.step, event.body.state);
+
+/** What an event does to the token the integration item holds. */
+export const tokenChange = (event: Pick<IntegrationEvent, 'step' | 'body'>): TokenChange =>
+  tokenChangeOf(event.step, event.body.accessToken);
 
 /** What the integration item keeps of the greatest event of one step. No token here. */
 export interface Register {
@@ -119,22 +115,24 @@ const greatest = <R extends { readonly key: string }>(
   return best;
 };
 
-const ALL_STEPS: readonly LifecycleStep[] = ['created', 'accepted', 'rejected', 'errored'];
-const AFTER_REJECTION: readonly LifecycleStep[] = ['rejected', 'errored'];
+/** The registers of attempt-ending steps (`rejected`) that are stored. */
+const endings = <R extends { readonly key: string }>(registers: RegistersOf<R>): R[] =>
+  ATTEMPT_ENDING_STEPS.flatMap((step) => registers[step] ?? []);
 
 /** Derives the current state from the registers; `undefined` when no event was applied. */
 export const currentOf = <R extends { readonly key: string }>(
   registers: RegistersOf<R>,
-): Current<R> | undefined => greatest(registers, registers.rejected ? AFTER_REJECTION : ALL_STEPS);
+): Current<R> | undefined =>
+  greatest(registers, endings(registers).length > 0 ? AFTER_REJECTION_STEPS : LIFECYCLE_STEPS);
 
 /**
  * What a register write must satisfy. The store turns this into its condition expression:
  * - newer than its own step: the stored register of the same step is absent or smaller;
- * - `beforeRejection`: for `created`/`accepted`, no `rejected` is stored. Once rejected,
- *   those steps no longer count for the state, so their registers freeze; this also keeps a
- *   late `accepted` from writing a token back onto a rejected integration, whatever the
- *   order. A refused one is `stale` if older than the rejection, an `anomaly` if later
- *   (HappyColis requires a new integration after a rejection).
+ * - `beforeRejection`: for steps that no longer count after a rejection (`created`,
+ *   `accepted`), no attempt-ending register is stored. Once rejected, those registers
+ *   freeze; this also keeps a late `accepted` from writing a token back onto a rejected
+ *   integration, whatever the order. A refused one is `stale` if older than the rejection, an
+ *   `anomaly` if later (HappyColis requires a new integration after a rejection).
  */
 export interface RegisterCondition {
   readonly step: LifecycleStep;
@@ -142,13 +140,15 @@ export interface RegisterCondition {
   readonly beforeRejection: boolean;
 }
 
-export const conditionFor = (
-  event: Pick<IntegrationEvent, 'header' | 'step'>,
-): RegisterCondition => ({
-  step: event.step,
-  key: eventKey(event),
-  beforeRejection: event.step === 'created' || event.step === 'accepted',
+/** The condition for writing the event whose ordering key is `key` into `step`'s register. */
+export const conditionOf = (step: LifecycleStep, key: string): RegisterCondition => ({
+  step,
+  key,
+  beforeRejection: !countsAfterRejection(step),
 });
+
+export const conditionFor = (event: Pick<IntegrationEvent, 'header' | 'step'>): RegisterCondition =>
+  conditionOf(event.step, eventKey(event));
 
 /** Only the ordering keys of the registers: all the write condition looks at. */
 export type RegisterKeys = Partial<Readonly<Record<LifecycleStep, { readonly key: string }>>>;
@@ -157,7 +157,7 @@ export type RegisterKeys = Partial<Readonly<Record<LifecycleStep, { readonly key
 export const conditionHolds = (condition: RegisterCondition, registers: RegisterKeys): boolean => {
   const own = registers[condition.step];
   if (own && compareKeys(own.key, condition.key) >= 0) return false;
-  return !(condition.beforeRejection && registers.rejected);
+  return !(condition.beforeRejection && endings(registers).length > 0);
 };
 
 /** Why an event did not change the current state. */
@@ -177,8 +177,10 @@ export const whyNotApplied = (
   registers: RegisterKeys,
 ): NotAppliedReason => {
   if (registers[condition.step]?.key === condition.key) return 'duplicate';
-  const rejected = registers.rejected;
-  if (condition.beforeRejection && rejected && compareKeys(rejected.key, condition.key) < 0) {
+  if (
+    condition.beforeRejection &&
+    endings(registers).some((ending) => compareKeys(ending.key, condition.key) < 0)
+  ) {
     return 'anomaly';
   }
   return 'stale';

@@ -1,12 +1,13 @@
-import { EVENT_TYPES, type IntegrationEvent, type IntegrationState, stepOf } from './events.ts';
+import type { IntegrationEvent } from './events.ts';
+import { EVENT_TYPES, type IntegrationState, stepOf, UNKNOWN_RANK } from './lifecycle.ts';
 import type { HistoryEntry, StoredIntegration } from './ports.ts';
 import {
   compareKeys,
   conditionHolds,
+  conditionOf,
   currentOf,
   effectOf,
   eventKey,
-  LIFECYCLE_RANK,
   type RegisterKeys,
   resultingState,
   whyNotApplied,
@@ -52,8 +53,6 @@ export interface IntegrationView {
   readonly history: readonly HistoryLine[];
 }
 
-const UNKNOWN_RANK = 9;
-
 /** Orders any history entry like the core orders events; unknown types sort last at a date. */
 const orderingKey = (entry: HistoryEntry): string =>
   entry.key ?? `${entry.date}#${UNKNOWN_RANK}#${entry.messageId}`;
@@ -74,11 +73,7 @@ export const withOutcomes = (
   return arrival.map((entry) => {
     const step = stepOf(entry.type);
     if (step === undefined || entry.key === undefined) return { ...entry, outcome: 'ignored' };
-    const condition = {
-      step,
-      key: entry.key,
-      beforeRejection: LIFECYCLE_RANK[step] < LIFECYCLE_RANK.rejected,
-    };
+    const condition = conditionOf(step, entry.key);
     if (conditionHolds(condition, registers)) {
       registers[step] = { key: entry.key };
       return { ...entry, outcome: effectOf(entry.key, registers) };

@@ -70,7 +70,7 @@ export const createPendingCheck = (deps: PendingCheckDeps) => {
     const integration = await integrations.getIntegration(entry.integrationId);
     if (!integration) return 'skipped';
     const current = currentOf(integration.registers);
-    if (current?.step !== 'created') {
+    if (current?.register.state !== 'PENDING') {
       const cleared = await pending.clearPending(entry);
       return cleared === 'cleared' ? 'cleared' : 'skipped';
     }

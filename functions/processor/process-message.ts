@@ -21,6 +21,14 @@ import {
   type UnknownEvent,
   validateWebhook,
 } from '../core/events.ts';
+import {
+  alertOf,
+  ERROR_STEPS,
+  type LifecycleAlertKind,
+  RECOVERABLE_ALERT,
+  RECOVERED_STATES,
+  RECOVERY_STEPS,
+} from '../core/lifecycle.ts';
 import type { IntegrationStore, StoredIntegration } from '../core/ports.ts';
 import { quarantinePayload } from '../core/quarantine.ts';
 import type { QueueMessage } from '../core/queue-message.ts';
@@ -67,8 +75,13 @@ export interface ProcessorDeps {
 /** A queue message that does not validate any more: it fails, is retried, then dead-lettered. */
 export class InvalidQueueMessageError extends ReceiverError {}
 
-/** Lifecycle steps whose every distinct event alerts someone. */
-const ALERTING_STEPS = new Set<IntegrationEvent['step']>(['errored', 'rejected']);
+/** The alert each lifecycle alert kind builds, from the event and the integration's view. */
+const LIFECYCLE_ALERTS: {
+  readonly [K in LifecycleAlertKind]: (event: IntegrationEvent, view: IntegrationView) => Alert;
+} = {
+  'integration-errored': integrationErroredAlert,
+  'integration-rejected': integrationRejectedAlert,
+};
 
 const timing = (now: Date, days: number) => ({
   recordedAt: now.toISOString(),
@@ -189,9 +202,6 @@ const owe = async (alert: Alert, deps: ProcessorDeps): Promise<boolean> => {
   return (await groups.owe(alert)) === 'recorded';
 };
 
-/** States an `integration-errored` incident is over in. */
-const RECOVERED_STATES = new Set<IntegrationState>(['ACTIVE', 'PENDING']);
-
 const applyLifecycleEvent = async (
   event: IntegrationEvent,
   receivedAt: string,
@@ -229,26 +239,21 @@ const applyLifecycleEvent = async (
     return built;
   };
 
-  // Every distinct errored or rejected event owes an alert; the ledger keeps it to one per
-  // incident however often the event is redelivered or resent. An `errored` that arrives after
-  // the recovery that ended it is history, not an incident.
+  // Every distinct event of an alerting step owes an alert; the ledger keeps it to one per
+  // incident however often the event is redelivered or resent. An error that arrives after the
+  // recovery that ended it is history, not an incident.
   let alerted = false;
+  const alertKind = alertOf(event.step);
   if (
-    ALERTING_STEPS.has(event.step) &&
-    !(event.step === 'errored' && recoveredSince(kind, integration))
+    alertKind !== null &&
+    !(alertKind === RECOVERABLE_ALERT && recoveredSince(kind, integration))
   ) {
-    const current = await view();
-    alerted = await owe(
-      event.step === 'rejected'
-        ? integrationRejectedAlert(event, current)
-        : integrationErroredAlert(event, current),
-      deps,
-    );
+    alerted = await owe(LIFECYCLE_ALERTS[alertKind](event, await view()), deps);
   }
 
   // A duplicate is checked too: its first delivery may have crashed before resolving.
   let resolved = 0;
-  if (RESOLVING_STEPS.has(event.step) && (kind === 'applied' || kind === 'duplicate')) {
+  if (RECOVERY_STEPS.includes(event.step) && (kind === 'applied' || kind === 'duplicate')) {
     integration ??= await store.getIntegration(integrationId);
     resolved = await resolveIncidents(event, integration, view, deps);
   }
@@ -267,14 +272,11 @@ const recoveredSince = (
   return state !== undefined && RECOVERED_STATES.has(state);
 };
 
-/** Lifecycle steps that can end an `errored` incident: back to ACTIVE or PENDING. */
-const RESOLVING_STEPS = new Set<IntegrationEvent['step']>(['accepted', 'created']);
-
 /**
- * When `event` is what the integration now stands on and that is ACTIVE or PENDING, every
- * `integration-errored` incident of the integration is over: each one that was reported gets a
- * resolved notice, in a group of its own, flushed like any other; one not yet reported is
- * dropped from its group. Only integrations that ever errored cost a ledger read.
+ * When `event` is what the integration now stands on and that is a recovered state (ACTIVE or
+ * PENDING), every `integration-errored` incident of the integration is over: each one that was
+ * reported gets a resolved notice, in a group of its own, flushed like any other; one not yet
+ * reported is dropped from its group. Only integrations that ever errored cost a ledger read.
  */
 const resolveIncidents = async (
   event: IntegrationEvent,
@@ -282,7 +284,7 @@ const resolveIncidents = async (
   view: () => Promise<IntegrationView>,
   deps: ProcessorDeps,
 ): Promise<number> => {
-  if (!integration?.registers.errored) return 0;
+  if (!integration || !ERROR_STEPS.some((step) => integration.registers[step])) return 0;
   const current = currentOf(integration.registers);
   if (
     current?.step !== event.step ||

@@ -1,13 +1,22 @@
 import { readFile } from 'node:fs/promises';
 import * as v from 'valibot';
+import { LIFECYCLE_STEPS, type LifecycleStep } from '../../functions/core/lifecycle.ts';
 
 /**
  * The documented HappyColis samples (`lib/local/samples/`, copied verbatim from the docs; the
  * `accepted` one built from the documented contract), for `npm run send` and the e2e tests.
  */
 
-export const SAMPLE_EVENTS = ['created', 'accepted', 'rejected', 'errored'] as const;
-export type SampleEvent = (typeof SAMPLE_EVENTS)[number];
+/** One documented sample per lifecycle step: a step without one does not compile. */
+const SAMPLE_FILES = {
+  created: 'created.json',
+  accepted: 'accepted.json',
+  rejected: 'rejected.json',
+  errored: 'errored.json',
+} as const satisfies Record<LifecycleStep, string>;
+
+export type SampleEvent = LifecycleStep;
+export const SAMPLE_EVENTS: readonly SampleEvent[] = LIFECYCLE_STEPS;
 
 export const isSampleEvent = (name: string): name is SampleEvent =>
   (SAMPLE_EVENTS as readonly string[]).includes(name);
@@ -29,7 +38,7 @@ const Envelope = v.object({
 
 /** Where a sample's documented bytes are stored. */
 export const sampleUrl = (event: SampleEvent): URL =>
-  new URL(`samples/${event}.json`, import.meta.url);
+  new URL(`samples/${SAMPLE_FILES[event]}`, import.meta.url);
 
 /** The sample's bytes exactly as documented. */
 export const sampleText = (event: SampleEvent): Promise<string> =>

@@ -1,4 +1,5 @@
 import type { IntegrationEvent } from '../../functions/core/events.ts';
+import { tokenAfter } from '../../functions/core/lifecycle.ts';
 import type {
   HistoryEntry,
   IntegrationStore,
@@ -13,6 +14,7 @@ import {
   conditionFor,
   conditionHolds,
   eventIdentity,
+  tokenChange,
   toRegister,
 } from '../../functions/core/state.ts';
 import { copy } from './copy.ts';
@@ -44,8 +46,8 @@ const historyEntry = (entry: HistoryEntry): HistoryEntry => ({
 /**
  * The integration store in memory, on the core's own rule: a register write happens only if
  * `conditionHolds(conditionFor(event), registers)`, the check the DynamoDB adapter turns into
- * its condition expression. Token handling and the `pending` index follow the adapter; every
- * value in or out is a copy. The contract suite (`test/contracts/`) runs against both.
+ * its condition expression, and the token follows the core's `tokenChange`, as in the adapter.
+ * Every value in or out is a copy. The contract suite (`test/contracts/`) runs against both.
  */
 export class InMemoryIntegrationStore implements IntegrationStore {
   readonly faults = new Faults<IntegrationStore>();
@@ -81,12 +83,7 @@ export class InMemoryIntegrationStore implements IntegrationStore {
     const item: TwinIntegrationItem = this.table.items.get(id) ?? { registers: {} };
     if (!conditionHolds(conditionFor(event), item.registers)) return undefined;
     const { accessToken, ...rest } = item;
-    let token = accessToken;
-    if (event.step === 'accepted' && event.body.accessToken !== null) {
-      token = event.body.accessToken;
-    } else if (event.step === 'accepted' || event.step === 'rejected') {
-      token = undefined;
-    }
+    const token = tokenAfter(tokenChange(event), accessToken);
     const next: TwinIntegrationItem = {
       ...rest,
       registers: { ...item.registers, [event.step]: copy(toRegister(event)) },
