@@ -108,6 +108,10 @@ export interface Workload {
   readonly steps: Readonly<Record<LifecycleStep, number>>;
 }
 
+/** A count of zero for every step. */
+const noSteps = () =>
+  Object.fromEntries(LIFECYCLE_STEPS.map((step) => [step, 0])) as Record<LifecycleStep, number>;
+
 /**
  * Steps after the first `created`, weighted towards a realistic life: mostly acceptances and
  * errors, some re-creations, a few rejections (which end the attempt and make later
@@ -149,10 +153,7 @@ export const generateWorkload = (options: {
   }
   const perIntegration = originals / options.integrations;
   const start = Date.parse('2026-01-05T08:00:00.000Z');
-  const steps = Object.fromEntries(LIFECYCLE_STEPS.map((step) => [step, 0])) as Record<
-    LifecycleStep,
-    number
-  >;
+  const steps = noSteps();
 
   const events: IntegrationEvent[] = [];
   const integrationIds: string[] = [];
@@ -245,7 +246,7 @@ export const generateLifecycle = (options: {
         ]),
       ),
       integrationIds,
-      steps: { created: 0, accepted: 0, rejected: 0, errored: 0, [step]: events.length },
+      steps: { ...noSteps(), [step]: events.length },
     };
   };
   return [wave('created', 0), wave('accepted', 5 * 60_000)];

@@ -3,6 +3,7 @@ import {
   type IntegrationEvent,
   type LifecycleStep,
 } from '../../functions/core/events.ts';
+import { stateAfter } from '../../functions/core/lifecycle.ts';
 
 export const INTEGRATION_ID = 'r9s0t1u2-v3w4-5678-xyza-901234567890';
 
@@ -31,17 +32,7 @@ export const lifecycleEvent = (
     fulfillmentServiceId: 's0t1u2v3-w4x5-6789-yzab-012345678901',
     accessToken: options.accessToken ?? (step === 'accepted' ? 'tok_SECRET_123' : null),
     scopes: ['fulfillment:read', 'fulfillment:write', 'inventory:read'],
-    state:
-      options.state !== undefined
-        ? options.state
-        : (
-            {
-              created: 'PENDING',
-              accepted: 'ACTIVE',
-              rejected: 'INACTIVE',
-              errored: 'ERROR',
-            } as const
-          )[step],
+    state: options.state !== undefined ? options.state : stateAfter(step, null),
   },
 });
 
