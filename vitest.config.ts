@@ -1,4 +1,8 @@
 import { configDefaults, defineConfig } from 'vitest/config';
+import { assertSupportedNode } from './lib/local/node-version.ts';
+
+// On an older node the emulators fail deep inside; say what is wrong before any test runs.
+assertSupportedNode();
 
 export default defineConfig({
   test: {

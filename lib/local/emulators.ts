@@ -1,9 +1,7 @@
-import { mkdir } from 'node:fs/promises';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import dynalite from 'dynalite';
-import { buildApp } from 'fauxqs';
+import { Worker } from 'node:worker_threads';
+import { ChangeMessageVisibilityBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import * as v from 'valibot';
+import type { EmulatorWorkerData, EmulatorWorkerReply } from './emulator-worker.ts';
 
 /** Where the AWS APIs answer locally, and how to stop whatever was started for them. */
 export interface Emulators {
@@ -17,33 +15,68 @@ export interface Emulators {
 }
 
 export interface EmulatorOptions {
-  /** DynamoDB data lives in `<dataDir>/dynamodb` so it survives restarts. */
+  /**
+   * DynamoDB data lives in `<dataDir>/dynamodb` (LevelDB), queues, in-flight messages, dead
+   * letters and topics in `<dataDir>/messaging` (SQLite, written through on every change), so
+   * both survive restarts, crashes and SIGKILL.
+   */
   readonly dataDir: string;
   /** An external endpoint (e.g. LocalStack) serving every API; when set nothing is started. */
   readonly endpoint?: string;
+  /** Keeps queues and topics in memory only (for tests that never restart). @default false */
+  readonly inMemoryQueues?: boolean;
 }
 
-const LOOPBACK = '127.0.0.1';
+/** SQS's most entries per batch call. */
+const SQS_BATCH_LIMIT = 10;
 
-const listen = (server: Server): Promise<AddressInfo> =>
+const WORKER_URL = new URL('./emulator-worker.ts', import.meta.url);
+
+interface EmulatorThread {
+  readonly endpoint: string;
+  stop(): Promise<void>;
+}
+
+/** Starts one emulator on its own thread and waits until it listens. */
+const startThread = (data: EmulatorWorkerData): Promise<EmulatorThread> =>
   new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, LOOPBACK, () => {
-      server.off('error', reject);
-      resolve(server.address() as AddressInfo);
+    const worker = new Worker(WORKER_URL, { workerData: data });
+    const exited = new Promise<number>((done) => worker.once('exit', done));
+    const fail = (error: Error) => {
+      void worker.terminate();
+      reject(error);
+    };
+    worker.once('error', fail);
+    worker.once('message', (reply: EmulatorWorkerReply) => {
+      if (reply.type === 'failed') {
+        fail(new Error(`the ${data.kind} emulator did not start: ${reply.message}`));
+        return;
+      }
+      worker.off('error', fail);
+      // An emulator that dies later shows in the handlers' errors; its reason goes here.
+      worker.on('error', (error) => console.error(`${data.kind} emulator: ${error.message}`));
+      let stopped: Promise<void> | undefined;
+      resolve({
+        endpoint: reply.endpoint,
+        stop: () => {
+          stopped ??= new Promise<void>((done, failStop) => {
+            worker.on('message', (late: EmulatorWorkerReply) => {
+              if (late.type === 'failed') failStop(new Error(`${data.kind}: ${late.message}`));
+            });
+            worker.postMessage('stop');
+            void exited.then(() => done());
+          });
+          return stopped;
+        },
+      });
     });
   });
 
-const close = (server: Server): Promise<void> =>
-  new Promise((resolve, reject) => {
-    server.close((error) => (error ? reject(error) : resolve()));
-    // SDK clients keep sockets alive; without this, close() waits for them to time out.
-    server.closeAllConnections();
-  });
-
 /**
- * Starts dynalite (LevelDB on disk) and fauxqs (in memory) on ephemeral loopback ports, or
- * starts nothing and points everything at `endpoint`.
+ * Starts dynalite and fauxqs, each on its own worker thread, on ephemeral loopback ports, or
+ * starts nothing and points everything at `endpoint`. Worker threads rather than processes:
+ * whatever ends this process (SIGKILL included) ends the emulators with it, so no orphan keeps
+ * the ports or the DATA_DIR locks.
  */
 export const startEmulators = async (options: EmulatorOptions): Promise<Emulators> => {
   if (options.endpoint) {
@@ -54,39 +87,78 @@ export const startEmulators = async (options: EmulatorOptions): Promise<Emulator
       stop: async () => {},
     };
   }
-
-  const dynamoPath = join(options.dataDir, 'dynamodb');
-  await mkdir(dynamoPath, { recursive: true });
-  // Tables become ACTIVE at once: the 500 ms CREATING default only slows start-up.
-  const dynamo = dynalite({
-    path: dynamoPath,
-    createTableMs: 0,
-    deleteTableMs: 0,
-    updateTableMs: 0,
-  });
-  const dynamoAddress = await listen(dynamo);
-
-  // buildApp rather than startFauxqs: startFauxqs binds 0.0.0.0, and a laptop emulator with
-  // no authentication has no business listening on every interface.
-  const fauxqs = buildApp({ logger: false });
-  let messagingEndpoint: string;
-  try {
-    messagingEndpoint = await fauxqs.listen({ port: 0, host: LOOPBACK });
-  } catch (error) {
-    await close(dynamo);
-    throw error;
+  const inMemory = options.inMemoryQueues ?? false;
+  const threads = await Promise.allSettled([
+    startThread({ kind: 'dynamodb', dataDir: options.dataDir, inMemory }),
+    startThread({ kind: 'messaging', dataDir: options.dataDir, inMemory }),
+  ]);
+  const [dynamo, messaging] = threads;
+  if (dynamo.status === 'rejected' || messaging.status === 'rejected') {
+    await Promise.allSettled(
+      threads.flatMap((thread) => (thread.status === 'fulfilled' ? [thread.value.stop()] : [])),
+    );
+    throw dynamo.status === 'rejected'
+      ? dynamo.reason
+      : (messaging as PromiseRejectedResult).reason;
   }
 
   return {
-    dynamodbEndpoint: `http://${LOOPBACK}:${dynamoAddress.port}`,
-    messagingEndpoint,
+    dynamodbEndpoint: dynamo.value.endpoint,
+    messagingEndpoint: messaging.value.endpoint,
     embedded: true,
     stop: async () => {
       // Both are stopped even if one fails; a failure still surfaces, since a LevelDB left
       // open keeps its lock and the next start on the same DATA_DIR would fail.
-      const results = await Promise.allSettled([fauxqs.close(), close(dynamo)]);
+      const results = await Promise.allSettled([messaging.value.stop(), dynamo.value.stop()]);
       const failure = results.find((result) => result.status === 'rejected');
       if (failure) throw failure.reason;
     },
   };
+};
+
+const InspectedQueueSchema = v.object({
+  messages: v.object({
+    inflight: v.array(v.object({ receiptHandle: v.string() })),
+  }),
+});
+
+/**
+ * Makes the messages a previous run had in flight visible again, and says how many. After a
+ * crash or SIGKILL no poller of that run is left to finish or delete them; waiting out their
+ * visibility timeout (minutes, as in the cloud) would only delay what was acknowledged. Only
+ * for the embedded fauxqs, at start, before any poller of this run receives: its inspection
+ * route lists in-flight messages with their receipt handles without changing anything.
+ */
+export const releaseInFlight = async (options: {
+  readonly messagingEndpoint: string;
+  readonly sqs: SQSClient;
+  readonly queueName: string;
+  readonly queueUrl: string;
+}): Promise<number> => {
+  const response = await fetch(
+    `${options.messagingEndpoint}/_fauxqs/queues/${encodeURIComponent(options.queueName)}`,
+  );
+  if (!response.ok) {
+    throw new Error(`cannot inspect queue ${options.queueName}: HTTP ${response.status}`);
+  }
+  const { inflight } = v.parse(InspectedQueueSchema, await response.json()).messages;
+  for (let i = 0; i < inflight.length; i += SQS_BATCH_LIMIT) {
+    const chunk = inflight.slice(i, i + SQS_BATCH_LIMIT);
+    const { Failed = [] } = await options.sqs.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: options.queueUrl,
+        Entries: chunk.map(({ receiptHandle }, index) => ({
+          Id: String(index),
+          ReceiptHandle: receiptHandle,
+          VisibilityTimeout: 0,
+        })),
+      }),
+    );
+    // A message whose visibility ran out meanwhile is already visible: nothing to do.
+    const failure = Failed.find((entry) => entry.Code !== 'ReceiptHandleIsInvalid');
+    if (failure) {
+      throw new Error(`cannot release an in-flight message: ${failure.Code} ${failure.Message}`);
+    }
+  }
+  return inflight.length;
 };

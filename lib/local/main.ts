@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { integrationPath, ROUTES } from '../../functions/definitions/routes.ts';
 import { SERVICE_NAME } from '../../functions/definitions/service.ts';
 import { type LocalConfig, LocalConfigError, loadLocalConfig } from './config.ts';
+import { assertSupportedNode, UnsupportedNodeError } from './node-version.ts';
 import { LOCAL_PENDING_CHECK_INTERVAL_MS, pendingTimeoutHours } from './pending-check.ts';
 import { type LocalRuntime, startLocalRuntime } from './runtime.ts';
 
@@ -13,7 +14,7 @@ const banner = (config: LocalConfig, runtime: LocalRuntime): string => {
   const { url } = runtime;
   const storage = config.endpoint
     ? `everything at ${config.endpoint}`
-    : `DynamoDB in ${config.dataDir} (dynalite, kept across restarts); queues and topic in memory (fauxqs)`;
+    : `${config.dataDir} (DynamoDB in dynalite, queues and topic in fauxqs; both kept across restarts)`;
   return [
     `Local webhook receiver listening on ${url}`,
     `  POST ${url}${ROUTES.happycolis}       HappyColis webhooks (HMAC-signed)`,
@@ -37,9 +38,10 @@ const banner = (config: LocalConfig, runtime: LocalRuntime): string => {
 const main = async (): Promise<void> => {
   let config: LocalConfig;
   try {
+    assertSupportedNode();
     config = loadLocalConfig(process.env);
   } catch (error) {
-    if (error instanceof LocalConfigError) {
+    if (error instanceof LocalConfigError || error instanceof UnsupportedNodeError) {
       console.error(`Cannot start: ${error.message}`);
       process.exit(1);
     }
@@ -60,8 +62,6 @@ const main = async (): Promise<void> => {
       intervalMs: LOCAL_PENDING_CHECK_INTERVAL_MS,
       timeoutHours: pendingTimeoutHours(process.env),
     },
-    // Process what was already acknowledged before the in-memory queue goes away.
-    drainTimeoutMs: 10_000,
     handlerLogger: new Logger({
       serviceName: `${SERVICE_NAME}-local`,
       logLevel: config.handlerLogLevel,
@@ -76,7 +76,9 @@ const main = async (): Promise<void> => {
       process.exit(1);
     }
     stopping = true;
-    console.log(`${signal}: stopping (processing what is already queued, 10 s at most)…`);
+    console.log(
+      `${signal}: stopping (batches being processed finish; what is queued waits on disk)…`,
+    );
     runtime.stop().then(
       () => {
         console.log('stopped');

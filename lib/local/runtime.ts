@@ -3,19 +3,19 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient, queueDepth } from '../../functions/adapters/clients.ts';
+import { createDocumentClient } from '../../functions/adapters/clients.ts';
 import type { GroupTiming } from '../../functions/alerting/alert-groups.ts';
 import type { IntegrationStore } from '../../functions/core/ports.ts';
-import { pipeline } from '../../functions/definitions/resources.ts';
+import { names, pipeline } from '../../functions/definitions/resources.ts';
 import { OPS_ROUTES, ROUTES } from '../../functions/definitions/routes.ts';
 import { wireIngest } from '../../functions/ingest/wiring.ts';
 import { wireOps } from '../../functions/ops/wiring.ts';
 import { wireProcessor } from '../../functions/processor/wiring.ts';
 import { wireQuery } from '../../functions/query/wiring.ts';
 import { type AlertConsumer, alertFanOut, printAlerts } from './alerts.ts';
-import { bootstrap, type LocalResources } from './bootstrap.ts';
+import { bootstrap, LOCAL_ALERTS_QUEUE, type LocalResources } from './bootstrap.ts';
 import { LocalDeadLetterQueue } from './dead-letters.ts';
-import { type Emulators, startEmulators } from './emulators.ts';
+import { type Emulators, releaseInFlight, startEmulators } from './emulators.ts';
 import { type LocalHttpServer, startHttpServer } from './http-server.ts';
 import { type LocalPendingCheck, startLocalPendingCheck } from './pending-check.ts';
 import { localSlackConsumers } from './slack.ts';
@@ -60,11 +60,6 @@ export interface LocalRuntimeOptions {
   };
   /** Where the runtime's own lines go. @default console.log */
   readonly print?: (line: string) => void;
-  /**
-   * On stop, how long to keep processing what is already queued before shutting the
-   * in-memory emulator down (its queues don't survive it). @default 0
-   */
-  readonly drainTimeoutMs?: number;
 }
 
 export interface LocalRuntime {
@@ -83,35 +78,8 @@ export interface LocalRuntime {
   stop(): Promise<void>;
 }
 
-/**
- * Lets the pollers work through what was acknowledged but not yet applied, within a bound:
- * fauxqs keeps queues in memory, so whatever is still queued when it stops is gone.
- */
-const drainQueue = async (options: {
-  sqs: SQSClient;
-  queueUrl: string;
-  timeoutMs: number;
-  print: (line: string) => void;
-}): Promise<void> => {
-  if (options.timeoutMs <= 0) return;
-  const deadline = Date.now() + options.timeoutMs;
-  let left = await queueDepth(options.sqs, options.queueUrl);
-  while (left > 0 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    left = await queueDepth(options.sqs, options.queueUrl);
-  }
-  if (left > 0) {
-    options.print(
-      `${left} queued message(s) not processed before shutdown (the local queue is in memory)`,
-    );
-  }
-};
-
 /** Emulators accept any credentials; fixed ones keep the SDK from hunting for real ones. */
 const LOCAL_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
-
-/** Concurrent processor batches, as parallel Lambda invocations would take them. */
-const PROCESSOR_CONCURRENCY = 2;
 
 /**
  * Assembles the same handlers the cloud runs over emulated AWS APIs: HTTP → ingest → SQS →
@@ -137,11 +105,9 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   const pollers: SqsPoller[] = [];
   let http: LocalHttpServer | undefined;
   let pendingCheck: LocalPendingCheck | undefined;
-  let drain = async () => {};
   const stopAll = async () => {
     await http?.stop();
     await pendingCheck?.stop();
-    await drain();
     // Processor first: its last batches may still publish alerts for the alert poller.
     for (const poller of pollers) await poller.stop();
     destroyClients();
@@ -158,6 +124,24 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
         ? { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds }
         : {}),
     });
+    if (emulators.embedded) {
+      for (const [queueName, queueUrl] of [
+        [names.queue, resources.queueUrl],
+        [LOCAL_ALERTS_QUEUE, resources.alertsQueueUrl],
+      ] as const) {
+        const released = await releaseInFlight({
+          messagingEndpoint: emulators.messagingEndpoint,
+          sqs,
+          queueName,
+          queueUrl,
+        });
+        if (released > 0) {
+          print(
+            `${queueName}: ${released} message(s) left in flight by the last run, processed again`,
+          );
+        }
+      }
+    }
     const logger = options.handlerLogger;
     const ingest = wireIngest({
       sqs,
@@ -203,7 +187,8 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
         region,
         handler: processor,
         batchSize: pipeline.batchSize,
-        concurrency: PROCESSOR_CONCURRENCY,
+        // Concurrent batches, as the cloud's event source mapping allows parallel invocations.
+        concurrency: pipeline.maxConcurrency,
         log: print,
       }),
       startSqsPoller({
@@ -248,14 +233,6 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
         ...Object.values(OPS_ROUTES).map((routeKey) => ({ routeKey, handler: ops })),
       ],
     });
-
-    drain = () =>
-      drainQueue({
-        sqs,
-        queueUrl: resources.queueUrl,
-        timeoutMs: emulators.embedded ? (options.drainTimeoutMs ?? 0) : 0,
-        print,
-      });
 
     let stopped: Promise<void> | undefined;
     return {
