@@ -98,6 +98,25 @@ let endpoints: { dynamodb: string; messaging: string };
 /** What one step leaves for the next: the ingest's queued message, the check's alerts. */
 let queued: string[] = [];
 let alertBodies: string[] = [];
+/** A `node` of the Lambda runtime's line (`nodejs24.x` → Node.js 24), whatever runs the tests. */
+let lambdaNode: string;
+
+/**
+ * This process's node when it is of `runtime`'s line; otherwise the official binary that
+ * `scripts/with-node` installs once from the npm registry.
+ */
+const nodeForRuntime = (runtime: string): string => {
+  const line = /^nodejs(\d+)\.x$/.exec(runtime)?.[1];
+  if (!line) throw new Error(`not a Node.js Lambda runtime: ${runtime}`);
+  if (process.versions.node.split('.')[0] === line) return process.execPath;
+  const found = spawnSync(
+    join(ROOT, 'scripts', 'with-node'),
+    [line, 'node', '-p', 'process.execPath'],
+    { encoding: 'utf8', timeout: 120_000 },
+  );
+  if (found.status !== 0) throw new Error(`no Node.js ${line}: ${found.stderr}`);
+  return found.stdout.trim();
+};
 
 const endpointOf = async (client: { config: { endpoint?: () => Promise<unknown> } }) => {
   const endpoint = (await client.config.endpoint?.()) as
@@ -136,7 +155,7 @@ const invoke = (
   }
   Object.assign(environment, overrides);
   const child = spawn(
-    process.execPath,
+    lambdaNode,
     ['--input-type=module', '-e', LOADER, bundle.dir, bundle.handler, eventFile],
     {
       cwd: bundle.dir,
@@ -271,6 +290,7 @@ beforeAll(async () => {
     }),
   );
   console.info(`cdk synth with bundling took ${synthSeconds.toFixed(1)} s`);
+  lambdaNode = nodeForRuntime(bundle('Api/Ingest').runtime);
 }, 180_000);
 
 afterAll(async () => {
@@ -281,7 +301,7 @@ afterAll(async () => {
 });
 
 describe('function bundles, loaded as Lambda loads them', () => {
-  it('holds the seven functions, each an ES module bundle for nodejs24.x', () => {
+  it('holds the seven functions, each an ES module bundle for nodejs24.x, run on Node.js 24', () => {
     expect([...bundles.keys()].sort()).toEqual([
       'Alerting/PendingCheck',
       'Alerting/SlackNotifier',
@@ -291,6 +311,8 @@ describe('function bundles, loaded as Lambda loads them', () => {
       'Ops/Writer',
       'Pipeline/Processor',
     ]);
+    // Each bundle below runs on the line it ships for, not on whatever node runs the tests.
+    expect(spawnSync(lambdaNode, ['--version'], { encoding: 'utf8' }).stdout).toMatch(/^v24\./);
     for (const { name, runtime, dir } of bundles.values()) {
       expect(runtime, name).toBe('nodejs24.x');
       // An ES module exporting the handler by name, as `index.handler` asks.
