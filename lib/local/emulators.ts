@@ -30,6 +30,9 @@ export interface EmulatorOptions {
 /** SQS's most entries per batch call. */
 const SQS_BATCH_LIMIT = 10;
 
+/** How soon a message the last run left in flight is visible again. */
+const RELEASE_AFTER_SECONDS = 1;
+
 const WORKER_URL = new URL('./emulator-worker.ts', import.meta.url);
 
 interface EmulatorThread {
@@ -150,7 +153,9 @@ export const releaseInFlight = async (options: {
         Entries: chunk.map(({ receiptHandle }, index) => ({
           Id: String(index),
           ReceiptHandle: receiptHandle,
-          VisibilityTimeout: 0,
+          // Not 0: fauxqs 2.4.1 fails to persist a message made visible at once (it writes a
+          // NULL receive count); one second later it comes back by its own timer.
+          VisibilityTimeout: RELEASE_AFTER_SECONDS,
         })),
       }),
     );
