@@ -63,7 +63,10 @@ const describeTableStatus = async (
   }
 };
 
-const ensureTable = async (options: BootstrapOptions): Promise<string> => {
+/** Creates the table with its indexes unless it exists, and waits until it is ACTIVE. */
+export const ensureTable = async (
+  options: Pick<BootstrapOptions, 'dynamodb' | 'enableTtl'>,
+): Promise<string> => {
   const { dynamodb } = options;
   const tableName = names.table;
   if ((await describeTableStatus(dynamodb, tableName)) === undefined) {
