@@ -246,13 +246,21 @@ export const stackName = (stage: string): string => `FulfillmentWebhooks-${stage
 
 const shown = (value: unknown): string => JSON.stringify(value) ?? String(value);
 
+/** How a message names a key: `context "<key>"` for CDK context. */
+export type KeyLabel = (key: string) => string;
+const contextKey: KeyLabel = (key) => `context "${key}"`;
+
 /**
  * Validates raw context values (as `node.tryGetContext` returns them). An empty string counts
  * as "not given", so `-c alertEmail=` switches an option off instead of failing.
  *
+ * @param label how messages name a key (`context "<key>"` unless given, e.g. for a stage file)
  * @throws SettingsError naming every malformed key, one per line.
  */
-export const parseSettings = (context: Readonly<Record<string, unknown>>): Settings => {
+export const parseSettings = (
+  context: Readonly<Record<string, unknown>>,
+  label: KeyLabel = contextKey,
+): Settings => {
   const isGiven = (value: unknown) => value !== undefined && value !== null && value !== '';
   const retired = Object.entries(RETIRED_KEYS)
     .filter(([key]) => isGiven(context[key]))
@@ -268,7 +276,7 @@ export const parseSettings = (context: Readonly<Record<string, unknown>>): Setti
     const { stage, alertGroupWindowSeconds, alertGroupIntervalSeconds } = result.output;
     if (alertGroupIntervalSeconds < alertGroupWindowSeconds) {
       throw new SettingsError(
-        `context "alertGroupIntervalSeconds" must be an integer from ${alertGroupWindowSeconds} (alertGroupWindowSeconds) to ${ALERT_GROUP_INTERVAL_MAX_SECONDS}, got ${shown(given.alertGroupIntervalSeconds ?? alertGroupIntervalSeconds)}`,
+        `${label('alertGroupIntervalSeconds')} must be an integer from ${alertGroupWindowSeconds} (alertGroupWindowSeconds) to ${ALERT_GROUP_INTERVAL_MAX_SECONDS}, got ${shown(given.alertGroupIntervalSeconds ?? alertGroupIntervalSeconds)}`,
       );
     }
     return {
@@ -278,7 +286,7 @@ export const parseSettings = (context: Readonly<Record<string, unknown>>): Setti
   }
   const messages = result.issues.map((issue) => {
     const key = String(issue.path?.[0]?.key);
-    return `context "${key}" must be ${issue.message}, got ${shown(given[key])}`;
+    return `${label(key)} must be ${issue.message}, got ${shown(given[key])}`;
   });
   throw new SettingsError([...new Set(messages)].join('\n'));
 };

@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import { pipeline as pipelineDefinition } from '../../functions/definitions/resources.ts';
 import { ROUTES } from '../../functions/definitions/routes.ts';
 import { stageServiceName } from '../../functions/definitions/service.ts';
+import { ALERT_CHANNELS_OUTPUT, alertChannelsOf, formatAlertChannels } from './alert-channels.ts';
 import { Alerting } from './constructs/alerting.ts';
 import { OperationsDashboard } from './constructs/dashboard.ts';
 import { EventPipeline } from './constructs/event-pipeline.ts';
@@ -16,7 +17,7 @@ import { OpsApi } from './constructs/ops-api.ts';
 import type { Settings } from './settings.ts';
 
 export interface FulfillmentWebhooksStackProps extends StackProps {
-  /** Validated deployment settings (see lib/settings.ts). */
+  /** Validated deployment settings (see lib/cloud/settings.ts). */
   readonly settings: Settings;
 }
 
@@ -147,6 +148,16 @@ export class FulfillmentWebhooksStack extends Stack {
     new CfnOutput(this, 'TableName', {
       description: 'DynamoDB table of integrations (retained on stack deletion)',
       value: this.table.table.tableName,
+    });
+    new CfnOutput(this, 'StageSecretName', {
+      description:
+        'Secrets Manager secret holding the stage credentials (created before the first deploy)',
+      value: settings.secretName,
+    });
+    // The next deploy compares its channels with these and stops before removing one.
+    new CfnOutput(this, ALERT_CHANNELS_OUTPUT, {
+      description: 'Alert channels this deploy set up (email:<address>, slack, ...)',
+      value: formatAlertChannels(alertChannelsOf(settings)),
     });
     new CfnOutput(this, 'DeadLetterQueueUrl', {
       description: `Events that failed processing ${pipelineDefinition.maxReceiveCount} times; redrive after fixing the cause`,

@@ -1,5 +1,4 @@
 import { parseArgs } from 'node:util';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import * as v from 'valibot';
 import { createOpsClient, needsSigning, OpsError } from './client.ts';
 import {
@@ -13,6 +12,8 @@ import {
 } from './command.ts';
 import { COMMANDS } from './commands.ts';
 import { requestOf } from './routes.ts';
+import { runSmokeCommand } from './smoke.ts';
+import { readStageOutputs, stageOutput } from './stage-outputs.ts';
 
 /**
  * `npm run ops -- <command>`: the operator toolkit over the HTTP API, against the local
@@ -25,6 +26,7 @@ commands:
 ${Object.entries(COMMANDS)
   .map(([name, command]) => `  ${usageLine(name, command)}`)
   .join('\n')}
+  smoke [--secret S] [--timeout SECONDS]   (a stage end to end; \`smoke --help\` says more)
 
 options:
   --url URL       the API (default http://127.0.0.1:$PORT, PORT defaulting to 3000)
@@ -46,48 +48,8 @@ export interface CliIo {
 /** The output naming the stage's API base URL. */
 export const API_URL_OUTPUT = 'ApiUrl';
 
-const readStageUrl = async (stage: string, region: string | undefined): Promise<string> => {
-  const client = new CloudFormationClient(region ? { region } : {});
-  try {
-    const { Stacks = [] } = await client.send(
-      new DescribeStacksCommand({ StackName: `FulfillmentWebhooks-${stage}` }),
-    );
-    const url = Stacks[0]?.Outputs?.find((output) => output.OutputKey === API_URL_OUTPUT);
-    if (!url?.OutputValue) {
-      throw new OpsError(
-        `stack FulfillmentWebhooks-${stage} has no ${API_URL_OUTPUT} output: deploy the current version`,
-      );
-    }
-    return url.OutputValue;
-  } catch (error) {
-    if (error instanceof OpsError) throw error;
-    const name = error instanceof Error ? error.name : '';
-    if (name === 'CredentialsProviderError') {
-      throw new OpsError(
-        'no AWS credentials found: set AWS_PROFILE, or run `aws configure` / `aws sso login`',
-        { cause: error },
-      );
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    if (message === 'Region is missing') {
-      throw new OpsError(
-        `cannot tell which region holds stage ${stage}: pass --region, or set AWS_REGION (or a region in your AWS profile)`,
-        { cause: error },
-      );
-    }
-    if (/does not exist/.test(message)) {
-      throw new OpsError(
-        `no stack FulfillmentWebhooks-${stage} in ${region ?? 'your default region'}: check the stage name and --region (deploy it with \`npx cdk deploy -c stage=${stage}\`)`,
-        { cause: error },
-      );
-    }
-    throw new OpsError(`cannot read stack FulfillmentWebhooks-${stage}: ${message}`, {
-      cause: error,
-    });
-  } finally {
-    client.destroy();
-  }
-};
+const readStageUrl = async (stage: string, region: string | undefined): Promise<string> =>
+  stageOutput(await readStageOutputs(stage, region), stage, API_URL_OUTPUT);
 
 const regionOf = (url: string): string | undefined =>
   /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$/.exec(new URL(url).hostname)?.[1];
@@ -106,6 +68,12 @@ const lookup = (
 
 /** Runs one command; resolves to the exit code. */
 export const runOps = async (argv: readonly string[], io: CliIo): Promise<number> => {
+  if (argv[0] === 'smoke') {
+    return runSmokeCommand(argv.slice(1), {
+      ...io,
+      ...(io.fetchImpl ? { deps: { fetchImpl: io.fetchImpl } } : {}),
+    });
+  }
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);
