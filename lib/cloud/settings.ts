@@ -298,3 +298,80 @@ export const settingsFromContext = (tryGetContext: (key: string) => unknown): Se
       [...SETTING_KEYS, ...Object.keys(RETIRED_KEYS)].map((key) => [key, tryGetContext(key)]),
     ),
   );
+
+/** What the settings table of the docs says about one key. */
+export interface SettingDoc {
+  /** The default as the table shows it, when `SETTING_DEFAULTS` has none to show. */
+  readonly default?: string;
+  readonly meaning: string;
+}
+
+const shownDefault = (value: unknown): string =>
+  `\`${Array.isArray(value) ? value.join(',') : String(value)}\``;
+
+/**
+ * One entry per setting, rendered into docs/settings.md (`npm run docs:settings`); a setting
+ * without an entry does not compile, and test/docs/settings-tables.test.ts fails when the page
+ * is not what this renders.
+ */
+export const SETTING_DOCS: { readonly [K in keyof Settings]-?: SettingDoc } = {
+  stage: {
+    meaning:
+      'Names the stack `FulfillmentWebhooks-<stage>` and, through it, every resource; given with `-c stage=<stage>` (never in a stage file, whose name it is). ' +
+      `${STAGE_WHAT.replace(/^1/, 'One')}.`,
+  },
+  alertEmail: {
+    default: 'none',
+    meaning:
+      'Address subscribed to the alerts topic. AWS emails it a confirmation link first; nothing arrives until someone clicks it. Without it, no email subscription.',
+  },
+  alertEmailSeverities: {
+    meaning: `Alert severities (${SEVERITIES.join(', ')}) that reach the email address. With all of them the subscription has no filter and also receives CloudWatch alarm notifications; with a subset, alarm notifications (which carry no severity) no longer reach the address.`,
+  },
+  secretName: {
+    default: '`fulfillment-webhooks/<stage>/secrets`',
+    meaning: 'Secrets Manager name of the stage secret (its fields are in the table below).',
+  },
+  slack: {
+    meaning:
+      "`true` posts alerts to Slack, at the URL in the stage secret's `SLACK_WEBHOOK_URL` field, through the Slack queue and notifier.",
+  },
+  dashboard: {
+    meaning:
+      "`false` leaves out the CloudWatch operations dashboard (billed beyond an account's first three); the alarms do not depend on it.",
+  },
+  pendingTimeoutHours: {
+    meaning:
+      'An integration still `PENDING` this many hours after its `created` event raises a warning. A positive number.',
+  },
+  logRetentionDays: {
+    meaning: `Retention of every log group the stack creates: ${oneOf(LOG_RETENTION_DAYS)}.`,
+  },
+  logLevel: { meaning: `Level of the functions' logs: ${oneOf(LOG_LEVELS)}.` },
+  throttleRateLimit: {
+    meaning:
+      "Requests per second the API accepts, steady state, before answering `429`; HappyColis blocks an integration's queue on any non-2xx, so size it above the peak.",
+  },
+  throttleBurstLimit: { meaning: 'Requests the API accepts in a burst above that rate.' },
+  clientErrorAlarmThreshold: {
+    meaning: 'The 4xx-spike alarm fires on more than this many 4xx answers within 5 minutes.',
+  },
+  processorMaxConcurrency: {
+    meaning: `Most concurrent processor executions, ${MIN_MAPPING_CONCURRENCY} to ${MAX_MAPPING_CONCURRENCY}: the queue's event source mapping caps it, and no concurrency is reserved. Raise it only in an account whose concurrency quota leaves room (docs/deploy.md, "Quotas").`,
+  },
+  alertGroupWindowSeconds: {
+    meaning: `How long the first alert of a group waits for others before the group's message goes out (Alertmanager's \`group_wait\`), ${ALERT_GROUP_WINDOW_RANGE.min} to ${ALERT_GROUP_WINDOW_RANGE.max}. The functions read it as \`ALERT_GROUP_WINDOW_SECONDS\`.`,
+  },
+  alertGroupIntervalSeconds: {
+    meaning: `How long after a group's message the next one may go out (Alertmanager's \`group_interval\`), from \`alertGroupWindowSeconds\` to ${ALERT_GROUP_INTERVAL_MAX_SECONDS}. The functions read it as \`ALERT_GROUP_INTERVAL_SECONDS\`.`,
+  },
+  listIndexes: {
+    default: `\`${fleetIndexes.length}\` (all)`,
+    meaning: `How many of the operator list indexes the table has, 1 to ${fleetIndexes.length}, in order: ${fleetIndexes.map((index) => `\`${index.name}\``).join(', ')}. DynamoDB adds one index per table update, so a table without them takes them one deploy at a time.`,
+  },
+};
+
+/** The default of a setting as the docs show it. */
+export const settingDefault = (key: keyof Settings): string =>
+  SETTING_DOCS[key].default ??
+  shownDefault((SETTING_DEFAULTS as Readonly<Record<string, unknown>>)[key]);

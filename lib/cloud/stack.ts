@@ -119,7 +119,7 @@ export class FulfillmentWebhooksStack extends Stack {
         serviceName: functionDefaults.serviceName,
       });
       new CfnOutput(this, 'DashboardName', {
-        description: 'CloudWatch dashboard of this stage',
+        description: 'CloudWatch operations dashboard of this stage (absent with dashboard: false)',
         value: this.dashboard.dashboard.dashboardName,
       });
     }

@@ -3,6 +3,12 @@ import type { GroupTiming } from '../../functions/alerting/alert-groups.ts';
 import { AlertGroupEnvSchema, groupTimingOf } from '../../functions/alerting/settings.ts';
 import { parseList } from '../../functions/config.ts';
 import { ReceiverError } from '../../functions/core/errors.ts';
+import {
+  DEFAULT_ALERT_GROUP_INTERVAL_SECONDS,
+  DEFAULT_ALERT_GROUP_WINDOW_SECONDS,
+  DEFAULT_PENDING_TIMEOUT_HOURS,
+} from '../../functions/definitions/settings.ts';
+import { LOCAL_PENDING_CHECK_INTERVAL_MS } from './pending-check.ts';
 
 /**
  * Settings of `npm start`, from the environment. Secrets fall back to documented development
@@ -17,8 +23,10 @@ export const DEFAULT_PORT = 3000;
 export const DEFAULT_DATA_DIR = '.data/';
 
 const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'] as const;
+const DEFAULT_HANDLER_LOG_LEVEL = 'WARN';
 
-const EnvSchema = v.object({
+/** The variables `npm start` reads (and `PENDING_TIMEOUT_HOURS`, read by its pending check). */
+export const LocalEnvSchema = v.object({
   ...AlertGroupEnvSchema.entries,
   HAPPYCOLIS_SECRETS: v.optional(v.string()),
   WEBHOOK_TOKENS: v.optional(v.string()),
@@ -66,7 +74,7 @@ export class LocalConfigError extends ReceiverError {
 
 /** Reads the local runtime's settings; an invalid value fails with every problem named. */
 export const loadLocalConfig = (env: NodeJS.ProcessEnv): LocalConfig => {
-  const parsed = v.safeParse(EnvSchema, env);
+  const parsed = v.safeParse(LocalEnvSchema, env);
   if (!parsed.success) {
     throw new LocalConfigError(parsed.issues.map((issue) => issue.message).join('; '));
   }
@@ -101,9 +109,69 @@ export const loadLocalConfig = (env: NodeJS.ProcessEnv): LocalConfig => {
     dataDir: settings.DATA_DIR ?? DEFAULT_DATA_DIR,
     ...(settings.AWS_ENDPOINT_URL ? { endpoint: settings.AWS_ENDPOINT_URL } : {}),
     ...(settings.AWS_REGION ? { region: settings.AWS_REGION } : {}),
-    handlerLogLevel: settings.POWERTOOLS_LOG_LEVEL ?? 'WARN',
+    handlerLogLevel: settings.POWERTOOLS_LOG_LEVEL ?? DEFAULT_HANDLER_LOG_LEVEL,
     ...(settings.SLACK_WEBHOOK_URL ? { slackWebhookUrl: settings.SLACK_WEBHOOK_URL } : {}),
     groupTiming: groupTimingOf(settings),
     warnings,
   };
+};
+
+/** Every variable the local runtime reads: its own, and the stuck-PENDING check's. */
+export type LocalSettingName = keyof typeof LocalEnvSchema.entries | 'PENDING_TIMEOUT_HOURS';
+
+/**
+ * One entry per variable, rendered into docs/settings.md; a variable without an entry does not
+ * compile, and test/docs/settings-tables.test.ts checks the page.
+ */
+export const LOCAL_SETTING_DOCS: {
+  readonly [K in LocalSettingName]: { readonly default: string; readonly meaning: string };
+} = {
+  HAPPYCOLIS_SECRETS: {
+    default: `\`${DEV_HAPPYCOLIS_SECRET}\` (with a warning)`,
+    meaning:
+      'HappyColis client secrets, comma-separated; any of them verifies a signature. Set but empty refuses to start.',
+  },
+  WEBHOOK_TOKENS: {
+    default: `\`${DEV_WEBHOOK_TOKEN}\` (with a warning)`,
+    meaning:
+      'Bearer tokens accepted on `/webhooks/delivery-errors`, comma-separated. Set but empty: every notice gets `401`.',
+  },
+  PORT: {
+    default: `\`${DEFAULT_PORT}\``,
+    meaning: 'HTTP port on 127.0.0.1; `0` picks a free one (the URL is printed).',
+  },
+  DATA_DIR: {
+    default: `\`${DEFAULT_DATA_DIR}\``,
+    meaning:
+      'Where DynamoDB data (`<DATA_DIR>/dynamodb`) and the queues, their messages and the topic (`<DATA_DIR>/messaging`) are kept across restarts.',
+  },
+  AWS_ENDPOINT_URL: {
+    default: 'none',
+    meaning:
+      'Use this endpoint (e.g. LocalStack, `http://localhost:4566`) for DynamoDB, SQS and SNS instead of the embedded emulators.',
+  },
+  AWS_REGION: { default: '`us-east-1`', meaning: 'Region of the local resources.' },
+  POWERTOOLS_LOG_LEVEL: {
+    default: `\`${DEFAULT_HANDLER_LOG_LEVEL}\``,
+    meaning: `Level of the handlers' own JSON logs: ${LOG_LEVELS.join(', ')}.`,
+  },
+  SLACK_WEBHOOK_URL: {
+    default: 'none',
+    meaning:
+      'Also post every alert to this Slack incoming webhook, through the same notifier as the cloud.',
+  },
+  ALERT_GROUP_WINDOW_SECONDS: {
+    default: `\`${DEFAULT_ALERT_GROUP_WINDOW_SECONDS}\``,
+    meaning:
+      "How long the first alert of a group waits for others before the group's message (the cloud's `alertGroupWindowSeconds`).",
+  },
+  ALERT_GROUP_INTERVAL_SECONDS: {
+    default: `\`${DEFAULT_ALERT_GROUP_INTERVAL_SECONDS}\``,
+    meaning:
+      "How long after a group's message the next one may go out (the cloud's `alertGroupIntervalSeconds`).",
+  },
+  PENDING_TIMEOUT_HOURS: {
+    default: `\`${DEFAULT_PENDING_TIMEOUT_HOURS}\``,
+    meaning: `An integration still \`PENDING\` this many hours after the date of its \`created\` event raises a warning; the check runs at start-up and every ${LOCAL_PENDING_CHECK_INTERVAL_MS / 1000} s.`,
+  },
 };

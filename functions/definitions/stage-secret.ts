@@ -1,0 +1,41 @@
+/**
+ * The fields of the stage secret: one Secrets Manager secret per stage holding every
+ * credential, a JSON object whose fields are named like the variables the local runtime reads
+ * instead. A function finds the secret's name in the field's `secretIdVariable`.
+ *
+ * One entry per field, rendered into docs/settings.md; test/docs/settings-tables.test.ts checks
+ * that the synthesized stack gives its functions exactly these `…_SECRET_ID` variables.
+ */
+export interface StageSecretField {
+  /** The environment variable that names the secret to a function that reads this field. */
+  readonly secretIdVariable: string;
+  /** Which functions read it. */
+  readonly readBy: string;
+  /** When the field must be there. */
+  readonly needed: string;
+  /** What it holds, and where its value comes from. */
+  readonly what: string;
+}
+
+export const STAGE_SECRET_FIELDS = {
+  HAPPYCOLIS_SECRETS: {
+    secretIdVariable: 'HAPPYCOLIS_SECRETS_SECRET_ID',
+    readBy: 'ingest',
+    needed: 'always',
+    what: 'A JSON array of HappyColis client secrets; a webhook signed (`x-happycolis-webhook-signature`, HMAC-SHA256) with any of them is authentic. HappyColis signs with the client secret of the API application that owns the webhook subscription: the one it shows with the client id when the application is created. Two values while rotating.',
+  },
+  WEBHOOK_TOKENS: {
+    secretIdVariable: 'WEBHOOK_TOKENS_SECRET_ID',
+    readBy: 'ingest',
+    needed: 'always (an empty array refuses every notice)',
+    what: 'A JSON array of bearer tokens the fulfillment platform sends to the delivery-errors endpoint. You make one up (`openssl rand -hex 32`) and hand it to the platform.',
+  },
+  SLACK_WEBHOOK_URL: {
+    secretIdVariable: 'SLACK_WEBHOOK_SECRET_ID',
+    readBy: 'Slack notifier',
+    needed: 'with `slack: true`',
+    what: 'The Slack incoming-webhook URL (`https://hooks.slack.com/services/…`), made in Slack by adding an incoming webhook to a Slack app; it posts to the one channel chosen then.',
+  },
+} as const satisfies Readonly<Record<string, StageSecretField>>;
+
+export type StageSecretFieldName = keyof typeof STAGE_SECRET_FIELDS;
