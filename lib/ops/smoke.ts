@@ -158,6 +158,7 @@ const ViewAnswer = v.object({
   id: v.string(),
   state: v.nullable(v.string()),
   hasAccessToken: v.boolean(),
+  lastEventAt: v.nullable(v.string()),
   history: v.array(v.object({ messageId: v.string(), outcome: v.string(), type: v.string() })),
 });
 
@@ -323,8 +324,11 @@ export const runSmoke = async (
     }
     if (read.status === 200) {
       const parsed = v.safeParse(ViewAnswer, read.body);
+      // The history item and the integration item are written concurrently: applied means
+      // both show the event.
       if (
         parsed.success &&
+        parsed.output.lastEventAt === event.header.date &&
         parsed.output.history.some((line) => line.messageId === event.header.messageId)
       ) {
         view = parsed.output;
