@@ -20,6 +20,11 @@ export const OPS_ROUTES = {
   listNotices: 'GET /notices',
   showDeadLetters: 'GET /dlq',
   redriveDeadLetters: 'POST /dlq/redrive',
+  showReconcile: 'GET /reconcile',
+  reconcile: 'POST /reconcile',
+  listSubscriptions: 'GET /happycolis/subscriptions',
+  subscribe: 'POST /happycolis/subscriptions',
+  unsubscribe: 'POST /happycolis/unsubscribe',
 } as const;
 
 /** Which operator routes only read. */

@@ -149,3 +149,15 @@ export const alertMessageKey = (groupKey: string, seq: number): TableKey => ({
 
 /** The one slot that spaces the messages of one alert channel (`email`, `slack`). */
 export const paceKey = (channel: string): TableKey => ({ pk: `PACE#${channel}`, sk: 'PACE' });
+
+/** The reconciler's one sweep item: progress and lease (see `ReconcileStore`). */
+export const reconcileSweepKey: TableKey = { pk: 'RECONCILE', sk: 'SWEEP' };
+
+/** Partition of the HappyColis webhook subscriptions this receiver created. */
+export const HAPPYCOLIS_SUBSCRIPTIONS_PK = 'HAPPYCOLIS#SUBSCRIPTIONS';
+
+/** One webhook subscription: by its event type and the endpoint it delivers to. */
+export const happycolisSubscriptionKey = (type: string, endpoint: string): TableKey => ({
+  pk: HAPPYCOLIS_SUBSCRIPTIONS_PK,
+  sk: `SUB#${shortHash(`${type}\n${endpoint}`)}`,
+});

@@ -2,8 +2,11 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import * as v from 'valibot';
 import { createDocumentClient } from '../adapters/clients.ts';
 import { SqsDeadLetterQueue } from '../adapters/sqs-dead-letter-queue.ts';
+import { AlertGroupEnvSchema, groupTimingOf } from '../alerting/settings.ts';
 import { parseEnv, QueueEnvSchema, TableEnvSchema } from '../config.ts';
-import { logger } from '../observability.ts';
+import { loadHappyColisSettings, reconcileTimingOf } from '../happycolis/settings.ts';
+import { logger, metrics } from '../observability.ts';
+import { wireHappyColis } from '../reconciler/wiring.ts';
 import { wireOps } from './wiring.ts';
 
 /**
@@ -17,14 +20,16 @@ const env = parseEnv(
     ...QueueEnvSchema.entries,
     DEAD_LETTER_QUEUE_URL: v.pipe(v.string(), v.nonEmpty()),
     DEAD_LETTER_QUEUE_ARN: v.pipe(v.string(), v.nonEmpty()),
+    ...AlertGroupEnvSchema.entries,
   }),
   process.env,
   'ops',
 );
 const sqs = new SQSClient({});
+const document = createDocumentClient();
 
 export const handler = wireOps({
-  document: createDocumentClient(),
+  document,
   sqs,
   tableName: env.TABLE_NAME,
   queueUrl: env.QUEUE_URL,
@@ -34,4 +39,16 @@ export const handler = wireOps({
     queueArn: env.DEAD_LETTER_QUEUE_ARN,
   }),
   logger,
+  // Only the writer's routes call HappyColis, and only they read the stage secret, on first use.
+  happycolis: wireHappyColis({
+    document,
+    sqs,
+    tableName: env.TABLE_NAME,
+    queueUrl: env.QUEUE_URL,
+    loadSettings: () => loadHappyColisSettings(process.env),
+    timing: reconcileTimingOf(process.env),
+    groupTiming: groupTimingOf(env),
+    logger,
+    metrics,
+  }),
 });

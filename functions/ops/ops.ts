@@ -2,7 +2,15 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { DeadLetterQueue, EventQueue, FleetQueries } from '../core/ports.ts';
 import { OPS_ROUTES, type OpsRouteKey } from '../definitions/routes.ts';
+import type { HappyColisWiring } from '../reconciler/wiring.ts';
 import { redriveDeadLetters, showDeadLetters } from './routes/dlq.ts';
+import {
+  listSubscriptions,
+  reconcile,
+  showReconcile,
+  subscribe,
+  unsubscribe,
+} from './routes/happycolis.ts';
 import {
   BadRequestError,
   badRequest,
@@ -26,6 +34,8 @@ export interface OpsDeps {
   readonly logger?: Logger;
   /** Switches the replay's schemas (tests); the current code's by default. */
   readonly validators?: ReplayValidators;
+  /** Reconcile and webhook subscriptions; their routes answer 503 without it. */
+  readonly happycolis?: HappyColisWiring | undefined;
 }
 
 /**
@@ -47,6 +57,11 @@ export const createOpsHandler = (deps: OpsDeps) => {
     [OPS_ROUTES.listNotices]: listNotices(deps),
     [OPS_ROUTES.showDeadLetters]: showDeadLetters(deps),
     [OPS_ROUTES.redriveDeadLetters]: redriveDeadLetters(deps),
+    [OPS_ROUTES.showReconcile]: showReconcile(deps),
+    [OPS_ROUTES.reconcile]: reconcile(deps),
+    [OPS_ROUTES.listSubscriptions]: listSubscriptions(deps),
+    [OPS_ROUTES.subscribe]: subscribe(deps),
+    [OPS_ROUTES.unsubscribe]: unsubscribe(deps),
   } satisfies Record<OpsRouteKey, RouteHandler>;
   return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
     const route = routes[event.routeKey];

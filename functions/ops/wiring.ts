@@ -4,6 +4,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoFleetQueries } from '../adapters/dynamo-fleet-queries.ts';
 import { SqsEventQueue } from '../adapters/sqs-event-queue.ts';
 import type { DeadLetterQueue } from '../core/ports.ts';
+import type { HappyColisWiring } from '../reconciler/wiring.ts';
 import { createOpsHandler } from './ops.ts';
 
 /**
@@ -18,10 +19,12 @@ export const wireOps = (options: {
   readonly queueUrl: string;
   readonly deadLetters: DeadLetterQueue;
   readonly logger?: Logger | undefined;
+  readonly happycolis?: HappyColisWiring | undefined;
 }) =>
   createOpsHandler({
     fleet: new DynamoFleetQueries({ client: options.document, tableName: options.tableName }),
     queue: new SqsEventQueue({ client: options.sqs, queueUrl: options.queueUrl }),
     deadLetters: options.deadLetters,
     ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.happycolis ? { happycolis: options.happycolis } : {}),
   });

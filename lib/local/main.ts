@@ -1,9 +1,15 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { integrationPath, ROUTES } from '../../functions/definitions/routes.ts';
 import { SERVICE_NAME } from '../../functions/definitions/service.ts';
+import {
+  type HappyColisSettings,
+  loadHappyColisSettings,
+  reconcileTimingOf,
+} from '../../functions/happycolis/settings.ts';
 import { type LocalConfig, LocalConfigError, loadLocalConfig } from './config.ts';
 import { assertSupportedNode, UnsupportedNodeError } from './node-version.ts';
 import { LOCAL_PENDING_CHECK_INTERVAL_MS, pendingTimeoutHours } from './pending-check.ts';
+import { LOCAL_RECONCILE_TICK_MS } from './reconciler.ts';
 import { type LocalRuntime, startLocalRuntime } from './runtime.ts';
 
 /** `npm start`: the whole pipeline on this machine, configured from the environment. */
@@ -21,7 +27,7 @@ const banner = (config: LocalConfig, runtime: LocalRuntime): string => {
     `  POST ${url}${ROUTES.deliveryErrors}  delivery-error notices (Bearer token)`,
     `  GET  ${url}${ROUTES.integration}         integration state and history`,
     `  GET  ${url}/health`,
-    `  operator routes (/integrations, /quarantine, /notices, /dlq): npm run ops -- --help`,
+    `  operator routes (/integrations, /quarantine, /notices, /dlq, /reconcile, /happycolis): npm run ops -- --help`,
     `  storage: ${storage}`,
     `  alerts are printed below${config.slackWebhookUrl ? ' and posted to SLACK_WEBHOOK_URL' : ''}, grouped: ` +
       `a group's first message ${config.groupTiming.windowMs / 1000} s after its first incident, ` +
@@ -48,6 +54,20 @@ const main = async (): Promise<void> => {
     throw error;
   }
   for (const warning of config.warnings) console.log(`WARNING: ${warning}`);
+  let happycolis: HappyColisSettings;
+  let timing: ReturnType<typeof reconcileTimingOf>;
+  try {
+    happycolis = await loadHappyColisSettings(process.env);
+    timing = reconcileTimingOf(process.env);
+  } catch (error) {
+    console.error(`Cannot start: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+  if (!happycolis.credentials) {
+    console.log(
+      'HAPPYCOLIS_CLIENT_ID is not set: nothing calls the HappyColis API (no reconcile, no `happycolis subscribe`); docs/happycolis.md explains the settings and the local stand-in.',
+    );
+  }
 
   const runtime = await startLocalRuntime({
     port: config.port,
@@ -58,6 +78,7 @@ const main = async (): Promise<void> => {
     ...(config.region ? { region: config.region } : {}),
     ...(config.slackWebhookUrl ? { slackWebhookUrl: config.slackWebhookUrl } : {}),
     groupTiming: config.groupTiming,
+    happycolis: { settings: happycolis, timing, reconcileTickMs: LOCAL_RECONCILE_TICK_MS },
     pendingCheck: {
       intervalMs: LOCAL_PENDING_CHECK_INTERVAL_MS,
       timeoutHours: pendingTimeoutHours(process.env),

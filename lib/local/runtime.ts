@@ -8,16 +8,19 @@ import type { GroupTiming } from '../../functions/alerting/alert-groups.ts';
 import type { IntegrationStore } from '../../functions/core/ports.ts';
 import { names, pipeline } from '../../functions/definitions/resources.ts';
 import { OPS_ROUTES, ROUTES } from '../../functions/definitions/routes.ts';
+import type { HappyColisSettings, ReconcileTiming } from '../../functions/happycolis/settings.ts';
 import { wireIngest } from '../../functions/ingest/wiring.ts';
 import { wireOps } from '../../functions/ops/wiring.ts';
 import { wireProcessor } from '../../functions/processor/wiring.ts';
 import { wireQuery } from '../../functions/query/wiring.ts';
+import { wireHappyColis } from '../../functions/reconciler/wiring.ts';
 import { type AlertConsumer, alertFanOut, printAlerts } from './alerts.ts';
 import { bootstrap, LOCAL_ALERTS_QUEUE, type LocalResources } from './bootstrap.ts';
 import { LocalDeadLetterQueue } from './dead-letters.ts';
 import { type Emulators, releaseInFlight, startEmulators } from './emulators.ts';
 import { type LocalHttpServer, startHttpServer } from './http-server.ts';
 import { type LocalPendingCheck, startLocalPendingCheck } from './pending-check.ts';
+import { type LocalReconciler, startLocalReconciler } from './reconciler.ts';
 import { localSlackConsumers } from './slack.ts';
 import { type SqsPoller, startSqsPoller } from './sqs-poller.ts';
 
@@ -57,6 +60,15 @@ export interface LocalRuntimeOptions {
   readonly pendingCheck?: {
     readonly intervalMs: number;
     readonly timeoutHours?: number | undefined;
+  };
+  /**
+   * HappyColis's API (reconcile, webhook subscriptions): its settings and the sweep timing;
+   * `reconcileTickMs` runs the reconciler on a tick, as the cloud's schedule does.
+   */
+  readonly happycolis?: {
+    readonly settings: HappyColisSettings;
+    readonly timing: ReconcileTiming;
+    readonly reconcileTickMs?: number;
   };
   /** Where the runtime's own lines go. @default console.log */
   readonly print?: (line: string) => void;
@@ -105,9 +117,11 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
   const pollers: SqsPoller[] = [];
   let http: LocalHttpServer | undefined;
   let pendingCheck: LocalPendingCheck | undefined;
+  let reconciler: LocalReconciler | undefined;
   const stopAll = async () => {
     await http?.stop();
     await pendingCheck?.stop();
+    await reconciler?.stop();
     // Processor first: its last batches may still publish alerts for the alert poller.
     for (const poller of pollers) await poller.stop();
     destroyClients();
@@ -165,7 +179,21 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       alertLeaseMs: options.processorAlertLeaseMs,
     });
     const query = wireQuery({ document, tableName: resources.tableName, logger });
+    const happycolisOptions = options.happycolis;
+    const happycolis = happycolisOptions
+      ? wireHappyColis({
+          document,
+          sqs,
+          tableName: resources.tableName,
+          queueUrl: resources.queueUrl,
+          loadSettings: async () => happycolisOptions.settings,
+          timing: happycolisOptions.timing,
+          groupTiming: options.groupTiming,
+          logger,
+        })
+      : undefined;
     const ops = wireOps({
+      happycolis,
       document,
       sqs,
       tableName: resources.tableName,
@@ -218,6 +246,14 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
         queueUrl: resources.queueUrl,
         groupTiming: options.groupTiming,
         ...options.pendingCheck,
+        print,
+      });
+    }
+
+    if (happycolis && happycolisOptions?.reconcileTickMs !== undefined) {
+      reconciler = startLocalReconciler({
+        happycolis,
+        tickMs: happycolisOptions.reconcileTickMs,
         print,
       });
     }

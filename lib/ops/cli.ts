@@ -121,6 +121,7 @@ export const runOps = async (argv: readonly string[], io: CliIo): Promise<number
     };
     return await found.command.run({
       values,
+      baseUrl,
       args: found.args,
       request,
       call: async (route, schema, input) =>

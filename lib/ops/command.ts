@@ -64,6 +64,8 @@ export interface RouteInput {
 
 export interface CommandContext {
   readonly values: OptionValues;
+  /** The API the CLI talks to (the local runtime, or the stage's URL). */
+  readonly baseUrl: string;
   /** The positional arguments after the command's name. */
   readonly args: readonly string[];
   /** The answer as it came, whatever its status. */

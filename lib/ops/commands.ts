@@ -12,6 +12,7 @@ import {
 import { OpsError } from './client.ts';
 import { type Command, check, listCommand, needId } from './command.ts';
 import { fields, table } from './format.ts';
+import { HAPPYCOLIS_COMMANDS } from './happycolis-commands.ts';
 import { INTEGRATION_VIEW_ROUTE } from './routes.ts';
 
 /**
@@ -242,4 +243,5 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   }),
   'dlq show': dlqShow,
   'dlq redrive': dlqRedrive,
+  ...HAPPYCOLIS_COMMANDS,
 };

@@ -1,4 +1,7 @@
 import * as v from 'valibot';
+import { SubscriptionSchema } from '../../happycolis/subscriptions.ts';
+import { FindingSchema } from '../../reconciler/findings.ts';
+import { SweepSchema, UncheckedSchema } from '../../reconciler/sweep-state.ts';
 
 /**
  * What the operator routes answer, as schemas: the routes type their bodies against them and
@@ -76,4 +79,43 @@ export const IntegrationViewAnswer = v.object({
   lastEventAt: v.nullable(v.string()),
   lastEventType: v.nullable(v.string()),
   history: v.array(v.record(v.string(), v.unknown())),
+});
+
+/** `POST /reconcile`: what this call did to the sweep, and what it found. */
+export const ReconcileAnswer = v.object({
+  status: v.picklist(['done', 'running']),
+  sweep: SweepSchema,
+  findings: v.array(FindingSchema),
+  unchecked: v.array(UncheckedSchema),
+});
+
+/** `POST /reconcile` refused (409): another run holds the sweep, or it was replaced. */
+export const ReconcileRefusedAnswer = v.object({
+  error: v.string(),
+  message: v.string(),
+  sweep: v.optional(SweepSchema),
+});
+
+/** `GET /reconcile`. */
+export const SweepAnswer = v.object({ sweep: SweepSchema });
+
+/** `GET /happycolis/subscriptions`. */
+export const SubscriptionsAnswer = v.object({ items: v.array(SubscriptionSchema) });
+
+const Failure = v.object({ type: v.string(), reason: v.string() });
+
+/** `POST /happycolis/subscriptions` (201 created, 200 nothing new, 502 some failed). */
+export const SubscribeAnswer = v.object({
+  endpoint: v.string(),
+  created: v.array(SubscriptionSchema),
+  existing: v.array(SubscriptionSchema),
+  failed: v.array(Failure),
+  elsewhere: v.array(SubscriptionSchema),
+});
+
+/** `POST /happycolis/unsubscribe` (502 when some could not be removed). */
+export const UnsubscribeAnswer = v.object({
+  removed: v.array(SubscriptionSchema),
+  missing: v.array(SubscriptionSchema),
+  failed: v.array(v.object({ subscription: SubscriptionSchema, reason: v.string() })),
 });
