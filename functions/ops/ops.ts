@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { DeadLetterQueue, EventQueue, FleetQueries } from '../core/ports.ts';
 import { OPS_ROUTES, type OpsRouteKey } from '../definitions/routes.ts';
+import type { ReconcileStore } from '../reconciler/sweep-state.ts';
 import type { HappyColisWiring } from '../reconciler/wiring.ts';
 import { redriveDeadLetters, showDeadLetters } from './routes/dlq.ts';
 import {
@@ -34,6 +35,8 @@ export interface OpsDeps {
   readonly logger?: Logger;
   /** Switches the replay's schemas (tests); the current code's by default. */
   readonly validators?: ReplayValidators;
+  /** What the reconciler observed, shown in the integration list. */
+  readonly observations?: Pick<ReconcileStore, 'getObservations'> | undefined;
   /** Reconcile and webhook subscriptions; their routes answer 503 without it. */
   readonly happycolis?: HappyColisWiring | undefined;
 }

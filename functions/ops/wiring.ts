@@ -2,6 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoFleetQueries } from '../adapters/dynamo-fleet-queries.ts';
+import { DynamoReconcileStore } from '../adapters/dynamo-reconcile-store.ts';
 import { SqsEventQueue } from '../adapters/sqs-event-queue.ts';
 import type { DeadLetterQueue } from '../core/ports.ts';
 import type { HappyColisWiring } from '../reconciler/wiring.ts';
@@ -25,6 +26,10 @@ export const wireOps = (options: {
     fleet: new DynamoFleetQueries({ client: options.document, tableName: options.tableName }),
     queue: new SqsEventQueue({ client: options.sqs, queueUrl: options.queueUrl }),
     deadLetters: options.deadLetters,
+    observations: new DynamoReconcileStore({
+      client: options.document,
+      tableName: options.tableName,
+    }),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.happycolis ? { happycolis: options.happycolis } : {}),
   });

@@ -3,6 +3,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { IntegrationStore } from '../core/ports.ts';
 import { integrationView } from '../core/view.ts';
 import { type JsonResponse, jsonResponder } from '../http/json-response.ts';
+import type { ReconcileStore } from '../reconciler/sweep-state.ts';
 
 // A view is the state at the time of the read; no cache may serve it later.
 const { ok, failure, internalError } = jsonResponder({ 'cache-control': 'no-store' });
@@ -13,15 +14,29 @@ const { ok, failure, internalError } = jsonResponder({ 'cache-control': 'no-stor
  * goes to the log.
  */
 export const createQueryHandler =
-  ({ store, logger }: { store: IntegrationStore; logger?: Logger }) =>
+  ({
+    store,
+    observations,
+    logger,
+  }: {
+    store: IntegrationStore;
+    /** What the reconciler last observed at HappyColis, shown beside the state. */
+    observations?: Pick<ReconcileStore, 'getObservations'>;
+    logger?: Logger;
+  }) =>
   async (event: APIGatewayProxyEventV2): Promise<JsonResponse> => {
     // Ids are compared byte for byte, as the processor stores them: nothing is trimmed.
     const id = event.pathParameters?.id;
     if (!id?.trim()) return failure(400, 'bad_request', 'the integration id is missing');
     try {
-      const { integration, history } = await store.getIntegrationWithHistory(id);
+      const [{ integration, history }, observed] = await Promise.all([
+        store.getIntegrationWithHistory(id),
+        observations?.getObservations([id]),
+      ]);
       const view = integrationView(id, integration, history);
-      return view ? ok(view) : failure(404, 'not_found', `no integration with id ${id}`);
+      const reconciliation = observed?.get(id);
+      if (!view) return failure(404, 'not_found', `no integration with id ${id}`);
+      return ok(reconciliation ? { ...view, reconciliation } : view);
     } catch (error) {
       return internalError(logger, 'query failed', { integrationId: id, error });
     }

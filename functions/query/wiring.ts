@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoIntegrationStore } from '../adapters/dynamo-integration-store.ts';
+import { DynamoReconcileStore } from '../adapters/dynamo-reconcile-store.ts';
 import { createQueryHandler } from './query.ts';
 
 /**
@@ -14,5 +15,9 @@ export const wireQuery = (options: {
 }) =>
   createQueryHandler({
     store: new DynamoIntegrationStore({ client: options.document, tableName: options.tableName }),
+    observations: new DynamoReconcileStore({
+      client: options.document,
+      tableName: options.tableName,
+    }),
     ...(options.logger ? { logger: options.logger } : {}),
   });

@@ -9,6 +9,7 @@ import {
   ReplayAnswer,
   ReplayRefusedAnswer,
 } from '../../functions/ops/routes/answers.ts';
+import type { Observation } from '../../functions/reconciler/findings.ts';
 import { OpsError } from './client.ts';
 import { type Command, check, listCommand, needId } from './command.ts';
 import { fields, table } from './format.ts';
@@ -36,9 +37,14 @@ const integrationsList = listCommand({
     ['LOCATION', 'locationId'],
     ['SERVICE', 'fulfillmentServiceId'],
     ['LAST EVENT', 'lastEventAt'],
+    ['HAPPYCOLIS', 'reconciliation.state'],
+    ['RECONCILED', 'reconciliation.finding'],
   ],
   noun: 'integration(s)',
 });
+
+const observedLine = (observed: Observation): string =>
+  `${observed.finding}: ${observed.integrationId === null ? 'no integration at the location' : `${observed.integrationId} ${observed.state}`} (checked ${observed.observedAt}${observed.disagreeingSince ? `, disagreeing since ${observed.disagreeingSince}` : ''})`;
 
 const integrationsShow: Command = {
   route: INTEGRATION_VIEW_ROUTE,
@@ -57,6 +63,9 @@ const integrationsShow: Command = {
           ['service', view.fulfillmentServiceId],
           ['token held', view.hasAccessToken],
           ['last event', `${view.lastEventType ?? '-'} at ${view.lastEventAt ?? '-'}`],
+          ...(view.reconciliation
+            ? [['at HappyColis', observedLine(view.reconciliation)] as const]
+            : []),
         ])}\n\n${table(
           [
             ['DATE', 'date'],

@@ -3,6 +3,18 @@
 const cell = (value: unknown): string =>
   value === undefined || value === null ? '-' : String(value).replace(/[\r\n\t]+/g, ' ');
 
+/** The value at `key` in `row`; a dotted key reads nested objects (`reconciliation.finding`). */
+const valueAt = (row: Readonly<Record<string, unknown>>, key: string): unknown =>
+  key
+    .split('.')
+    .reduce<unknown>(
+      (value, part) =>
+        value !== null && typeof value === 'object'
+          ? (value as Record<string, unknown>)[part]
+          : undefined,
+      row,
+    );
+
 /** An aligned table with a header row; columns as wide as their widest cell (capped). */
 export const table = (
   columns: readonly (readonly [header: string, key: string])[],
@@ -11,7 +23,7 @@ export const table = (
 ): string => {
   const cells = rows.map((row) =>
     columns.map(([, key]) => {
-      const text = cell(row[key]);
+      const text = cell(valueAt(row, key));
       return text.length > maxWidth ? `${text.slice(0, maxWidth - 1)}…` : text;
     }),
   );

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { SubscriptionSchema } from '../../happycolis/subscriptions.ts';
-import { FindingSchema } from '../../reconciler/findings.ts';
+import { FindingSchema, ObservationSchema } from '../../reconciler/findings.ts';
 import { SweepSchema, UncheckedSchema } from '../../reconciler/sweep-state.ts';
 
 /**
@@ -79,6 +79,8 @@ export const IntegrationViewAnswer = v.object({
   lastEventAt: v.nullable(v.string()),
   lastEventType: v.nullable(v.string()),
   history: v.array(v.record(v.string(), v.unknown())),
+  /** What the reconciler last observed at HappyColis, once it has. */
+  reconciliation: v.optional(ObservationSchema),
 });
 
 /** `POST /reconcile`: what this call did to the sweep, and what it found. */

@@ -1,17 +1,33 @@
 import * as v from 'valibot';
 import { IntegrationFilterSchema } from '../../core/fleet.ts';
 import type { FleetQueries } from '../../core/ports.ts';
+import type { ReconcileStore } from '../../reconciler/sweep-state.ts';
 import { json, pageBody, parseListQuery, type RouteHandler } from './http.ts';
 
 /**
  * `GET /integrations?state=&organizationId=&locationId=&fulfillmentServiceId=&limit=&cursor=`:
- * any combination of filters, most recently changed first.
+ * any combination of filters, most recently changed first; each item with what the reconciler
+ * last observed at HappyColis, when it did.
  */
 export const listIntegrations =
-  ({ fleet }: { fleet: FleetQueries }): RouteHandler =>
+  ({
+    fleet,
+    observations,
+  }: {
+    fleet: FleetQueries;
+    observations?: Pick<ReconcileStore, 'getObservations'> | undefined;
+  }): RouteHandler =>
   async (event) => {
     const { filter, page, digest } = parseListQuery(event, 'integrations', IntegrationFilterSchema);
-    return json(200, pageBody(await fleet.listIntegrations(filter, page), digest));
+    const found = await fleet.listIntegrations(filter, page);
+    const observed = observations
+      ? await observations.getObservations(found.items.map((item) => item.id))
+      : new Map();
+    const items = found.items.map((item) => {
+      const reconciliation = observed.get(item.id);
+      return reconciliation ? { ...item, reconciliation } : item;
+    });
+    return json(200, pageBody({ ...found, items }, digest));
   };
 
 /** `GET /notices?limit=&cursor=`: delivery-error notices, newest first. */
