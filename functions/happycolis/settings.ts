@@ -23,6 +23,8 @@ export const DEFAULT_HAPPYCOLIS_API_RATE = 5;
 export const MAX_HAPPYCOLIS_API_RATE = 16;
 export const DEFAULT_RECONCILE_INTERVAL_MINUTES = 60;
 export const DEFAULT_RECONCILE_GRACE_MINUTES = 15;
+/** Time one `POST /reconcile` may spend sweeping: well inside API Gateway's 30 s. */
+export const RECONCILE_ROUTE_BUDGET_MS = 20_000;
 
 /** The credential fields, read from the stage secret in the cloud, the environment locally. */
 export const HAPPYCOLIS_CREDENTIAL_FIELDS = [

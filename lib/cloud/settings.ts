@@ -15,6 +15,13 @@ import {
   DEFAULT_THROTTLE_BURST_LIMIT,
   DEFAULT_THROTTLE_RATE_LIMIT,
 } from '../../functions/definitions/settings.ts';
+import {
+  DEFAULT_HAPPYCOLIS_API_RATE,
+  DEFAULT_HAPPYCOLIS_API_URL,
+  DEFAULT_RECONCILE_GRACE_MINUTES,
+  DEFAULT_RECONCILE_INTERVAL_MINUTES,
+  MAX_HAPPYCOLIS_API_RATE,
+} from '../../functions/happycolis/settings.ts';
 
 /**
  * Deployment settings, read from CDK context (`cdk.json` or `-c key=value`) and validated once.
@@ -58,6 +65,10 @@ export const SETTING_DEFAULTS = {
   clientErrorAlarmThreshold: DEFAULT_CLIENT_ERROR_ALARM_THRESHOLD,
   alertGroupWindowSeconds: DEFAULT_ALERT_GROUP_WINDOW_SECONDS,
   alertGroupIntervalSeconds: DEFAULT_ALERT_GROUP_INTERVAL_SECONDS,
+  reconcileIntervalMinutes: DEFAULT_RECONCILE_INTERVAL_MINUTES,
+  reconcileGraceMinutes: DEFAULT_RECONCILE_GRACE_MINUTES,
+  happycolisApiRate: DEFAULT_HAPPYCOLIS_API_RATE,
+  happycolisApiUrl: DEFAULT_HAPPYCOLIS_API_URL,
 } as const;
 
 /** Bounds of the alert grouping: a window of at most an hour, an interval of at most a day. */
@@ -218,6 +229,28 @@ const SettingsSchema = v.object({
    * one: the first, `by-state`, is also where the stuck-PENDING check finds PENDING integrations.
    */
   listIndexes: v.optional(integerFrom(1, fleetIndexes.length), fleetIndexes.length),
+  /** Minutes between two reconcile sweeps against HappyColis's API. */
+  reconcileIntervalMinutes: v.optional(
+    integerFrom(1, 1_440),
+    SETTING_DEFAULTS.reconcileIntervalMinutes,
+  ),
+  /** Minutes a disagreement with HappyColis may last before it alerts (a webhook in flight). */
+  reconcileGraceMinutes: v.optional(integerFrom(0, 1_440), SETTING_DEFAULTS.reconcileGraceMinutes),
+  /** Requests per second the receiver makes to HappyColis's API (its limit is 1,000/min). */
+  happycolisApiRate: v.optional(
+    integerFrom(1, MAX_HAPPYCOLIS_API_RATE),
+    SETTING_DEFAULTS.happycolisApiRate,
+  ),
+  /** HappyColis's API; `/graphql` and `/token` are under it. */
+  happycolisApiUrl: v.optional(
+    v.pipe(
+      v.string('an HTTPS URL'),
+      v.trim(),
+      v.url('an HTTPS URL'),
+      v.startsWith('https://', 'an HTTPS URL'),
+    ),
+    SETTING_DEFAULTS.happycolisApiUrl,
+  ),
 });
 
 /** The settings, the secret name resolved under the stage when not given. */

@@ -14,6 +14,7 @@ import { IntegrationTable } from './constructs/integration-table.ts';
 import type { FunctionDefaults } from './constructs/lambda-function.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { OpsApi } from './constructs/ops-api.ts';
+import { Reconciler } from './constructs/reconciler.ts';
 import type { Settings } from './settings.ts';
 
 export interface FulfillmentWebhooksStackProps extends StackProps {
@@ -32,6 +33,7 @@ export class FulfillmentWebhooksStack extends Stack {
   readonly api: IngestApi;
   readonly monitoring: Monitoring;
   readonly ops: OpsApi;
+  readonly reconciler: Reconciler;
   /** Absent when deployed with `-c dashboard=false`. */
   readonly dashboard?: OperationsDashboard;
 
@@ -96,11 +98,25 @@ export class FulfillmentWebhooksStack extends Stack {
       throttleBurstLimit: settings.throttleBurstLimit,
     });
 
+    this.reconciler = new Reconciler(this, 'Reconciler', {
+      table: this.table,
+      pipeline: this.pipeline,
+      topic: this.alerting.topic,
+      functionDefaults,
+      stageSecret,
+      groupingEnvironment: this.alerting.groupingEnvironment,
+      intervalMinutes: settings.reconcileIntervalMinutes,
+      graceMinutes: settings.reconcileGraceMinutes,
+      apiRate: settings.happycolisApiRate,
+      apiUrl: settings.happycolisApiUrl,
+    });
+
     this.ops = new OpsApi(this, 'Ops', {
       api: this.api.api,
       table: this.table,
       pipeline: this.pipeline,
       functionDefaults,
+      reconciler: this.reconciler,
     });
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
@@ -118,6 +134,9 @@ export class FulfillmentWebhooksStack extends Stack {
         alerting: this.alerting,
         serviceName: functionDefaults.serviceName,
       });
+      this.dashboard.dashboard.addWidgets(
+        ...this.reconciler.dashboardRow(functionDefaults.serviceName),
+      );
       new CfnOutput(this, 'DashboardName', {
         description: 'CloudWatch operations dashboard of this stage (absent with dashboard: false)',
         value: this.dashboard.dashboard.dashboardName,

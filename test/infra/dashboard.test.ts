@@ -66,7 +66,7 @@ describe('OperationsDashboard', () => {
     expect(resourceTypes(without)).toEqual(types);
   });
 
-  it('is a stage dashboard with the seven widgets the incident questions need', () => {
+  it('is a stage dashboard with the nine widgets the incident questions need', () => {
     synth.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     expect(widgets.map((one) => one.properties.title)).toEqual([
       'Requests by route and status (acks are 200 on the webhook routes)',
@@ -76,6 +76,8 @@ describe('OperationsDashboard', () => {
       'Alerts sent',
       'Slack failures',
       'Processor duration (ms)',
+      'Reconcile with HappyColis (per hour)',
+      'Reconciler runs',
     ]);
   });
 

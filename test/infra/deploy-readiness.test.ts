@@ -245,7 +245,7 @@ describe('deploy readiness', () => {
 
   it('runs every function on nodejs24.x', () => {
     const functions = ofType(dev, 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(7);
+    expect(functions).toHaveLength(8);
     for (const [id, fn] of functions) expect(fn.Properties?.Runtime, id).toBe('nodejs24.x');
   });
 });

@@ -29,7 +29,8 @@ describe('Monitoring', () => {
 
   it('sends every alarm and its recovery to the alerts topic', () => {
     const topic = refOf(full.stack.alerting.topic);
-    expect(alarms(full)).toHaveLength(8);
+    // Monitoring's eight, and the reconciler's failure alarm.
+    expect(alarms(full)).toHaveLength(9);
     for (const properties of alarms(full)) {
       expect(properties.AlarmActions).toEqual([topic]);
       expect(properties.OKActions).toEqual([topic]);
@@ -116,7 +117,7 @@ describe('Monitoring', () => {
         },
       ],
     });
-    expect(alarms(bare)).toHaveLength(7);
+    expect(alarms(bare)).toHaveLength(8);
     expect(bare.stack.monitoring.node.tryFindChild('SlackDeadLetters')).toBeUndefined();
   });
 });

@@ -48,8 +48,14 @@ describe('OpsApi', () => {
   });
 
   it('sends reads to the reader function and writes to the writer function', () => {
-    expect(READ_ROUTES.length).toBe(5);
-    expect(WRITE_ROUTES).toEqual(['POST /quarantine/{id}/replay', 'POST /dlq/redrive']);
+    expect(READ_ROUTES.length).toBe(7);
+    expect(WRITE_ROUTES).toEqual([
+      'POST /quarantine/{id}/replay',
+      'POST /dlq/redrive',
+      'POST /reconcile',
+      'POST /happycolis/subscriptions',
+      'POST /happycolis/unsubscribe',
+    ]);
     const reader = integrationOf('reader');
     const writer = integrationOf('writer');
     expect(reader).not.toBe('');
@@ -58,9 +64,11 @@ describe('OpsApi', () => {
     for (const routeKey of WRITE_ROUTES) expect(targetOf(routeKey), routeKey).toContain(writer);
   });
 
-  it('gives the reader no write permission, and the writer what replay and redrive need', () => {
+  it('gives the reader no write permission, and the writer what its routes need', () => {
     const reader = allowedActions(synth.template, synth.stack.ops.reader);
     for (const action of WRITE_ACTIONS) expect(reader.has(action), action).toBe(false);
+    // Only the writer calls HappyColis, so only it reads the stage secret.
+    expect(reader.has('secretsmanager:GetSecretValue')).toBe(false);
     expect(reader.has('dynamodb:Query')).toBe(true);
     expect(reader.has('sqs:ListMessageMoveTasks')).toBe(true);
 
@@ -71,10 +79,13 @@ describe('OpsApi', () => {
       'sqs:StartMessageMoveTask',
       'sqs:ReceiveMessage',
       'sqs:DeleteMessage',
+      // Reconcile on demand (alert incidents) and the HappyColis subscription records.
+      'dynamodb:PutItem',
+      'dynamodb:DeleteItem',
+      'secretsmanager:GetSecretValue',
     ]) {
       expect(writer.has(action), action).toBe(true);
     }
-    expect(writer.has('dynamodb:PutItem')).toBe(false);
     expect(writer.has('dynamodb:Scan')).toBe(false);
   });
 

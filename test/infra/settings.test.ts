@@ -23,6 +23,10 @@ describe('settings from context', () => {
       alertGroupWindowSeconds: 30,
       alertGroupIntervalSeconds: 300,
       listIndexes: 4,
+      reconcileIntervalMinutes: 60,
+      reconcileGraceMinutes: 15,
+      happycolisApiRate: 5,
+      happycolisApiUrl: 'https://api-v3.happycolis.com',
     });
   });
 

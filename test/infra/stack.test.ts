@@ -70,9 +70,9 @@ describe('FulfillmentWebhooksStack', () => {
     expect(text).toContain('fulfillment-webhooks/dev/secrets');
   });
 
-  it('deploys seven functions, all on the shared construct settings', () => {
+  it('deploys eight functions, all on the shared construct settings', () => {
     const functions = Object.values(full.template.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(7);
+    expect(functions).toHaveLength(8);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -92,8 +92,10 @@ describe('FulfillmentWebhooksStack', () => {
         .filter(([name]) => name.endsWith('_SECRET_ID'))
         .map(([, value]) => value),
     );
-    // The ingest's two fields and the Slack notifier's one.
-    expect(ids).toEqual(['shared/webhooks', 'shared/webhooks', 'shared/webhooks']);
+    // The ingest's two fields, the Slack notifier's one, and the HappyColis credential fields
+    // the reconciler and the operator's writer read.
+    expect(ids).toHaveLength(3 + 2 * 4);
+    expect(new Set(ids)).toEqual(new Set(['shared/webhooks']));
   });
 
   it('creates no log-retention custom resource (every log group is explicit)', () => {
@@ -101,6 +103,6 @@ describe('FulfillmentWebhooksStack', () => {
       (resource) => (resource as { Type: string }).Type,
     );
     expect(types).not.toContain('Custom::LogRetention');
-    expect(types.filter((type) => type === 'AWS::Logs::LogGroup')).toHaveLength(8);
+    expect(types.filter((type) => type === 'AWS::Logs::LogGroup')).toHaveLength(9);
   });
 });

@@ -301,7 +301,7 @@ afterAll(async () => {
 });
 
 describe('function bundles, loaded as Lambda loads them', () => {
-  it('holds the seven functions, each an ES module bundle for nodejs24.x, run on Node.js 24', () => {
+  it('holds the eight functions, each an ES module bundle for nodejs24.x, run on Node.js 24', () => {
     expect([...bundles.keys()].sort()).toEqual([
       'Alerting/PendingCheck',
       'Alerting/SlackNotifier',
@@ -310,6 +310,7 @@ describe('function bundles, loaded as Lambda loads them', () => {
       'Ops/Reader',
       'Ops/Writer',
       'Pipeline/Processor',
+      'Reconciler/Reconciler',
     ]);
     // Each bundle below runs on the line it ships for, not on whatever node runs the tests.
     expect(spawnSync(lambdaNode, ['--version'], { encoding: 'utf8' }).stdout).toMatch(/^v24\./);
@@ -454,7 +455,7 @@ describe('cdk synth', () => {
   });
 
   it('bundles every function as minified ESM with source maps and a working require', () => {
-    expect(bundles.size).toBe(7);
+    expect(bundles.size).toBe(8);
     for (const { name, dir } of bundles.values()) {
       const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
       expect(code, name).toMatch(

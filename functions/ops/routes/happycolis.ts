@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import * as v from 'valibot';
 import { parseJson } from '../../core/json.ts';
-import { NOT_CONFIGURED } from '../../happycolis/settings.ts';
+import { NOT_CONFIGURED, RECONCILE_ROUTE_BUDGET_MS } from '../../happycolis/settings.ts';
 import type { HappyColisWiring } from '../../reconciler/wiring.ts';
 import { BadRequestError, json, type RouteHandler } from './http.ts';
 
@@ -10,9 +10,6 @@ import { BadRequestError, json, type RouteHandler } from './http.ts';
  * subscriptions. They run in the cloud, where the stage secret holds the API credentials, so an
  * operator never needs them on a laptop. No answer ever carries a credential or a header value.
  */
-
-/** Time one `POST /reconcile` may spend sweeping: well inside API Gateway's 30 s. */
-export const RECONCILE_ROUTE_BUDGET_MS = 20_000;
 
 export interface HappyColisRouteDeps {
   readonly happycolis?: HappyColisWiring | undefined;

@@ -17,8 +17,8 @@ import {
 import { acknowledgeKeyActionWildcards } from './lambda-function.ts';
 
 /** The DynamoDB item actions a function may be granted. */
-export type ItemAction = 'GetItem' | 'Query' | 'PutItem' | 'UpdateItem';
-const WRITE_ACTIONS: ReadonlySet<ItemAction> = new Set(['PutItem', 'UpdateItem']);
+export type ItemAction = 'GetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem';
+const WRITE_ACTIONS: ReadonlySet<ItemAction> = new Set(['PutItem', 'UpdateItem', 'DeleteItem']);
 const KEY_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'];
 const KEY_WRITE_ACTIONS = ['kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'];
 

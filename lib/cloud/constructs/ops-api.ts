@@ -4,15 +4,19 @@ import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Construct } from 'constructs';
 import { OPS_ROUTES } from '../../../functions/definitions/routes.ts';
+import { RECONCILE_ROUTE_BUDGET_MS } from '../../../functions/happycolis/settings.ts';
 import type { EventPipeline } from './event-pipeline.ts';
 import type { IntegrationTable } from './integration-table.ts';
 import { type FunctionDefaults, handlerEntry, LambdaFunction } from './lambda-function.ts';
+import type { Reconciler } from './reconciler.ts';
 
 export interface OpsApiProps {
   readonly api: HttpApi;
   readonly table: IntegrationTable;
   readonly pipeline: EventPipeline;
   readonly functionDefaults: FunctionDefaults;
+  /** Reconcile on demand and webhook subscriptions: the writer calls HappyColis. */
+  readonly reconciler?: Reconciler;
 }
 
 /** `GET /quarantine/{id}` → `{ method: 'GET', path: '/quarantine/{id}' }`. */
@@ -57,8 +61,16 @@ export class OpsApi extends Construct {
     });
     this.writer = new LambdaFunction(this, 'Writer', {
       ...common,
-      description: 'Operator write routes: quarantine replay, DLQ redrive',
+      description:
+        'Operator write routes: quarantine replay, DLQ redrive, reconcile, HappyColis subscriptions',
+      // `POST /reconcile` sweeps for its budget, then saves; inside API Gateway's 30 s.
+      timeout: Duration.millis(RECONCILE_ROUTE_BUDGET_MS + 9_000),
+      environment: {
+        ...environment,
+        ...(props.reconciler?.environment ?? {}),
+      },
     });
+    props.reconciler?.grantHappyColis(this.writer.function);
 
     // Reads: the list indexes, the quarantine items; the DLQ's depth, a sample, move tasks.
     table.grantFleetRead(this.reader.function);
