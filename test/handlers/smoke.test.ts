@@ -46,6 +46,15 @@ const ENTRY_POINTS = {
       PENDING_TIMEOUT_HOURS: '24',
     },
   },
+  reconciler: {
+    load: () => import('../../functions/reconciler/handler.ts'),
+    env: {
+      TABLE_NAME: 'integrations',
+      QUEUE_URL: 'http://127.0.0.1:9/000000000000/integration-events',
+      RECONCILE_INTERVAL_MINUTES: '60',
+      RECONCILE_GRACE_MINUTES: '15',
+    },
+  },
   'slack-notifier': {
     load: () => import('../../functions/slack-notifier/handler.ts'),
     env: {
@@ -92,6 +101,7 @@ describe('a missing setting fails the import with a message naming it', () => {
     ['pending-check', 'QUEUE_URL'],
     ['slack-notifier', 'TABLE_NAME'],
     ['ingest', 'QUEUE_URL'],
+    ['reconciler', 'TABLE_NAME'],
   ] as const)('%s without %s', async (name, missing) => {
     const { [missing]: _dropped, ...env } = ENTRY_POINTS[name].env as Record<string, string>;
     setEnv(env);
@@ -112,6 +122,13 @@ describe('a missing setting fails the import with a message naming it', () => {
     setEnv({ ...ENTRY_POINTS.processor.env, ALERT_GROUP_WINDOW_SECONDS: 'half a minute' });
     await expect(ENTRY_POINTS.processor.load()).rejects.toThrow(
       'ALERT_GROUP_WINDOW_SECONDS must be a whole number of seconds',
+    );
+  });
+
+  it('refuses a malformed reconcile grace period', async () => {
+    setEnv({ ...ENTRY_POINTS.reconciler.env, RECONCILE_GRACE_MINUTES: 'soon' });
+    await expect(ENTRY_POINTS.reconciler.load()).rejects.toThrow(
+      'RECONCILE_GRACE_MINUTES must be a number',
     );
   });
 
