@@ -23,6 +23,10 @@ import {
   DEFAULT_RECONCILE_INTERVAL_MINUTES,
   HAPPYCOLIS_CREDENTIAL_FIELDS,
 } from '../../../functions/happycolis/settings.ts';
+import {
+  RECONCILER_MEMORY_MB,
+  RECONCILER_TIMEOUT_SECONDS,
+} from '../../../functions/reconciler/cost.ts';
 import type { EventPipeline } from './event-pipeline.ts';
 import type { IntegrationTable } from './integration-table.ts';
 import {
@@ -56,7 +60,7 @@ export interface ReconcilerProps {
  * Longest run: Lambda's maximum. At 5 requests/s one run checks about 4,400 locations; a
  * bigger fleet's sweep goes on in the next runs, each resuming where the last stopped.
  */
-export const RECONCILER_TIMEOUT = Duration.minutes(15);
+export const RECONCILER_TIMEOUT = Duration.seconds(RECONCILER_TIMEOUT_SECONDS);
 
 /** The schedule ticks at least this often, so an interrupted sweep resumes soon. */
 export const RECONCILE_TICK_MAX_MINUTES = 10;
@@ -93,7 +97,7 @@ export class Reconciler extends Construct {
       description: `Compares integrations with HappyColis's API every ${intervalMinutes} min; alerts on drift`,
       timeout: RECONCILER_TIMEOUT,
       // Mostly waiting on HappyColis at our own pace; the fleet list is the only bulk in memory.
-      memorySize: 256,
+      memorySize: RECONCILER_MEMORY_MB,
       environment: {
         TABLE_NAME: props.table.table.tableName,
         QUEUE_URL: props.pipeline.queue.queueUrl,
