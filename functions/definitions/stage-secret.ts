@@ -20,7 +20,7 @@ export interface StageSecretField {
 export const STAGE_SECRET_FIELDS = {
   HAPPYCOLIS_SECRETS: {
     secretIdVariable: 'HAPPYCOLIS_SECRETS_SECRET_ID',
-    readBy: 'ingest',
+    readBy: 'ingest; reconciler and ops writer (as the client secret, unless `HAPPYCOLIS_CLIENT_SECRET` is set)',
     needed: 'always',
     what: 'A JSON array of HappyColis client secrets; a webhook signed (`x-happycolis-webhook-signature`, HMAC-SHA256) with any of them is authentic. HappyColis signs with the client secret of the API application that owns the webhook subscription: the one it shows with the client id when the application is created. Two values while rotating.',
   },
@@ -35,6 +35,24 @@ export const STAGE_SECRET_FIELDS = {
     readBy: 'Slack notifier',
     needed: 'with `slack: true`',
     what: 'The Slack incoming-webhook URL (`https://hooks.slack.com/services/…`), made in Slack by adding an incoming webhook to a Slack app; it posts to the one channel chosen then.',
+  },
+  HAPPYCOLIS_CLIENT_ID: {
+    secretIdVariable: 'HAPPYCOLIS_CLIENT_ID_SECRET_ID',
+    readBy: 'reconciler, ops writer',
+    needed: 'to reconcile and subscribe (without it nothing calls HappyColis)',
+    what: "The client id of the HappyColis API application (scopes `view_locations`, `edit_integrations`); with the client secret it gets the access tokens reconcile and `happycolis subscribe` use (docs/happycolis.md).",
+  },
+  HAPPYCOLIS_CLIENT_SECRET: {
+    secretIdVariable: 'HAPPYCOLIS_CLIENT_SECRET_SECRET_ID',
+    readBy: 'reconciler, ops writer',
+    needed: 'only when it differs from the first of `HAPPYCOLIS_SECRETS`',
+    what: "The application's client secret, for HappyColis's token endpoint; by default the first of `HAPPYCOLIS_SECRETS` (HappyColis signs webhooks with the same secret).",
+  },
+  HAPPYCOLIS_ORGANIZATION_IDS: {
+    secretIdVariable: 'HAPPYCOLIS_ORGANIZATION_IDS_SECRET_ID',
+    readBy: 'reconciler, ops writer',
+    needed: 'to subscribe; optional to reconcile',
+    what: 'Comma-separated HappyColis organization ids the application acts for: a token is asked per organization; the first one owns the webhook subscriptions. Absent, reconcile asks about every organization it knows integrations of.',
   },
 } as const satisfies Readonly<Record<string, StageSecretField>>;
 

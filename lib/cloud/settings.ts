@@ -401,6 +401,20 @@ export const SETTING_DOCS: { readonly [K in keyof Settings]-?: SettingDoc } = {
   listIndexes: {
     default: `\`${fleetIndexes.length}\` (all)`,
     meaning: `How many of the operator list indexes the table has, 1 to ${fleetIndexes.length}, in order: ${fleetIndexes.map((index) => `\`${index.name}\``).join(', ')}. DynamoDB adds one index per table update, so a table without them takes them one deploy at a time.`,
+  },  reconcileIntervalMinutes: {
+    meaning:
+      "Minutes between two reconcile sweeps against HappyColis's API (docs/happycolis.md), 1 to 1440. The functions read it as `RECONCILE_INTERVAL_MINUTES`.",
+  },
+  reconcileGraceMinutes: {
+    meaning:
+      'Minutes a disagreement with HappyColis may last before it alerts, 0 to 1440, so a webhook in flight never does. The functions read it as `RECONCILE_GRACE_MINUTES`.',
+  },
+  happycolisApiRate: {
+    meaning: `Requests per second the receiver makes to HappyColis's API, 1 to ${MAX_HAPPYCOLIS_API_RATE} (HappyColis allows 1,000 a minute per token). The functions read it as \`HAPPYCOLIS_API_RATE\`.`,
+  },
+  happycolisApiUrl: {
+    meaning:
+      "HappyColis's API, HTTPS; `/graphql` and `/token` are under it. The functions read it as `HAPPYCOLIS_API_URL`.",
   },
 };
 
