@@ -20,7 +20,8 @@ export interface StageSecretField {
 export const STAGE_SECRET_FIELDS = {
   HAPPYCOLIS_SECRETS: {
     secretIdVariable: 'HAPPYCOLIS_SECRETS_SECRET_ID',
-    readBy: 'ingest; reconciler and ops writer (as the client secret, unless `HAPPYCOLIS_CLIENT_SECRET` is set)',
+    readBy:
+      'ingest; reconciler and ops writer (as the client secret, unless `HAPPYCOLIS_CLIENT_SECRET` is set)',
     needed: 'always',
     what: 'A JSON array of HappyColis client secrets; a webhook signed (`x-happycolis-webhook-signature`, HMAC-SHA256) with any of them is authentic. HappyColis signs with the client secret of the API application that owns the webhook subscription: the one it shows with the client id when the application is created. Two values while rotating.',
   },
@@ -40,7 +41,7 @@ export const STAGE_SECRET_FIELDS = {
     secretIdVariable: 'HAPPYCOLIS_CLIENT_ID_SECRET_ID',
     readBy: 'reconciler, ops writer',
     needed: 'to reconcile and subscribe (without it nothing calls HappyColis)',
-    what: "The client id of the HappyColis API application (scopes `view_locations`, `edit_integrations`); with the client secret it gets the access tokens reconcile and `happycolis subscribe` use (docs/happycolis.md).",
+    what: 'The client id of the HappyColis API application (scopes `view_locations`, `edit_integrations`); with the client secret it gets the access tokens reconcile and `happycolis subscribe` use (docs/happycolis.md).',
   },
   HAPPYCOLIS_CLIENT_SECRET: {
     secretIdVariable: 'HAPPYCOLIS_CLIENT_SECRET_SECRET_ID',

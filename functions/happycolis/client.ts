@@ -88,8 +88,9 @@ export interface HappyColisApiOptions {
   /** Requests per second, at most, across every call of this client. */
   readonly rate: number;
   readonly fetchImpl?: typeof fetch;
-  /** Milliseconds since the epoch. @default Date.now */
+  /** Milliseconds since the epoch, for token expiry. @default Date.now */
   readonly now?: () => number;
+  /** Waits between retries of a failed request. @default setTimeout */
   readonly sleep?: (ms: number) => Promise<void>;
   /** @default 4 */
   readonly maxAttempts?: number;
@@ -123,8 +124,9 @@ export class HappyColisApi {
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #tokens = new Map<string, { token: string; renewAt: number }>();
   readonly #pendingTokens = new Map<string, Promise<string>>();
-  /** The earliest time the next request may start (pace and `Retry-After`). */
-  #nextSlot = 0;
+  /** When the last request started, and until when a `Retry-After` holds every request. */
+  #lastStart = 0;
+  #holdUntil = 0;
 
   constructor(options: HappyColisApiOptions) {
     this.#options = options;
@@ -171,16 +173,27 @@ export class HappyColisApi {
     return data === undefined ? 'missing' : 'removed';
   }
 
-  /** Waits for this request's slot: one every `1 / rate` seconds, later after a `429`. */
+  /**
+   * Waits until this request may start: at least `1 / rate` seconds after the previous one
+   * started, and not before a `Retry-After` has passed. Decided when the caller wakes, not
+   * reserved ahead, so callers that wake late together (a stalled event loop) still go one by
+   * one. Real time: the injectable clock only ages tokens.
+   */
   async #pace(): Promise<void> {
-    const now = this.#now();
-    const slot = Math.max(now, this.#nextSlot);
-    this.#nextSlot = slot + 1000 / this.#options.rate;
-    if (slot > now) await this.#sleep(slot - now);
+    const interval = 1000 / this.#options.rate;
+    for (;;) {
+      const now = Date.now();
+      const wait = Math.max(this.#holdUntil - now, this.#lastStart + interval - now);
+      if (wait <= 0) {
+        this.#lastStart = now;
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
   }
 
   #holdAll(ms: number): void {
-    this.#nextSlot = Math.max(this.#nextSlot, this.#now() + ms);
+    this.#holdUntil = Math.max(this.#holdUntil, Date.now() + ms);
   }
 
   /** Never lets a credential through into a message. */
@@ -305,7 +318,7 @@ export class HappyColisApi {
       }
       if (response.status === 429) {
         this.stats.throttled++;
-        this.#holdAll(retryAfterMs(response.headers.get('retry-after'), this.#now()));
+        this.#holdAll(retryAfterMs(response.headers.get('retry-after'), Date.now()));
         last = new HappyColisError('RATE_LIMITED', 'HappyColis kept answering 429 (rate limited)');
         continue;
       }

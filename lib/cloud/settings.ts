@@ -401,7 +401,8 @@ export const SETTING_DOCS: { readonly [K in keyof Settings]-?: SettingDoc } = {
   listIndexes: {
     default: `\`${fleetIndexes.length}\` (all)`,
     meaning: `How many of the operator list indexes the table has, 1 to ${fleetIndexes.length}, in order: ${fleetIndexes.map((index) => `\`${index.name}\``).join(', ')}. DynamoDB adds one index per table update, so a table without them takes them one deploy at a time.`,
-  },  reconcileIntervalMinutes: {
+  },
+  reconcileIntervalMinutes: {
     meaning:
       "Minutes between two reconcile sweeps against HappyColis's API (docs/happycolis.md), 1 to 1440. The functions read it as `RECONCILE_INTERVAL_MINUTES`.",
   },

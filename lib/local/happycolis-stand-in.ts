@@ -129,11 +129,10 @@ export const startHappyColisStandIn = async (
   const faults: StandInFault[] = [];
   const recent = new Map<string, number[]>();
 
-  const token = async (request: IncomingMessage, response: ServerResponse) => {
+  const token = async (request: IncomingMessage, response: ServerResponse, at: number) => {
     const form = new URLSearchParams(await read(request));
     const organizationId = form.get('organization_id') ?? '';
-    const log = (status: number) =>
-      requests.push({ at: Date.now(), path: '/token', organizationId, status });
+    const log = (status: number) => requests.push({ at, path: '/token', organizationId, status });
     if (
       form.get('grant_type') !== 'client_credentials' ||
       form.get('client_id') !== options.clientId ||
@@ -165,7 +164,7 @@ export const startHappyColisStandIn = async (
     });
   };
 
-  const graphql = async (request: IncomingMessage, response: ServerResponse) => {
+  const graphql = async (request: IncomingMessage, response: ServerResponse, at: number) => {
     const text = await read(request);
     const parsed = v.safeParse(GraphQlBody, JSON.parse(text || 'null'));
     const operation = parsed.success
@@ -177,7 +176,7 @@ export const startHappyColisStandIn = async (
     const session = tokens.get(bearer);
     const log = (status: number) =>
       requests.push({
-        at: Date.now(),
+        at,
         path: '/graphql',
         operation,
         ...(session ? { organizationId: session.organizationId } : {}),
@@ -317,12 +316,14 @@ export const startHappyColisStandIn = async (
   };
 
   const server = createServer((request, response) => {
+    // When the request arrived, before anything else runs: what the rate is measured on.
+    const at = Date.now();
     const path = new URL(request.url ?? '/', 'http://stand-in').pathname;
     const handle = async () => {
       if (options.latencyMs) await new Promise((resolve) => setTimeout(resolve, options.latencyMs));
       if (path.startsWith('/_stand-in/')) return control(request, response, path);
-      if (request.method === 'POST' && path === '/token') return token(request, response);
-      if (request.method === 'POST' && path === '/graphql') return graphql(request, response);
+      if (request.method === 'POST' && path === '/token') return token(request, response, at);
+      if (request.method === 'POST' && path === '/graphql') return graphql(request, response, at);
       send(response, 404, { message: 'not found' });
     };
     handle().catch(() => send(response, 400, { message: 'unreadable request' }));
