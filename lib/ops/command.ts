@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { ErrorAnswer, ListPageAnswer } from '../../functions/ops/routes/answers.ts';
 import type { OpsAnswer } from './client.ts';
 import { OpsError } from './client.ts';
-import { table } from './format.ts';
+import { table, valueAt } from './format.ts';
 import type { CliRoute } from './routes.ts';
 
 /**
@@ -138,6 +138,8 @@ export const listCommand = <S extends v.ObjectSchema<v.ObjectEntries, undefined>
   readonly filterSchema: S;
   readonly filters: { readonly [O in OptionName]?: keyof S['entries'] & string };
   readonly columns: readonly (readonly [header: string, key: string])[];
+  /** Columns shown only when some item has a value for them. */
+  readonly optionalColumns?: readonly (readonly [header: string, key: string])[];
   readonly noun: string;
 }): Command => {
   const filterOptions = Object.keys(spec.filters) as OptionName[];
@@ -163,10 +165,13 @@ export const listCommand = <S extends v.ObjectSchema<v.ObjectEntries, undefined>
         if (!values.all || cursor === undefined) break;
       }
       const page = { items, ...(cursor ? { cursor } : {}) };
+      const shown = (spec.optionalColumns ?? []).filter(([, key]) =>
+        items.some((item) => valueAt(item, key) !== undefined),
+      );
       context.out(
         page,
         () =>
-          `${table(spec.columns, items)}\n${items.length} ${spec.noun}${
+          `${table([...spec.columns, ...shown], items)}\n${items.length} ${spec.noun}${
             cursor ? `\nmore: --cursor ${cursor} (or --all)` : ''
           }`,
       );

@@ -37,6 +37,8 @@ const integrationsList = listCommand({
     ['LOCATION', 'locationId'],
     ['SERVICE', 'fulfillmentServiceId'],
     ['LAST EVENT', 'lastEventAt'],
+  ],
+  optionalColumns: [
     ['HAPPYCOLIS', 'reconciliation.state'],
     ['RECONCILED', 'reconciliation.finding'],
   ],

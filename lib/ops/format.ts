@@ -4,7 +4,7 @@ const cell = (value: unknown): string =>
   value === undefined || value === null ? '-' : String(value).replace(/[\r\n\t]+/g, ' ');
 
 /** The value at `key` in `row`; a dotted key reads nested objects (`reconciliation.finding`). */
-const valueAt = (row: Readonly<Record<string, unknown>>, key: string): unknown =>
+export const valueAt = (row: Readonly<Record<string, unknown>>, key: string): unknown =>
   key
     .split('.')
     .reduce<unknown>(

@@ -6,6 +6,15 @@ import { lifecycleEvent } from '../support/events.ts';
 import { httpEvent } from '../support/http-events.ts';
 import { createTwins } from '../twins/index.ts';
 
+/** The routes that call HappyColis: without its credentials, 503 whatever the input. */
+const HAPPYCOLIS_ROUTES = new Set<string>([
+  OPS_ROUTES.showReconcile,
+  OPS_ROUTES.reconcile,
+  OPS_ROUTES.listSubscriptions,
+  OPS_ROUTES.subscribe,
+  OPS_ROUTES.unsubscribe,
+]);
+
 /** Any query string, path id or cursor on any operator route gets a well-formed answer. */
 describe('operator routes under arbitrary input', () => {
   it('answers 2xx or a 4xx with a message, never a 5xx, for any query and id', async () => {
@@ -34,7 +43,9 @@ describe('operator routes under arbitrary input', () => {
     ];
     await fc.assert(
       fc.asyncProperty(
-        fc.constantFrom(...Object.values(OPS_ROUTES)),
+        fc.constantFrom(
+          ...Object.values(OPS_ROUTES).filter((route) => !HAPPYCOLIS_ROUTES.has(route)),
+        ),
         fc.dictionary(fc.oneof(fc.constantFrom(...names), fc.string()), fc.string(), {
           maxKeys: 4,
         }),
@@ -52,6 +63,33 @@ describe('operator routes under arbitrary input', () => {
         },
       ),
       { numRuns: 1500 },
+    );
+  });
+
+  it('answers the HappyColis routes 503 naming the settings when no credentials are configured', async () => {
+    const twins = createTwins();
+    const handler = createOpsHandler({
+      fleet: twins.fleet,
+      queue: twins.queue,
+      deadLetters: twins.deadLetters,
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...HAPPYCOLIS_ROUTES),
+        fc.dictionary(fc.string(), fc.string(), { maxKeys: 3 }),
+        fc.string(),
+        async (routeKey, query, body) => {
+          const [method = 'GET', path = '/'] = routeKey.split(' ');
+          const result = await handler({
+            ...httpEvent(method, path),
+            queryStringParameters: query,
+            body,
+          });
+          expect(result.statusCode).toBe(503);
+          expect(String(result.body)).toContain('HAPPYCOLIS_CLIENT_ID');
+        },
+      ),
+      { numRuns: 200 },
     );
   });
 });
