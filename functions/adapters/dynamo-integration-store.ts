@@ -1,9 +1,4 @@
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
 import type { IntegrationEvent } from '../core/events.ts';
 import { listViewOf, recordListKey, shardKey } from '../core/fleet.ts';
@@ -45,6 +40,7 @@ import {
   type TableKey,
 } from '../definitions/table-keys.ts';
 import { conditionally } from './conditional-write.ts';
+import { queryItems } from './dynamo-query.ts';
 
 import { putOnce } from './put-once.ts';
 
@@ -377,25 +373,17 @@ export class DynamoIntegrationStore implements IntegrationStore {
     const { pk } = integrationKey(id);
     const history: HistoryEntry[] = [];
     let integration: StoredIntegration | undefined;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.#client.send(
-        new QueryCommand({
-          TableName: this.#tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': pk },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        if (item.sk === STATE_SK) integration = toStored(item);
-        else if (typeof item.sk === 'string' && item.sk.startsWith(EVENT_SK_PREFIX)) {
-          history.push(toHistoryEntry(item));
-        }
+    for await (const item of queryItems(this.#client, {
+      TableName: this.#tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': pk },
+      ConsistentRead: true,
+    })) {
+      if (item.sk === STATE_SK) integration = toStored(item);
+      else if (typeof item.sk === 'string' && item.sk.startsWith(EVENT_SK_PREFIX)) {
+        history.push(toHistoryEntry(item));
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
     return integration ? { integration, history } : { history };
   }
 

@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
 import type { IntegrationState } from '../core/events.ts';
 import { allShards } from '../core/fleet.ts';
@@ -11,6 +11,7 @@ import {
   PENDING_SHARD,
 } from '../definitions/table-keys.ts';
 import { conditionally } from './conditional-write.ts';
+import { queryAll } from './dynamo-query.ts';
 
 /**
  * The stuck-PENDING check's view of the integrations table: the PENDING partitions of the
@@ -100,30 +101,21 @@ export class DynamoPendingStore implements PendingStore {
   }
 
   async #listPartition(partition: PendingPartition, cutoff: string): Promise<PendingEntry[]> {
-    const entries: PendingEntry[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      // A GSI read is eventually consistent; the check re-reads each integration before acting.
-      // Both sort keys start with the date, so `< cutoff` keeps exactly the earlier dates.
-      const page = await this.#client.send(
-        new QueryCommand({
-          TableName: this.#tableName,
-          IndexName: partition.index,
-          KeyConditionExpression: '#partition = :value AND #since < :cutoff',
-          ExpressionAttributeNames: {
-            '#partition': partition.partitionKey,
-            '#since': partition.sortKey,
-            '#pk': table.partitionKey,
-          },
-          ExpressionAttributeValues: { ':value': partition.value, ':cutoff': cutoff },
-          ProjectionExpression: '#pk, #since',
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      entries.push(...(page.Items ?? []).map(partition.toEntry));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return entries;
+    // A GSI read is eventually consistent; the check re-reads each integration before acting.
+    // Both sort keys start with the date, so `< cutoff` keeps exactly the earlier dates.
+    const items = await queryAll(this.#client, {
+      TableName: this.#tableName,
+      IndexName: partition.index,
+      KeyConditionExpression: '#partition = :value AND #since < :cutoff',
+      ExpressionAttributeNames: {
+        '#partition': partition.partitionKey,
+        '#since': partition.sortKey,
+        '#pk': table.partitionKey,
+      },
+      ExpressionAttributeValues: { ':value': partition.value, ':cutoff': cutoff },
+      ProjectionExpression: '#pk, #since',
+    });
+    return items.map(partition.toEntry);
   }
 
   async clearPending(entry: PendingEntry): Promise<'cleared' | 'changed'> {
