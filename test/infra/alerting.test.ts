@@ -219,18 +219,17 @@ describe('Alerting', () => {
       expect(hours(bare)).toBe('24');
     });
 
-    it('tells the check its table, topic, the event queue and the alert grouping', () => {
-      expect(
-        propertiesOf(full.template, full.stack.alerting.pendingCheck.function).Environment,
-      ).toMatchObject({
-        Variables: {
-          TABLE_NAME: refOf(full.stack.table.table),
-          TOPIC_ARN: refOf(full.stack.alerting.topic),
-          QUEUE_URL: refOf(full.stack.pipeline.queue),
-          ALERT_GROUP_WINDOW_SECONDS: '30',
-          ALERT_GROUP_INTERVAL_SECONDS: '300',
-        },
+    it('tells the check its table, the event queue and the alert grouping, and no topic', () => {
+      const { Variables } = propertiesOf(full.template, full.stack.alerting.pendingCheck.function)
+        .Environment as { Variables: Record<string, unknown> };
+      expect(Variables).toMatchObject({
+        TABLE_NAME: refOf(full.stack.table.table),
+        QUEUE_URL: refOf(full.stack.pipeline.queue),
+        ALERT_GROUP_WINDOW_SECONDS: '30',
+        ALERT_GROUP_INTERVAL_SECONDS: '300',
       });
+      // The processor publishes the group's message; the check only records and schedules.
+      expect(Variables).not.toHaveProperty('TOPIC_ARN');
     });
 
     it('sends flushes to the event queue, and publishes nothing itself', () => {

@@ -177,14 +177,13 @@ export class Alerting extends Construct {
       ...props.functionDefaults,
       entry: handlerEntry('pending-check'),
       description: `Alerts on integrations PENDING for more than ${pendingTimeoutHours} h`,
-      // One Query page of the sparse index plus a ledger record (and maybe a flush message) per
-      // stuck integration; a minute leaves room for a backlog after an outage, and the next run
-      // is 15 minutes away.
+      // A Query of each PENDING partition of the `by-state` index plus a ledger record (and
+      // maybe a flush message) per stuck integration; a minute leaves room for a backlog after
+      // an outage, and the next run is 15 minutes away.
       timeout: Duration.seconds(60),
       memorySize: 256,
       environment: {
         TABLE_NAME: props.table.table.tableName,
-        TOPIC_ARN: this.topic.topicArn,
         PENDING_TIMEOUT_HOURS: String(pendingTimeoutHours),
         ...this.groupingEnvironment,
       },
