@@ -180,7 +180,7 @@ export interface DeadLetterSample {
   /** When it was first sent to the event queue. */
   readonly sentAt?: string;
   readonly receiveCount?: number;
-  /** `webhook`, `delivery-error`, `quarantine`, or `unreadable`. */
+  /** `webhook`, `delivery-error`, `quarantine`, `alert-flush`, or `unreadable`. */
   readonly kind: string;
   /** What it was about: event type and integration id, or notice endpoint. */
   readonly summary: string;
