@@ -89,9 +89,6 @@ export const FLEET_INDEXES = {
   records: { name: 'records', partitionKey: 'recordShard', sortKey: 'recordKey', shards: 4 },
 } as const;
 
-/** Shards of the former `pending` index: the stuck-PENDING check reads them all. */
-export const PENDING_SHARDS = 4;
-
 /**
  * The operator's list indexes (see `FLEET_INDEXES`): which attributes each copies besides its
  * keys. Only what the list shows and filters on, so an index entry stays small and a write
@@ -123,22 +120,6 @@ export const table = {
   sortKey: 'sk',
   /** Epoch seconds; DynamoDB TTL deletes history, dedupe and quarantine items after it. */
   ttlAttribute: 'expiresAt',
-  /**
-   * Sparse index of integrations that entered PENDING, sorted by the `created` event date,
-   * which earlier versions wrote on every applied `created`. Nothing writes it any more: the
-   * stuck-PENDING check reads the `by-state` index's PENDING partitions, and this one only
-   * until the check has cleared what is left in it (see `docs/operations.md`).
-   */
-  pendingIndex: {
-    name: 'pending',
-    partitionKey: 'pendingShard',
-    sortKey: 'pendingSince',
-    /**
-     * The check reads only keys from the index (then the item itself), so the index copies
-     * nothing else: every integration write costs less.
-     */
-    projection: 'KEYS_ONLY',
-  },
 } as const;
 
 export const retention = {

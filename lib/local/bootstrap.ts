@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -48,8 +49,6 @@ export const LOCAL_ALERTS_QUEUE = `${names.topic}-local`;
 
 const TABLE_READY_DEADLINE_MS = 30_000;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 const describeTableStatus = async (
   client: DynamoDBClient,
   tableName: string,
@@ -70,7 +69,6 @@ export const ensureTable = async (
   const { dynamodb } = options;
   const tableName = names.table;
   if ((await describeTableStatus(dynamodb, tableName)) === undefined) {
-    const { pendingIndex } = table;
     try {
       await dynamodb.send(
         new CreateTableCommand({
@@ -79,8 +77,6 @@ export const ensureTable = async (
           AttributeDefinitions: [
             { AttributeName: table.partitionKey, AttributeType: 'S' },
             { AttributeName: table.sortKey, AttributeType: 'S' },
-            { AttributeName: pendingIndex.partitionKey, AttributeType: 'S' },
-            { AttributeName: pendingIndex.sortKey, AttributeType: 'S' },
             ...[...new Set(fleetIndexes.flatMap((index) => [index.partitionKey, index.sortKey]))]
               // The table's own keys are defined above; an index may reuse them.
               .filter((name: string) => name !== table.partitionKey && name !== table.sortKey)
@@ -91,14 +87,6 @@ export const ensureTable = async (
             { AttributeName: table.sortKey, KeyType: 'RANGE' },
           ],
           GlobalSecondaryIndexes: [
-            {
-              IndexName: pendingIndex.name,
-              KeySchema: [
-                { AttributeName: pendingIndex.partitionKey, KeyType: 'HASH' },
-                { AttributeName: pendingIndex.sortKey, KeyType: 'RANGE' },
-              ],
-              Projection: { ProjectionType: pendingIndex.projection },
-            },
             ...fleetIndexes.map((index) => ({
               IndexName: index.name,
               KeySchema: [

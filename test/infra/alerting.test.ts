@@ -239,9 +239,11 @@ describe('Alerting', () => {
       expect(actions.get('sns:Publish')).toBeUndefined();
     });
 
-    it('queries the pending index and the table, records and clears items', () => {
+    it('queries the state index and the table, and records incidents', () => {
       const actions = allowedActions(full.template, full.stack.alerting.pendingCheck);
-      expect(JSON.stringify(actions.get('dynamodb:Query'))).toContain('/index/pending');
+      const queried = JSON.stringify(actions.get('dynamodb:Query'));
+      expect(queried).toContain('/index/by-state');
+      expect(queried).not.toContain('/index/pending');
       expect(actions.get('dynamodb:Query')).toContainEqual(arnOf(full.stack.table.table));
       for (const action of ['GetItem', 'PutItem', 'UpdateItem']) {
         expect(actions.get(`dynamodb:${action}`)).toEqual([arnOf(full.stack.table.table)]);

@@ -190,9 +190,9 @@ export class Alerting extends Construct {
     });
     props.table.grantPendingIndexQuery(this.pendingCheck.function);
     // Reads the integration and its history (Query on the table), records the incident in the
-    // alert ledger (PutItem), reads and arms its group's head (GetItem, UpdateItem) and clears
-    // index entries that moved on (UpdateItem). No sns:Publish: the processor publishes the
-    // group's message when the flush it scheduled comes due.
+    // alert ledger (PutItem) and reads and arms its group's head (GetItem, UpdateItem). No
+    // sns:Publish: the processor publishes the group's message when the flush it scheduled
+    // comes due.
     props.table.grantItemActions(
       this.pendingCheck.function,
       'GetItem',

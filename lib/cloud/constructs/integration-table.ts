@@ -40,7 +40,7 @@ export interface IntegrationTableProps {
 
 /**
  * The one DynamoDB table: integrations, their history, dedupe records and quarantine, keyed
- * `pk`/`sk`, with the operator's list indexes and the former sparse `pending` index. Encrypted
+ * `pk`/`sk`, with the operator's list indexes. Encrypted
  * with a customer-managed key because integration items hold the service's `accessToken`: the
  * key policy and CloudTrail then say who can read it, and disabling the key cuts every reader
  * off at once.
@@ -86,12 +86,6 @@ export class IntegrationTable extends Construct {
       removalPolicy,
     });
 
-    this.table.addGlobalSecondaryIndex({
-      indexName: tableDefinition.pendingIndex.name,
-      partitionKey: { name: tableDefinition.pendingIndex.partitionKey, type: AttributeType.STRING },
-      sortKey: { name: tableDefinition.pendingIndex.sortKey, type: AttributeType.STRING },
-      projectionType: ProjectionType[tableDefinition.pendingIndex.projection],
-    });
     for (const index of fleetIndexes.slice(0, props.listIndexes ?? fleetIndexes.length)) {
       this.table.addGlobalSecondaryIndex({
         indexName: index.name,
@@ -127,14 +121,9 @@ export class IntegrationTable extends Construct {
     this.grantItemActions(grantee, 'GetItem', 'Query');
   }
 
-  /**
-   * ARNs of what the stuck-PENDING check reads: the `by-state` index (its PENDING partitions)
-   * and the former `pending` index, kept until the entries earlier versions wrote are cleared.
-   */
+  /** ARNs of what the stuck-PENDING check reads: the `by-state` index (its PENDING partitions). */
   get pendingIndexArns(): string[] {
-    return [FLEET_INDEXES.byState.name, tableDefinition.pendingIndex.name].map(
-      (name) => `${this.table.tableArn}/index/${name}`,
-    );
+    return [`${this.table.tableArn}/index/${FLEET_INDEXES.byState.name}`];
   }
 
   /**
