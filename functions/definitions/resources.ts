@@ -122,6 +122,44 @@ export const table = {
   ttlAttribute: 'expiresAt',
 } as const;
 
+/** A key schema in DynamoDB's own terms: the partition (`HASH`) key, then the sort (`RANGE`) key. */
+export type KeySchema = [
+  { AttributeName: string; KeyType: 'HASH' },
+  { AttributeName: string; KeyType: 'RANGE' },
+];
+
+const keySchema = (partitionKey: string, sortKey: string): KeySchema => [
+  { AttributeName: partitionKey, KeyType: 'HASH' },
+  { AttributeName: sortKey, KeyType: 'RANGE' },
+];
+
+/**
+ * The table's keys and indexes in the terms of DynamoDB's `CreateTable`: the one translation
+ * of `table` and `fleetIndexes`. The local bootstrap sends it as it is; the CDK construct maps
+ * each part to its props. `listIndexes`: how many of the list indexes, in order.
+ */
+export const tableSchema = (listIndexes: number = fleetIndexes.length) => {
+  const indexes = fleetIndexes.slice(0, listIndexes);
+  const keyNames = new Set<string>([table.partitionKey, table.sortKey]);
+  for (const index of indexes) keyNames.add(index.partitionKey).add(index.sortKey);
+  return {
+    KeySchema: keySchema(table.partitionKey, table.sortKey),
+    // Every key is a string.
+    AttributeDefinitions: [...keyNames].map((name) => ({
+      AttributeName: name,
+      AttributeType: 'S' as const,
+    })),
+    GlobalSecondaryIndexes: indexes.map((index) => ({
+      IndexName: index.name,
+      KeySchema: keySchema(index.partitionKey, index.sortKey),
+      Projection:
+        index.projection === 'KEYS_ONLY'
+          ? { ProjectionType: 'KEYS_ONLY' as const }
+          : { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...index.projection] },
+    })),
+  };
+};
+
 export const retention = {
   /** History and dedupe memory outlive every sender's retry window (7 days) with margin. */
   historyDays: 90,

@@ -19,7 +19,7 @@ import {
   SetQueueAttributesCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { fleetIndexes, names, pipeline, table } from '../../functions/definitions/resources.ts';
+import { names, pipeline, table, tableSchema } from '../../functions/definitions/resources.ts';
 
 /** Names and addresses of the resources the local runtime wires together. */
 export interface LocalResources {
@@ -74,31 +74,7 @@ export const ensureTable = async (
         new CreateTableCommand({
           TableName: tableName,
           BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: [
-            { AttributeName: table.partitionKey, AttributeType: 'S' },
-            { AttributeName: table.sortKey, AttributeType: 'S' },
-            ...[...new Set(fleetIndexes.flatMap((index) => [index.partitionKey, index.sortKey]))]
-              // The table's own keys are defined above; an index may reuse them.
-              .filter((name: string) => name !== table.partitionKey && name !== table.sortKey)
-              .map((name) => ({ AttributeName: name, AttributeType: 'S' as const })),
-          ],
-          KeySchema: [
-            { AttributeName: table.partitionKey, KeyType: 'HASH' },
-            { AttributeName: table.sortKey, KeyType: 'RANGE' },
-          ],
-          GlobalSecondaryIndexes: [
-            ...fleetIndexes.map((index) => ({
-              IndexName: index.name,
-              KeySchema: [
-                { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
-                { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
-              ],
-              Projection:
-                index.projection === 'KEYS_ONLY'
-                  ? { ProjectionType: 'KEYS_ONLY' as const }
-                  : { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...index.projection] },
-            })),
-          ],
+          ...tableSchema(),
         }),
       );
     } catch (error) {

@@ -2,7 +2,11 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { shardKey } from '../../functions/core/fleet.ts';
-import { table as definition, FLEET_INDEXES } from '../../functions/definitions/resources.ts';
+import {
+  table as definition,
+  FLEET_INDEXES,
+  tableSchema,
+} from '../../functions/definitions/resources.ts';
 import { IntegrationTable } from '../../lib/cloud/constructs/integration-table.ts';
 import { arnOf, bareStack, logicalId } from './support.ts';
 
@@ -120,6 +124,19 @@ describe('IntegrationTable', () => {
         },
       },
     ]);
+  });
+
+  it('declares exactly the keys and indexes the local bootstrap creates (one translation)', () => {
+    const schema = tableSchema();
+    expect(tableResource().Properties.GlobalSecondaryIndexes).toEqual(
+      schema.GlobalSecondaryIndexes,
+    );
+    expect(tableResource().Properties.KeySchema).toEqual(schema.KeySchema);
+    expect(
+      (tableResource().Properties.AttributeDefinitions as { AttributeName: string }[])
+        .map((definition) => definition.AttributeName)
+        .sort(),
+    ).toEqual(schema.AttributeDefinitions.map((definition) => definition.AttributeName).sort());
   });
 
   it('creates only the first list indexes asked for, so an existing table takes one per deploy', () => {
