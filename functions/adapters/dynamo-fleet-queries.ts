@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
@@ -200,7 +201,7 @@ export class DynamoFleetQueries implements FleetQueries {
         .slice(offset, offset + BATCH_GET_MAX)
         .map((pk) => ({ pk, sk: 'STATE' }));
       for (let attempt = 0; keys.length > 0; attempt++) {
-        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+        if (attempt > 0) await sleep(50 * 2 ** attempt);
         if (attempt > 8) throw new Error('BatchGetItem left keys unprocessed after 8 retries');
         const result = await this.#client.send(
           new BatchGetCommand({
