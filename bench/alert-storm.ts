@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as v from 'valibot';
 import { queueDepth } from '../functions/adapters/clients.ts';
 import { SqsEventQueue } from '../functions/adapters/sqs-event-queue.ts';
@@ -61,7 +62,6 @@ export class AlertStormError extends ReceiverError {}
 
 const GROUP_TIMING = { windowMs: 3_000, intervalMs: 10_000 };
 const POLL_MS = 100;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const isAlertItem = (key: string): boolean => / alert-/.test(key);
 

@@ -7,7 +7,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fleetIndexes, table } from '../functions/definitions/resources.ts';
+import { fleetIndexes } from '../functions/definitions/resources.ts';
 import {
   ALERT_HEAD_SK,
   ALERT_INCIDENT_SK_PREFIX,
@@ -258,8 +258,7 @@ export const startAwsProxy = async (options: {
         ? consumed.reduce((sum, item) => sum + (item.CapacityUnits ?? 0), 0)
         : (consumed?.CapacityUnits ?? 0);
       stats.capacityUnits += units;
-      // The `pending` index projects keys only: DynamoDB writes to it only when a write sets
-      // its keys (the `created` register write), one small index item, 1 WRU.
+      // Index writes, by the indexes' own rules (see `indexWriteUnits`).
       if (DYNAMODB_WRITE_OPERATIONS.has(operation)) {
         const units = indexWriteUnits(parseJson(body));
         if (units > 0) {
@@ -288,7 +287,7 @@ export const startAwsProxy = async (options: {
   const stored = new Set<string>();
   const listed = new Set<string>();
   const indexWriteUnits = (payload: Record<string, unknown> | undefined): number => {
-    let units = sets(payload, table.pendingIndex.sortKey) ? 1 : 0;
+    let units = 0;
     const listIndexes = fleetIndexes.filter((index) => index.sortKey === 'listKey').length;
     const item = (payload?.Key ?? payload?.Item) as AttributeMap | undefined;
     const itemKey = `${item?.pk?.S ?? ''}\u0000${item?.sk?.S ?? ''}`;

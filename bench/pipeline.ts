@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
@@ -123,7 +124,6 @@ export class WrongAnswerError extends ReceiverError {
 const BATCH = pipeline.batchSize;
 const POLL_INTERVAL_MS = 100;
 const RETRY_VISIBILITY_SECONDS = 10;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const queueMessage = (event: IntegrationEvent, receivedAt: string): QueueMessage => ({
   kind: 'webhook',

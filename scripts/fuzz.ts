@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { GetCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
@@ -184,7 +185,7 @@ for (;;) {
   if (busy > 0) quietSince = 0;
   else quietSince ||= Date.now();
   if (quietSince && Date.now() - quietSince > 3000) break;
-  await new Promise((resolve) => setTimeout(resolve, 250));
+  await sleep(250);
 }
 const deadLettered = await queueDepth(sqs, runtime.resources.deadLetterQueueUrl);
 

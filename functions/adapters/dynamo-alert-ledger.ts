@@ -1,11 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { brotliCompressSync, brotliDecompressSync } from 'node:zlib';
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
 import { byOccurrence } from '../core/alert-digest.ts';
 import { type Alert, AlertSchema } from '../core/alerts.ts';
@@ -28,6 +23,7 @@ import {
   alertMessageKey,
 } from '../definitions/table-keys.ts';
 import { conditionally } from './conditional-write.ts';
+import { queryAll } from './dynamo-query.ts';
 import { putOnceOrCurrent } from './put-once.ts';
 
 /**
@@ -450,33 +446,22 @@ export class DynamoAlertLedger implements AlertLedger {
     filter?: string,
     filterValues: Record<string, unknown> = {},
   ): Promise<{ sk: string; item: IncidentItem }[]> {
-    const found: { sk: string; item: IncidentItem }[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.#client.send(
-        new QueryCommand({
-          TableName: this.#tableName,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ...(filter ? { FilterExpression: filter } : {}),
-          ExpressionAttributeValues: {
-            ':pk': alertGroupPk(groupKey),
-            ':prefix': skPrefix,
-            ...filterValues,
-          },
-          ProjectionExpression: 'sk, alert, digest, resolvedAt, resolvedBy',
-          ConsistentRead: true,
-          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        found.push({
-          sk: v.parse(SortKeySchema, item).sk,
-          item: v.parse(IncidentItemSchema, item),
-        });
-      }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return found;
+    const items = await queryAll(this.#client, {
+      TableName: this.#tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ...(filter ? { FilterExpression: filter } : {}),
+      ExpressionAttributeValues: {
+        ':pk': alertGroupPk(groupKey),
+        ':prefix': skPrefix,
+        ...filterValues,
+      },
+      ProjectionExpression: 'sk, alert, digest, resolvedAt, resolvedBy',
+      ConsistentRead: true,
+    });
+    return items.map((item) => ({
+      sk: v.parse(SortKeySchema, item).sk,
+      item: v.parse(IncidentItemSchema, item),
+    }));
   }
 
   #expiresAt(now: Date): number {

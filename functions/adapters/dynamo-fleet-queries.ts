@@ -1,8 +1,8 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
   GetCommand,
-  QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
@@ -32,6 +32,7 @@ import {
   RECORD_LIST_PARTITION,
 } from '../definitions/table-keys.ts';
 import { conditionally } from './conditional-write.ts';
+import { queryFirst, queryItems } from './dynamo-query.ts';
 
 /**
  * The operator's queries over the integrations table, each answered by the index built for
@@ -162,24 +163,16 @@ export class DynamoFleetQueries implements FleetQueries {
       filter.locationId !== undefined ? FLEET_INDEXES.byLocation : FLEET_INDEXES.byOrganization;
     const value = (filter.locationId ?? filter.organizationId) as string;
     const keys: string[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const result = await this.#client.send(
-        new QueryCommand({
-          TableName: this.#tableName,
-          IndexName: index.name,
-          KeyConditionExpression: '#owner = :owner',
-          ExpressionAttributeNames: { '#owner': index.partitionKey, '#pk': 'pk' },
-          ExpressionAttributeValues: { ':owner': value },
-          ProjectionExpression: '#pk',
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of result.Items ?? []) {
-        if (typeof item.pk === 'string') keys.push(item.pk);
-      }
-      startKey = result.LastEvaluatedKey;
-    } while (startKey);
+    for await (const item of queryItems(this.#client, {
+      TableName: this.#tableName,
+      IndexName: index.name,
+      KeyConditionExpression: '#owner = :owner',
+      ExpressionAttributeNames: { '#owner': index.partitionKey, '#pk': 'pk' },
+      ExpressionAttributeValues: { ':owner': value },
+      ProjectionExpression: '#pk',
+    })) {
+      if (typeof item.pk === 'string') keys.push(item.pk);
+    }
 
     const listed: { key: string; value: IntegrationSummary }[] = [];
     for (const item of await this.#getAll(keys)) {
@@ -208,7 +201,7 @@ export class DynamoFleetQueries implements FleetQueries {
         .slice(offset, offset + BATCH_GET_MAX)
         .map((pk) => ({ pk, sk: 'STATE' }));
       for (let attempt = 0; keys.length > 0; attempt++) {
-        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+        if (attempt > 0) await sleep(50 * 2 ** attempt);
         if (attempt > 8) throw new Error('BatchGetItem left keys unprocessed after 8 retries');
         const result = await this.#client.send(
           new BatchGetCommand({
@@ -330,26 +323,19 @@ export class DynamoFleetQueries implements FleetQueries {
       values[`:f${index}`] = value;
       return `#f${index} = :f${index}`;
     });
-    const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const result = await this.#client.send(
-        new QueryCommand({
-          TableName: this.#tableName,
-          IndexName: partition.index,
-          KeyConditionExpression: keyCondition,
-          ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ScanIndexForward: false,
-          Limit: Math.max(page.limit, READ_BATCH),
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      items.push(...(result.Items ?? []));
-      startKey = result.LastEvaluatedKey;
-    } while (startKey && items.length < page.limit);
-    const more = items.length > page.limit || startKey !== undefined;
-    return { items: items.slice(0, page.limit), more };
+    return queryFirst(
+      this.#client,
+      {
+        TableName: this.#tableName,
+        IndexName: partition.index,
+        KeyConditionExpression: keyCondition,
+        ...(filters.length ? { FilterExpression: filters.join(' AND ') } : {}),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ScanIndexForward: false,
+        Limit: Math.max(page.limit, READ_BATCH),
+      },
+      page.limit,
+    );
   }
 }

@@ -1,18 +1,7 @@
-import {
-  type DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import * as v from 'valibot';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { IntegrationEvent } from '../core/events.ts';
 import { listViewOf, recordListKey, shardKey } from '../core/fleet.ts';
-import {
-  ATTEMPT_ENDING_STEPS,
-  INTEGRATION_STATES,
-  LIFECYCLE_STEPS,
-  type LifecycleStep,
-} from '../core/lifecycle.ts';
+import { ATTEMPT_ENDING_STEPS, LIFECYCLE_STEPS } from '../core/lifecycle.ts';
 import type {
   HistoryEntry,
   IntegrationStore,
@@ -26,8 +15,6 @@ import {
   conditionFor,
   conditionHolds,
   eventIdentity,
-  type Register,
-  type Registers,
   tokenChange,
   toRegister,
 } from '../core/state.ts';
@@ -36,7 +23,6 @@ import { isSmokeTestIntegration } from '../definitions/smoke-test.ts';
 import {
   EVENT_SK_PREFIX,
   historyKey,
-  integrationIdOf,
   integrationKey,
   noticeKey,
   quarantineKey,
@@ -45,7 +31,15 @@ import {
   type TableKey,
 } from '../definitions/table-keys.ts';
 import { conditionally } from './conditional-write.ts';
-
+import {
+  compact,
+  OWNER_FIELDS,
+  type Owner,
+  same,
+  toHistoryEntry,
+  toStored,
+} from './dynamo-integration-item.ts';
+import { queryItems } from './dynamo-query.ts';
 import { putOnce } from './put-once.ts';
 
 // One table holds everything; its key layout is in `definitions/table-keys.ts`.
@@ -67,133 +61,6 @@ const MAX_APPLY_ATTEMPTS = 5;
 // Condition fragments, named after the core's rule they enforce (see `conditionFor`).
 const NEWER_THAN_OWN_STEP = '(attribute_not_exists(#step) OR #step.#key < :key)';
 const NOT_REJECTED = ATTEMPT_ENDING_STEPS.map((_, i) => `attribute_not_exists(#end${i})`);
-
-/**
- * A register as stored. It keeps what cannot be derived: the ordering key (which holds the
- * event's date and messageId) and the state. The organization, location, service, webhookId
- * and scopes are stored only when they differ from the item's own top-level values (those of
- * the latest event written), which are the same for nearly every event of an integration;
- * this keeps the item under 1 KB, one write unit, with every register. Registers written
- * in full by earlier versions read the same.
- */
-const RegisterSchema = v.object({
-  key: v.string(),
-  date: v.optional(v.string()),
-  messageId: v.optional(v.string()),
-  webhookId: v.optional(v.string()),
-  organizationId: v.optional(v.string()),
-  locationId: v.optional(v.string()),
-  fulfillmentServiceId: v.optional(v.string()),
-  scopes: v.optional(v.array(v.string())),
-  state: v.picklist(INTEGRATION_STATES),
-});
-type StoredRegister = v.InferOutput<typeof RegisterSchema>;
-
-/** One optional register per lifecycle step, each stored under its step's name. */
-const RegisterFields = Object.fromEntries(
-  LIFECYCLE_STEPS.map((step) => [step, v.optional(RegisterSchema)]),
-) as Record<LifecycleStep, v.OptionalSchema<typeof RegisterSchema, undefined>>;
-
-const IntegrationItemSchema = v.object({
-  pk: v.string(),
-  organizationId: v.optional(v.string()),
-  locationId: v.optional(v.string()),
-  fulfillmentServiceId: v.optional(v.string()),
-  webhookId: v.optional(v.string()),
-  scopes: v.optional(v.array(v.string())),
-  ...RegisterFields,
-  accessToken: v.optional(v.string()),
-});
-
-/** What every register shares with the item's top level unless it says otherwise. */
-interface Owner {
-  readonly organizationId: string;
-  readonly locationId: string;
-  readonly fulfillmentServiceId: string;
-  readonly webhookId: string;
-  readonly scopes: readonly string[];
-}
-const OWNER_FIELDS = [
-  'organizationId',
-  'locationId',
-  'fulfillmentServiceId',
-  'webhookId',
-  'scopes',
-] as const;
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-
-/** The date and messageId held in an ordering key `<date>#<rank>#<messageId>`. */
-const fromKey = (key: string) => {
-  const first = key.indexOf('#');
-  const second = key.indexOf('#', first + 1);
-  return { date: key.slice(0, first), messageId: key.slice(second + 1) };
-};
-
-/** A stored register, whole again. */
-const expand = (stored: StoredRegister, owner: Partial<Owner>): Register => {
-  const derived = fromKey(stored.key);
-  const field = <K extends (typeof OWNER_FIELDS)[number]>(name: K): Owner[K] => {
-    const value = stored[name] ?? owner[name];
-    if (value === undefined) throw new Error(`register ${stored.key} has no ${name}`);
-    return value;
-  };
-  return {
-    key: stored.key,
-    date: stored.date ?? derived.date,
-    messageId: stored.messageId ?? derived.messageId,
-    webhookId: field('webhookId'),
-    organizationId: field('organizationId'),
-    locationId: field('locationId'),
-    fulfillmentServiceId: field('fulfillmentServiceId'),
-    scopes: [...field('scopes')],
-    state: stored.state,
-  };
-};
-
-/** A register as it is stored under an item whose top-level owner ids are `owner`. */
-const compact = (register: Register, owner: Owner): StoredRegister => ({
-  key: register.key,
-  state: register.state,
-  ...Object.fromEntries(
-    OWNER_FIELDS.filter((name) => !same(register[name], owner[name])).map((name) => [
-      name,
-      register[name],
-    ]),
-  ),
-});
-
-const HistoryItemSchema = v.object({
-  type: v.string(),
-  date: v.string(),
-  messageId: v.string(),
-  webhookId: v.string(),
-  receivedAt: v.string(),
-  key: v.optional(v.string()),
-  state: v.optional(v.picklist(INTEGRATION_STATES)),
-});
-
-const toStored = (item: Record<string, unknown>): StoredIntegration => {
-  const parsed = v.parse(IntegrationItemSchema, item);
-  const registers: { -readonly [K in keyof Registers]: Register } = {};
-  for (const step of LIFECYCLE_STEPS) {
-    const register = parsed[step];
-    if (register) registers[step] = expand(register, parsed);
-  }
-  return {
-    id: integrationIdOf(parsed.pk),
-    registers,
-    hasAccessToken: parsed.accessToken !== undefined,
-  };
-};
-
-const toHistoryEntry = (item: Record<string, unknown>): HistoryEntry => {
-  const { key, state, ...rest } = v.parse(HistoryItemSchema, item);
-  return {
-    ...rest,
-    ...(key === undefined ? {} : { key }),
-    ...(state === undefined ? {} : { state }),
-  };
-};
 
 export class DynamoIntegrationStore implements IntegrationStore {
   readonly #client: DynamoDBDocumentClient;
@@ -377,25 +244,17 @@ export class DynamoIntegrationStore implements IntegrationStore {
     const { pk } = integrationKey(id);
     const history: HistoryEntry[] = [];
     let integration: StoredIntegration | undefined;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.#client.send(
-        new QueryCommand({
-          TableName: this.#tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': pk },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) {
-        if (item.sk === STATE_SK) integration = toStored(item);
-        else if (typeof item.sk === 'string' && item.sk.startsWith(EVENT_SK_PREFIX)) {
-          history.push(toHistoryEntry(item));
-        }
+    for await (const item of queryItems(this.#client, {
+      TableName: this.#tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': pk },
+      ConsistentRead: true,
+    })) {
+      if (item.sk === STATE_SK) integration = toStored(item);
+      else if (typeof item.sk === 'string' && item.sk.startsWith(EVENT_SK_PREFIX)) {
+        history.push(toHistoryEntry(item));
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
+    }
     return integration ? { integration, history } : { history };
   }
 

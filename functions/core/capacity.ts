@@ -17,11 +17,9 @@ import { eventIdentity, eventKey, toRegister } from './state.ts';
  * shapes are the store's own (`definitions/table-keys.ts`). Alerts need no check here: they are bounded when built.
  */
 
-/** Bookkeeping the store adds to a history item, at its largest. */
+/** Bookkeeping the store adds to a history item (`recordEvent`), at its largest. */
 const HISTORY_BOOKKEEPING = {
   receivedAt: '2024-06-10T09:00:00.000Z',
-  alert: 'owed',
-  alertSentAt: '2024-06-10T09:00:00.000Z',
   recordedAt: '2024-06-10T09:00:00.000Z',
   expiresAt: 1_718_010_000,
 };

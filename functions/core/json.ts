@@ -30,8 +30,9 @@ const jsonError = (error: unknown): ValidationError => {
 };
 
 /**
- * `JSON.parse` as a value, never a throw: the one JSON reader of the functions. With
- * `maxDepth`, a document nesting deeper is refused too (what a schema walk could not survive).
+ * `JSON.parse` as a value, never a throw: how the functions read text from outside (request
+ * bodies, queued payloads). With `maxDepth`, a document nesting deeper is refused too (what a
+ * schema walk could not survive).
  */
 export const parseJson = (text: string, maxDepth = Number.POSITIVE_INFINITY): Parsed<unknown> => {
   let value: unknown;

@@ -146,12 +146,6 @@ export interface PendingEntry {
 export interface PendingStore {
   /** Every entry that entered PENDING strictly before `cutoff` (ISO), oldest first. */
   listPendingBefore(cutoff: string): AsyncIterable<PendingEntry>;
-  /**
-   * Takes an entry out of the list where it stays by itself after the integration moved on
-   * (an index written by earlier versions); `changed` when there was nothing to take out, or
-   * a newer `created` event moved it.
-   */
-  clearPending(entry: PendingEntry): Promise<'cleared' | 'changed'>;
 }
 
 /** A quarantine record as an operator reads it: what was kept, and whether it was replayed. */
@@ -180,7 +174,7 @@ export interface DeadLetterSample {
   /** When it was first sent to the event queue. */
   readonly sentAt?: string;
   readonly receiveCount?: number;
-  /** `webhook`, `delivery-error`, `quarantine`, or `unreadable`. */
+  /** `webhook`, `delivery-error`, `quarantine`, `alert-flush`, or `unreadable`. */
   readonly kind: string;
   /** What it was about: event type and integration id, or notice endpoint. */
   readonly summary: string;

@@ -89,9 +89,6 @@ export const FLEET_INDEXES = {
   records: { name: 'records', partitionKey: 'recordShard', sortKey: 'recordKey', shards: 4 },
 } as const;
 
-/** Shards of the former `pending` index: the stuck-PENDING check reads them all. */
-export const PENDING_SHARDS = 4;
-
 /**
  * The operator's list indexes (see `FLEET_INDEXES`): which attributes each copies besides its
  * keys. Only what the list shows and filters on, so an index entry stays small and a write
@@ -123,23 +120,45 @@ export const table = {
   sortKey: 'sk',
   /** Epoch seconds; DynamoDB TTL deletes history, dedupe and quarantine items after it. */
   ttlAttribute: 'expiresAt',
-  /**
-   * Sparse index of integrations that entered PENDING, sorted by the `created` event date,
-   * which earlier versions wrote on every applied `created`. Nothing writes it any more: the
-   * stuck-PENDING check reads the `by-state` index's PENDING partitions, and this one only
-   * until the check has cleared what is left in it (see `docs/operations.md`).
-   */
-  pendingIndex: {
-    name: 'pending',
-    partitionKey: 'pendingShard',
-    sortKey: 'pendingSince',
-    /**
-     * The check reads only keys from the index (then the item itself), so the index copies
-     * nothing else: every integration write costs less.
-     */
-    projection: 'KEYS_ONLY',
-  },
 } as const;
+
+/** A key schema in DynamoDB's own terms: the partition (`HASH`) key, then the sort (`RANGE`) key. */
+export type KeySchema = [
+  { AttributeName: string; KeyType: 'HASH' },
+  { AttributeName: string; KeyType: 'RANGE' },
+];
+
+const keySchema = (partitionKey: string, sortKey: string): KeySchema => [
+  { AttributeName: partitionKey, KeyType: 'HASH' },
+  { AttributeName: sortKey, KeyType: 'RANGE' },
+];
+
+/**
+ * The table's keys and indexes in the terms of DynamoDB's `CreateTable`: the one translation
+ * of `table` and `fleetIndexes`. The local bootstrap sends it as it is; the CDK construct maps
+ * each part to its props. `listIndexes`: how many of the list indexes, in order.
+ */
+export const tableSchema = (listIndexes: number = fleetIndexes.length) => {
+  const indexes = fleetIndexes.slice(0, listIndexes);
+  const keyNames = new Set<string>([table.partitionKey, table.sortKey]);
+  for (const index of indexes) keyNames.add(index.partitionKey).add(index.sortKey);
+  return {
+    KeySchema: keySchema(table.partitionKey, table.sortKey),
+    // Every key is a string.
+    AttributeDefinitions: [...keyNames].map((name) => ({
+      AttributeName: name,
+      AttributeType: 'S' as const,
+    })),
+    GlobalSecondaryIndexes: indexes.map((index) => ({
+      IndexName: index.name,
+      KeySchema: keySchema(index.partitionKey, index.sortKey),
+      Projection:
+        index.projection === 'KEYS_ONLY'
+          ? { ProjectionType: 'KEYS_ONLY' as const }
+          : { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...index.projection] },
+    })),
+  };
+};
 
 export const retention = {
   /** History and dedupe memory outlive every sender's retry window (7 days) with margin. */

@@ -37,12 +37,6 @@ export const STATE_SK = 'STATE';
 export const EVENT_SK_PREFIX = 'EVENT#';
 /** Prefix of a quarantined payload's partition key. */
 export const QUARANTINE_PK_PREFIX = 'QUARANTINE#';
-/**
- * Partition value of the former sparse `pending` index, sharded by integration id
- * (`PENDING#<shard>`, see `PENDING_SHARDS`); the check reads every shard until earlier
- * versions' entries are cleared. Nothing writes it any more.
- */
-export const PENDING_SHARD = 'PENDING';
 
 /** Partition key of an integration and its history. */
 export const integrationPk = (integrationId: string): string =>

@@ -12,6 +12,7 @@ import {
   type QuarantineSource,
   type QueueMessage,
 } from '../core/queue-message.ts';
+import { isContentRefusal } from '../core/refusals.ts';
 import {
   canonicalPayload,
   SIGNATURE_HEADER,
@@ -67,13 +68,6 @@ const signedForm = (text: string): string | undefined => {
     return undefined;
   }
 };
-
-/** SQS refusals that retrying cannot fix: the message itself is wrong. */
-const isContentRefusal = (error: unknown): boolean =>
-  error instanceof Error &&
-  /InvalidMessageContents|InvalidParameterValue|MessageTooLong|BatchRequestTooLong/.test(
-    error.name,
-  );
 
 /**
  * The ingest: authenticate, size-check, validate, enqueue, answer — no DynamoDB on this path.
@@ -154,7 +148,7 @@ export const createIngestHandler = ({
       const { queueMessageId } = await queue.send(message);
       return ok(answer(queueMessageId));
     } catch (error) {
-      if (!isContentRefusal(error)) return unavailable(message, error);
+      if (!isContentRefusal(error, 'sqs')) return unavailable(message, error);
       logger?.warn('SQS refused the message content; quarantining it', { kind: message.kind });
       return quarantine(
         quarantineAs.source,

@@ -26,7 +26,7 @@ const HOUR_MS = 60 * 60 * 1000;
 
 export interface PendingCheckDeps {
   readonly integrations: Pick<IntegrationStore, 'getIntegration' | 'getIntegrationWithHistory'>;
-  readonly pending: Pick<PendingStore, 'listPendingBefore' | 'clearPending'>;
+  readonly pending: Pick<PendingStore, 'listPendingBefore'>;
   /** Records the alert in its group, once per incident (see `createAlertGroups`). */
   readonly owe: (alert: Alert) => Promise<OweResult>;
   readonly clock: () => Date;
@@ -42,20 +42,18 @@ export interface PendingCheckSummary {
   readonly alerted: number;
   /** Still PENDING, alerted by an earlier run. */
   readonly alreadyAlerted: number;
-  /** No longer PENDING: an entry of the former `pending` index, taken out of it. */
-  readonly cleared: number;
   readonly failed: number;
 }
 
-type EntryOutcome = 'alerted' | 'alreadyAlerted' | 'cleared' | 'skipped';
+type EntryOutcome = 'alerted' | 'alreadyAlerted' | 'skipped';
 
 /** Some entries could not be checked; the others were. The run fails so it is seen and retried. */
 export class PendingCheckError extends ReceiverError {}
 
 /**
  * The scheduled stuck-PENDING check. The list of PENDING integrations comes from an index,
- * which may lag (and entries earlier versions wrote stay until cleared here); the state is
- * derived again here with `currentOf`, exactly as everywhere else, before anyone is alerted.
+ * which may lag; the state is derived again here with `currentOf`, exactly as everywhere
+ * else, before anyone is alerted.
  *
  * Alerts go through the alert ledger like every other kind: the incident (one per `created`
  * event) is recorded once in its group and flushed with it, so an integration stuck for days is
@@ -70,10 +68,8 @@ export const createPendingCheck = (deps: PendingCheckDeps) => {
     const integration = await integrations.getIntegration(entry.integrationId);
     if (!integration) return 'skipped';
     const current = currentOf(integration.registers);
-    if (current?.register.state !== 'PENDING') {
-      const cleared = await pending.clearPending(entry);
-      return cleared === 'cleared' ? 'cleared' : 'skipped';
-    }
+    // Moved on since the index was read.
+    if (current?.register.state !== 'PENDING') return 'skipped';
     const createdAt = current.register.date;
     // The index may lag a newer `created`; its own date decides.
     if (createdAt >= cutoff) return 'skipped';
@@ -92,7 +88,7 @@ export const createPendingCheck = (deps: PendingCheckDeps) => {
   return async (): Promise<PendingCheckSummary> => {
     const now = clock();
     const cutoff = new Date(now.getTime() - thresholdMs).toISOString();
-    const counts = { examined: 0, alerted: 0, alreadyAlerted: 0, cleared: 0, failed: 0 };
+    const counts = { examined: 0, alerted: 0, alreadyAlerted: 0, failed: 0 };
     const failures: unknown[] = [];
     for await (const entry of pending.listPendingBefore(cutoff)) {
       counts.examined++;
@@ -110,7 +106,6 @@ export const createPendingCheck = (deps: PendingCheckDeps) => {
       }
     }
     metrics?.addMetric('StuckPendingAlerted', MetricUnit.Count, counts.alerted);
-    metrics?.addMetric('StuckPendingCleared', MetricUnit.Count, counts.cleared);
     metrics?.publishStoredMetrics();
     logger?.info('pending check done', { cutoff, ...counts });
     if (failures.length > 0) {

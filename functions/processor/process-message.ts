@@ -189,10 +189,10 @@ const flushDepsOf = ({ alerting, clock }: ProcessorDeps): FlushDeps => ({
   leaseMs: alerting.leaseMs ?? ALERT_LEASE_MS,
 });
 
-/** Records the alert an incident owes; `true` when this call recorded it. */
 /** One `createAlertGroups` per set of dependencies: it remembers the flushes it sent. */
 const groupsByDeps = new WeakMap<ProcessorDeps['alerting'], ReturnType<typeof createAlertGroups>>();
 
+/** Records the alert an incident owes; `true` when this call recorded it. */
 const owe = async (alert: Alert, deps: ProcessorDeps): Promise<boolean> => {
   let groups = groupsByDeps.get(deps.alerting);
   if (!groups) {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CreateTableCommand,
   DescribeTableCommand,
@@ -18,7 +19,7 @@ import {
   SetQueueAttributesCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { fleetIndexes, names, pipeline, table } from '../../functions/definitions/resources.ts';
+import { names, pipeline, table, tableSchema } from '../../functions/definitions/resources.ts';
 
 /** Names and addresses of the resources the local runtime wires together. */
 export interface LocalResources {
@@ -48,8 +49,6 @@ export const LOCAL_ALERTS_QUEUE = `${names.topic}-local`;
 
 const TABLE_READY_DEADLINE_MS = 30_000;
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 const describeTableStatus = async (
   client: DynamoDBClient,
   tableName: string,
@@ -70,47 +69,12 @@ export const ensureTable = async (
   const { dynamodb } = options;
   const tableName = names.table;
   if ((await describeTableStatus(dynamodb, tableName)) === undefined) {
-    const { pendingIndex } = table;
     try {
       await dynamodb.send(
         new CreateTableCommand({
           TableName: tableName,
           BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: [
-            { AttributeName: table.partitionKey, AttributeType: 'S' },
-            { AttributeName: table.sortKey, AttributeType: 'S' },
-            { AttributeName: pendingIndex.partitionKey, AttributeType: 'S' },
-            { AttributeName: pendingIndex.sortKey, AttributeType: 'S' },
-            ...[...new Set(fleetIndexes.flatMap((index) => [index.partitionKey, index.sortKey]))]
-              // The table's own keys are defined above; an index may reuse them.
-              .filter((name: string) => name !== table.partitionKey && name !== table.sortKey)
-              .map((name) => ({ AttributeName: name, AttributeType: 'S' as const })),
-          ],
-          KeySchema: [
-            { AttributeName: table.partitionKey, KeyType: 'HASH' },
-            { AttributeName: table.sortKey, KeyType: 'RANGE' },
-          ],
-          GlobalSecondaryIndexes: [
-            {
-              IndexName: pendingIndex.name,
-              KeySchema: [
-                { AttributeName: pendingIndex.partitionKey, KeyType: 'HASH' },
-                { AttributeName: pendingIndex.sortKey, KeyType: 'RANGE' },
-              ],
-              Projection: { ProjectionType: pendingIndex.projection },
-            },
-            ...fleetIndexes.map((index) => ({
-              IndexName: index.name,
-              KeySchema: [
-                { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
-                { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
-              ],
-              Projection:
-                index.projection === 'KEYS_ONLY'
-                  ? { ProjectionType: 'KEYS_ONLY' as const }
-                  : { ProjectionType: 'INCLUDE' as const, NonKeyAttributes: [...index.projection] },
-            })),
-          ],
+          ...tableSchema(),
         }),
       );
     } catch (error) {

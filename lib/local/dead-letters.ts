@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   DeleteMessageBatchCommand,
   ReceiveMessageCommand,
@@ -6,8 +7,6 @@ import {
 } from '@aws-sdk/client-sqs';
 import { inspectQueue } from '../../functions/adapters/sqs-dead-letter-queue.ts';
 import type { DeadLetterQueue, RedriveStatus } from '../../functions/core/ports.ts';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The DLQ on the local emulator, which has no `StartMessageMoveTask`: the redrive is the

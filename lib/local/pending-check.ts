@@ -35,11 +35,7 @@ export const startLocalPendingCheck = (
   const runOnce = (): Promise<void> => {
     running ??= check()
       .then((summary) => {
-        if (summary.alerted > 0 || summary.cleared > 0) {
-          options.print(
-            `pending check: ${summary.alerted} alerted, ${summary.cleared} no longer pending`,
-          );
-        }
+        if (summary.alerted > 0) options.print(`pending check: ${summary.alerted} alerted`);
       })
       .catch((error: unknown) => {
         options.print(

@@ -41,9 +41,6 @@ export const describePendingStoreContract = (name: string, harness: () => Pendin
       expect(await listed([id], at(9))).toEqual([{ integrationId: id, pendingSince: at(3) }]);
       await harness().store.applyEvent(lifecycleEvent('accepted', { id, date: at(4) }), NOW);
       expect(await listed([id], at(9))).toEqual([]);
-      expect(await harness().pending.clearPending({ integrationId: id, pendingSince: at(3) })).toBe(
-        'changed',
-      );
       // The integration itself is untouched.
       expect((await harness().store.getIntegration(id))?.registers.accepted).toBeDefined();
     });
@@ -55,18 +52,10 @@ export const describePendingStoreContract = (name: string, harness: () => Pendin
       expect(await listed([id], at(9))).toEqual([]);
     });
 
-    it('leaves an entry a newer created event moved, and clears nothing unknown', async () => {
+    it('lists an integration once, under the newest created event that decides its state', async () => {
       const id = uniqueId('contract-pending');
       await create(id, 3);
-      const [stale] = await listed([id], at(9));
       await create(id, 5);
-      expect(await harness().pending.clearPending(stale as PendingEntry)).toBe('changed');
       expect(await listed([id], at(9))).toEqual([{ integrationId: id, pendingSince: at(5) }]);
-      expect(
-        await harness().pending.clearPending({
-          integrationId: uniqueId('contract-unknown'),
-          pendingSince: at(1),
-        }),
-      ).toBe('changed');
     });
   });

@@ -138,10 +138,8 @@ const check = async (
       errors: received.errors,
       payload,
       ...(received.payload ? { payloadTruncated: received.payload } : {}),
-      alert: 'owed',
       recordedAt: received.receivedAt,
       expiresAt: 0,
-      alertSentAt: received.receivedAt,
     };
     expect(dynamoItemBytes(item)).toBeLessThan(DYNAMODB_ITEM_MAX_BYTES);
   }

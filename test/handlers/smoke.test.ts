@@ -55,6 +55,15 @@ const ENTRY_POINTS = {
       RECONCILE_GRACE_MINUTES: '15',
     },
   },
+  ops: {
+    load: () => import('../../functions/ops/handler.ts'),
+    env: {
+      TABLE_NAME: 'integrations',
+      QUEUE_URL: 'http://127.0.0.1:9/000000000000/integration-events',
+      DEAD_LETTER_QUEUE_URL: 'http://127.0.0.1:9/000000000000/integration-events-dlq',
+      DEAD_LETTER_QUEUE_ARN: 'arn:aws:sqs:us-east-1:000000000000:integration-events-dlq',
+    },
+  },
   'slack-notifier': {
     load: () => import('../../functions/slack-notifier/handler.ts'),
     env: {
@@ -99,6 +108,9 @@ describe('a missing setting fails the import with a message naming it', () => {
     ['processor', 'QUEUE_URL'],
     ['query', 'TABLE_NAME'],
     ['pending-check', 'QUEUE_URL'],
+    ['ops', 'TABLE_NAME'],
+    ['ops', 'DEAD_LETTER_QUEUE_URL'],
+    ['ops', 'DEAD_LETTER_QUEUE_ARN'],
     ['slack-notifier', 'TABLE_NAME'],
     ['ingest', 'QUEUE_URL'],
     ['reconciler', 'TABLE_NAME'],

@@ -219,18 +219,17 @@ describe('Alerting', () => {
       expect(hours(bare)).toBe('24');
     });
 
-    it('tells the check its table, topic, the event queue and the alert grouping', () => {
-      expect(
-        propertiesOf(full.template, full.stack.alerting.pendingCheck.function).Environment,
-      ).toMatchObject({
-        Variables: {
-          TABLE_NAME: refOf(full.stack.table.table),
-          TOPIC_ARN: refOf(full.stack.alerting.topic),
-          QUEUE_URL: refOf(full.stack.pipeline.queue),
-          ALERT_GROUP_WINDOW_SECONDS: '30',
-          ALERT_GROUP_INTERVAL_SECONDS: '300',
-        },
+    it('tells the check its table, the event queue and the alert grouping, and no topic', () => {
+      const { Variables } = propertiesOf(full.template, full.stack.alerting.pendingCheck.function)
+        .Environment as { Variables: Record<string, unknown> };
+      expect(Variables).toMatchObject({
+        TABLE_NAME: refOf(full.stack.table.table),
+        QUEUE_URL: refOf(full.stack.pipeline.queue),
+        ALERT_GROUP_WINDOW_SECONDS: '30',
+        ALERT_GROUP_INTERVAL_SECONDS: '300',
       });
+      // The processor publishes the group's message; the check only records and schedules.
+      expect(Variables).not.toHaveProperty('TOPIC_ARN');
     });
 
     it('sends flushes to the event queue, and publishes nothing itself', () => {
@@ -240,9 +239,11 @@ describe('Alerting', () => {
       expect(actions.get('sns:Publish')).toBeUndefined();
     });
 
-    it('queries the pending index and the table, records and clears items', () => {
+    it('queries the state index and the table, and records incidents', () => {
       const actions = allowedActions(full.template, full.stack.alerting.pendingCheck);
-      expect(JSON.stringify(actions.get('dynamodb:Query'))).toContain('/index/pending');
+      const queried = JSON.stringify(actions.get('dynamodb:Query'));
+      expect(queried).toContain('/index/by-state');
+      expect(queried).not.toContain('/index/pending');
       expect(actions.get('dynamodb:Query')).toContainEqual(arnOf(full.stack.table.table));
       for (const action of ['GetItem', 'PutItem', 'UpdateItem']) {
         expect(actions.get(`dynamodb:${action}`)).toEqual([arnOf(full.stack.table.table)]);

@@ -5,7 +5,7 @@ import { shardKey } from '../../functions/core/fleet.ts';
 import {
   table as definition,
   FLEET_INDEXES,
-  PENDING_SHARDS,
+  tableSchema,
 } from '../../functions/definitions/resources.ts';
 import { IntegrationTable } from '../../lib/cloud/constructs/integration-table.ts';
 import { arnOf, bareStack, logicalId } from './support.ts';
@@ -83,16 +83,8 @@ describe('IntegrationTable', () => {
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
   });
 
-  it('has the former pending index, keys only, and the list indexes, narrowly projected', () => {
+  it('has the list indexes, narrowly projected, and no former pending index', () => {
     expect(tableResource().Properties.GlobalSecondaryIndexes).toEqual([
-      {
-        IndexName: 'pending',
-        KeySchema: [
-          { AttributeName: 'pendingShard', KeyType: 'HASH' },
-          { AttributeName: 'pendingSince', KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'KEYS_ONLY' },
-      },
       {
         IndexName: 'by-state',
         KeySchema: [
@@ -134,6 +126,19 @@ describe('IntegrationTable', () => {
     ]);
   });
 
+  it('declares exactly the keys and indexes the local bootstrap creates (one translation)', () => {
+    const schema = tableSchema();
+    expect(tableResource().Properties.GlobalSecondaryIndexes).toEqual(
+      schema.GlobalSecondaryIndexes,
+    );
+    expect(tableResource().Properties.KeySchema).toEqual(schema.KeySchema);
+    expect(
+      (tableResource().Properties.AttributeDefinitions as { AttributeName: string }[])
+        .map((definition) => definition.AttributeName)
+        .sort(),
+    ).toEqual(schema.AttributeDefinitions.map((definition) => definition.AttributeName).sort());
+  });
+
   it('creates only the first list indexes asked for, so an existing table takes one per deploy', () => {
     const stack = bareStack();
     new IntegrationTable(stack, 'Partial', { listIndexes: 1 });
@@ -144,7 +149,7 @@ describe('IntegrationTable', () => {
       | { GlobalSecondaryIndexes: { IndexName: string }[] }
       | undefined;
     const names = properties?.GlobalSecondaryIndexes.map((index) => index.IndexName);
-    expect(names).toEqual(['pending', 'by-state']);
+    expect(names).toEqual(['by-state']);
   });
 
   it('shards every index partition key that would otherwise be a constant', () => {
@@ -152,7 +157,6 @@ describe('IntegrationTable', () => {
     // partition for every write, capped at 1,000 WCU/s.
     expect(FLEET_INDEXES.byState.shards).toBeGreaterThan(1);
     expect(FLEET_INDEXES.records.shards).toBeGreaterThan(1);
-    expect(PENDING_SHARDS).toBeGreaterThan(1);
     const ids = Array.from({ length: 400 }, (_, index) => `integration-${index}`);
     const used = new Set(ids.map((id) => shardKey('ERROR', id, FLEET_INDEXES.byState.shards)));
     expect(used.size).toBe(FLEET_INDEXES.byState.shards);
@@ -179,14 +183,11 @@ describe('IntegrationTable', () => {
     expect(actions).toContain('kms:GenerateDataKey*');
   });
 
-  it('grants the pending check Query on the state index and the former pending index only', () => {
+  it('grants the pending check Query on the state index only', () => {
     expect(statementsOf(pendingReader)[0]).toEqual({
       Effect: 'Allow',
       Action: 'dynamodb:Query',
-      Resource: [
-        { 'Fn::Join': ['', [arnOf(subject.table), '/index/by-state']] },
-        { 'Fn::Join': ['', [arnOf(subject.table), '/index/pending']] },
-      ],
+      Resource: { 'Fn::Join': ['', [arnOf(subject.table), '/index/by-state']] },
     });
   });
 });

@@ -23,12 +23,6 @@ export class InMemoryPendingStore implements PendingStore {
     yield* entries;
   }
 
-  /** Nothing to clear: only entries of the former `pending` index (DynamoDB only) were. */
-  async clearPending(entry: PendingEntry): Promise<'cleared' | 'changed'> {
-    this.faults.enter('clearPending', [entry]);
-    return 'changed';
-  }
-
   /** The integrations the check would list now, sorted: what a test checks after a run. */
   indexed(): string[] {
     return this.#pending()

@@ -49,7 +49,7 @@ export class TwinTable {
       .map(([key, record]) => ({ key, content: structuredClone(record.content) }));
   }
 
-  /** Replaces a record's content, keeping its alert marker, as an `UpdateItem` would. */
+  /** Replaces a record's content, keeping when it was recorded, as an `UpdateItem` would. */
   updateRecord(key: string, content: unknown): void {
     const record = this.#records.get(key);
     if (!record) throw new MissingRecordError(key);

@@ -177,23 +177,22 @@ export class Alerting extends Construct {
       ...props.functionDefaults,
       entry: handlerEntry('pending-check'),
       description: `Alerts on integrations PENDING for more than ${pendingTimeoutHours} h`,
-      // One Query page of the sparse index plus a ledger record (and maybe a flush message) per
-      // stuck integration; a minute leaves room for a backlog after an outage, and the next run
-      // is 15 minutes away.
+      // A Query of each PENDING partition of the `by-state` index plus a ledger record (and
+      // maybe a flush message) per stuck integration; a minute leaves room for a backlog after
+      // an outage, and the next run is 15 minutes away.
       timeout: Duration.seconds(60),
       memorySize: 256,
       environment: {
         TABLE_NAME: props.table.table.tableName,
-        TOPIC_ARN: this.topic.topicArn,
         PENDING_TIMEOUT_HOURS: String(pendingTimeoutHours),
         ...this.groupingEnvironment,
       },
     });
     props.table.grantPendingIndexQuery(this.pendingCheck.function);
     // Reads the integration and its history (Query on the table), records the incident in the
-    // alert ledger (PutItem), reads and arms its group's head (GetItem, UpdateItem) and clears
-    // index entries that moved on (UpdateItem). No sns:Publish: the processor publishes the
-    // group's message when the flush it scheduled comes due.
+    // alert ledger (PutItem) and reads and arms its group's head (GetItem, UpdateItem). No
+    // sns:Publish: the processor publishes the group's message when the flush it scheduled
+    // comes due.
     props.table.grantItemActions(
       this.pendingCheck.function,
       'GetItem',

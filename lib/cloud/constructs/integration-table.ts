@@ -12,9 +12,17 @@ import { Construct } from 'constructs';
 import {
   FLEET_INDEXES,
   fleetIndexes,
+  type KeySchema,
   table as tableDefinition,
+  tableSchema,
 } from '../../../functions/definitions/resources.ts';
 import { acknowledgeKeyActionWildcards } from './lambda-function.ts';
+
+/** A key schema (`tableSchema`) as CDK props: every key is a string. */
+const keysOf = ([partition, sort]: KeySchema) => ({
+  partitionKey: { name: partition.AttributeName, type: AttributeType.STRING },
+  sortKey: { name: sort.AttributeName, type: AttributeType.STRING },
+});
 
 /** The DynamoDB item actions a function may be granted. */
 export type ItemAction = 'GetItem' | 'Query' | 'PutItem' | 'UpdateItem' | 'DeleteItem';
@@ -40,7 +48,7 @@ export interface IntegrationTableProps {
 
 /**
  * The one DynamoDB table: integrations, their history, dedupe records and quarantine, keyed
- * `pk`/`sk`, with the operator's list indexes and the former sparse `pending` index. Encrypted
+ * `pk`/`sk`, with the operator's list indexes. Encrypted
  * with a customer-managed key because integration items hold the service's `accessToken`: the
  * key policy and CloudTrail then say who can read it, and disabling the key cuts every reader
  * off at once.
@@ -70,9 +78,9 @@ export class IntegrationTable extends Construct {
 
     // No physical name: CloudFormation derives one from the stack (and so the stage), which
     // lets stages coexist and a replacement happen.
+    const schema = tableSchema(props.listIndexes);
     this.table = new Table(this, 'Table', {
-      partitionKey: { name: tableDefinition.partitionKey, type: AttributeType.STRING },
-      sortKey: { name: tableDefinition.sortKey, type: AttributeType.STRING },
+      ...keysOf(schema.KeySchema),
       billingMode: BillingMode.PAY_PER_REQUEST,
       encryption: TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: this.key,
@@ -86,20 +94,14 @@ export class IntegrationTable extends Construct {
       removalPolicy,
     });
 
-    this.table.addGlobalSecondaryIndex({
-      indexName: tableDefinition.pendingIndex.name,
-      partitionKey: { name: tableDefinition.pendingIndex.partitionKey, type: AttributeType.STRING },
-      sortKey: { name: tableDefinition.pendingIndex.sortKey, type: AttributeType.STRING },
-      projectionType: ProjectionType[tableDefinition.pendingIndex.projection],
-    });
-    for (const index of fleetIndexes.slice(0, props.listIndexes ?? fleetIndexes.length)) {
+    for (const { IndexName, KeySchema, Projection } of schema.GlobalSecondaryIndexes) {
       this.table.addGlobalSecondaryIndex({
-        indexName: index.name,
-        partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
-        sortKey: { name: index.sortKey, type: AttributeType.STRING },
-        ...(index.projection === 'KEYS_ONLY'
-          ? { projectionType: ProjectionType.KEYS_ONLY }
-          : { projectionType: ProjectionType.INCLUDE, nonKeyAttributes: [...index.projection] }),
+        indexName: IndexName,
+        ...keysOf(KeySchema),
+        projectionType: ProjectionType[Projection.ProjectionType],
+        ...(Projection.NonKeyAttributes
+          ? { nonKeyAttributes: [...Projection.NonKeyAttributes] }
+          : {}),
       });
     }
   }
@@ -127,14 +129,9 @@ export class IntegrationTable extends Construct {
     this.grantItemActions(grantee, 'GetItem', 'Query');
   }
 
-  /**
-   * ARNs of what the stuck-PENDING check reads: the `by-state` index (its PENDING partitions)
-   * and the former `pending` index, kept until the entries earlier versions wrote are cleared.
-   */
+  /** ARNs of what the stuck-PENDING check reads: the `by-state` index (its PENDING partitions). */
   get pendingIndexArns(): string[] {
-    return [FLEET_INDEXES.byState.name, tableDefinition.pendingIndex.name].map(
-      (name) => `${this.table.tableArn}/index/${name}`,
-    );
+    return [`${this.table.tableArn}/index/${FLEET_INDEXES.byState.name}`];
   }
 
   /**
