@@ -75,8 +75,14 @@ export interface QuarantineRecord {
   readonly source: string;
   readonly receivedAt: string;
   readonly errors: readonly { readonly path: string; readonly message: string }[];
-  /** Tokens already redacted. */
+  /** Credentials already redacted. */
   readonly payload: string;
+  /**
+   * The `accessToken` the payload carried, kept apart so a replay restores it: only for a
+   * valid event quarantined by the processor (its content refused, or dated in the future).
+   * Encrypted at rest with the table; never returned by a route, alerted or logged.
+   */
+  readonly accessToken?: string;
   /** Present when `payload` is an excerpt: the whole payload's size and SHA-256 digest. */
   readonly payloadTruncated?: {
     readonly truncated: true;

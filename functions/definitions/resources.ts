@@ -5,6 +5,7 @@
  */
 
 import { DAY_SECONDS } from './expiry.ts';
+import { DEFAULT_QUARANTINE_DAYS } from './settings.ts';
 
 /** How long every dead-letter queue keeps what failed: the SQS maximum. */
 export const DLQ_RETENTION_DAYS = 14;
@@ -144,7 +145,11 @@ export const table = {
 export const retention = {
   /** History and dedupe memory outlive every sender's retry window (7 days) with margin. */
   historyDays: 90,
-  quarantineDays: 30,
+  /**
+   * Quarantine records outlive a quarter: time to notice, fix and replay. The `quarantineDays`
+   * setting may only lengthen it.
+   */
+  quarantineDays: DEFAULT_QUARANTINE_DAYS,
   noticeDays: 30,
 } as const;
 

@@ -20,3 +20,12 @@ export const DEFAULT_ALERT_GROUP_WINDOW_SECONDS = 30;
 
 /** How long after a group's message the next one (a follow-up) may go out. */
 export const DEFAULT_ALERT_GROUP_INTERVAL_SECONDS = 300;
+
+/** How far after its reception an event may be dated before it is quarantined (hours). */
+export const DEFAULT_FUTURE_SKEW_HOURS = 24;
+
+/** Days a quarantine record (and any token it holds) is kept; also the smallest allowed. */
+export const DEFAULT_QUARANTINE_DAYS = 90;
+
+/** Longest time the ingest serves credentials without re-reading the stage secret (seconds). */
+export const DEFAULT_SECRET_MAX_AGE_SECONDS = 300;

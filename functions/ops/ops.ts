@@ -39,6 +39,8 @@ export interface OpsDeps {
   readonly observations?: Pick<ReconcileStore, 'getObservations'> | undefined;
   /** Reconcile and webhook subscriptions; their routes answer 503 without it. */
   readonly happycolis?: HappyColisWiring | undefined;
+  /** How far ahead of now a replayed event may be dated. @default 24 h */
+  readonly futureSkewMs?: number;
 }
 
 /**
