@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../functions/config.ts';
+import { httpEvent } from '../support/http-events.ts';
 
 /**
  * Each Lambda entry point, imported as Lambda imports it: module scope runs with the
@@ -139,11 +140,12 @@ describe('a missing setting fails the import with a message naming it', () => {
     );
   });
 
-  it('ingest without a client secret', async () => {
+  it('ingest without a client secret starts, and fails closed on the HappyColis route', async () => {
     const { HAPPYCOLIS_SECRETS: _dropped, ...env } = ENTRY_POINTS.ingest.env;
     setEnv(env);
-    const loading = ENTRY_POINTS.ingest.load();
-    await expect(loading).rejects.toMatchObject({ name: 'MissingSecretError' });
-    await expect(loading).rejects.toThrow(/set HAPPYCOLIS_SECRETS or HAPPYCOLIS_SECRETS_SECRET_ID/);
+    const { handler } = await ENTRY_POINTS.ingest.load();
+    const answer = await handler(httpEvent('POST', '/webhooks/happycolis', { body: '{}' }));
+    expect(answer.statusCode).toBe(503);
+    expect(String(answer.body)).toMatch(/no usable HappyColis client secret/);
   });
 });
