@@ -49,6 +49,7 @@ export const LocalEnvSchema = v.object({
     ),
   ),
   SLACK_WEBHOOK_URL: v.optional(v.pipe(v.string(), v.url('SLACK_WEBHOOK_URL must be a URL'))),
+  ALLOWED_HOSTS: v.optional(v.string()),
 });
 
 export interface LocalConfig {
@@ -60,6 +61,11 @@ export interface LocalConfig {
   readonly region?: string;
   readonly handlerLogLevel: (typeof LOG_LEVELS)[number];
   readonly slackWebhookUrl?: string;
+  /**
+   * `Host` values the runtime answers besides its own address (`ALLOWED_HOSTS`, comma-separated,
+   * e.g. a tunnel's host name); every other `Host` gets 403.
+   */
+  readonly allowedHosts: string[];
   /** The alert group window and interval (`ALERT_GROUP_WINDOW_SECONDS`, `…_INTERVAL_SECONDS`). */
   readonly groupTiming: GroupTiming;
   /** Things the person starting the runtime must be told. */
@@ -112,6 +118,7 @@ export const loadLocalConfig = (env: NodeJS.ProcessEnv): LocalConfig => {
     handlerLogLevel: settings.POWERTOOLS_LOG_LEVEL ?? DEFAULT_HANDLER_LOG_LEVEL,
     ...(settings.SLACK_WEBHOOK_URL ? { slackWebhookUrl: settings.SLACK_WEBHOOK_URL } : {}),
     groupTiming: groupTimingOf(settings),
+    allowedHosts: parseList(settings.ALLOWED_HOSTS),
     warnings,
   };
 };

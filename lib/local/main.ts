@@ -79,6 +79,7 @@ const main = async (): Promise<void> => {
     ...(config.slackWebhookUrl ? { slackWebhookUrl: config.slackWebhookUrl } : {}),
     groupTiming: config.groupTiming,
     happycolis: { settings: happycolis, timing, reconcileTickMs: LOCAL_RECONCILE_TICK_MS },
+    allowedHosts: config.allowedHosts,
     pendingCheck: {
       intervalMs: LOCAL_PENDING_CHECK_INTERVAL_MS,
       timeoutHours: pendingTimeoutHours(process.env),

@@ -29,6 +29,8 @@ export interface LocalRuntimeOptions {
   readonly port?: number;
   /** @default '127.0.0.1' */
   readonly host?: string;
+  /** `Host` values accepted besides the runtime's own address (`ALLOWED_HOSTS`, e.g. a tunnel). */
+  readonly allowedHosts?: readonly string[];
   /** DynamoDB data is kept under `<dataDir>/dynamodb`. */
   readonly dataDir: string;
   /** HappyColis client secrets; at least one (the ingest refuses to start without). */
@@ -265,9 +267,14 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       routes: [
         { routeKey: `POST ${ROUTES.happycolis}`, handler: ingest },
         { routeKey: `POST ${ROUTES.deliveryErrors}`, handler: ingest },
-        { routeKey: `GET ${ROUTES.integration}`, handler: query },
-        ...Object.values(OPS_ROUTES).map((routeKey) => ({ routeKey, handler: ops })),
+        { routeKey: `GET ${ROUTES.integration}`, handler: query, operator: true },
+        ...Object.values(OPS_ROUTES).map((routeKey) => ({
+          routeKey,
+          handler: ops,
+          operator: true,
+        })),
       ],
+      ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
     });
 
     let stopped: Promise<void> | undefined;
