@@ -30,6 +30,8 @@ export const QuarantineDetailAnswer = v.object({
   payload: v.string(),
   replayedAt: v.optional(v.string()),
   payloadTruncated: v.optional(v.object({ bytes: v.number() })),
+  /** Whether the token the payload carried is kept (never shown) for a replay to restore. */
+  accessTokenKept: v.optional(v.boolean()),
 });
 
 /** `POST /quarantine/{id}/replay`: replayed (202) or already replayed (200). */
