@@ -7,7 +7,11 @@ import {
 } from './core/credentials.ts';
 import { ReceiverError } from './core/errors.ts';
 import { parseJson } from './core/json.ts';
-import { DEFAULT_SECRET_MAX_AGE_SECONDS } from './definitions/settings.ts';
+import {
+  DEFAULT_FUTURE_SKEW_HOURS,
+  DEFAULT_QUARANTINE_DAYS,
+  DEFAULT_SECRET_MAX_AGE_SECONDS,
+} from './definitions/settings.ts';
 
 /**
  * Configuration from the environment, parsed once per container with valibot. A missing or
@@ -282,3 +286,23 @@ export const createCredentialSource = <const N extends CredentialName>(options: 
     return reading;
   };
 };
+
+const positiveFromEnv = (fallback: number) =>
+  v.optional(
+    v.pipe(v.string(), v.toNumber(), v.gtValue(0, 'must be a positive number')),
+    String(fallback),
+  );
+
+/**
+ * How long quarantine is kept (`QUARANTINE_DAYS`) and how far ahead of its reception an event
+ * may be dated (`FUTURE_SKEW_HOURS`): the processor and the replay route read both.
+ */
+export const PolicyEnvSchema = v.object({
+  QUARANTINE_DAYS: positiveFromEnv(DEFAULT_QUARANTINE_DAYS),
+  FUTURE_SKEW_HOURS: positiveFromEnv(DEFAULT_FUTURE_SKEW_HOURS),
+});
+
+export const policyFromEnv = (env: v.InferOutput<typeof PolicyEnvSchema>) => ({
+  quarantineDays: env.QUARANTINE_DAYS,
+  futureSkewMs: env.FUTURE_SKEW_HOURS * 3_600_000,
+});

@@ -3,7 +3,14 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import * as v from 'valibot';
 import { createDocumentClient } from '../adapters/clients.ts';
 import { AlertGroupEnvSchema, groupTimingOf } from '../alerting/settings.ts';
-import { parseEnv, QueueEnvSchema, TableEnvSchema, TopicEnvSchema } from '../config.ts';
+import {
+  PolicyEnvSchema,
+  parseEnv,
+  policyFromEnv,
+  QueueEnvSchema,
+  TableEnvSchema,
+  TopicEnvSchema,
+} from '../config.ts';
 import { logger, metrics } from '../observability.ts';
 import { wireProcessor } from './wiring.ts';
 
@@ -13,6 +20,7 @@ const env = parseEnv(
     ...TopicEnvSchema.entries,
     ...QueueEnvSchema.entries,
     ...AlertGroupEnvSchema.entries,
+    ...PolicyEnvSchema.entries,
   }),
   process.env,
   'processor',
@@ -26,6 +34,7 @@ export const handler = wireProcessor({
   topicArn: env.TOPIC_ARN,
   queueUrl: env.QUEUE_URL,
   groupTiming: groupTimingOf(env),
+  policy: policyFromEnv(env),
   logger,
   metrics,
 });

@@ -9,6 +9,7 @@ import { DEFAULT_GROUP_TIMING } from '../alerting/settings.ts';
 import type { IntegrationStore } from '../core/ports.ts';
 import { retention } from '../definitions/resources.ts';
 import type { TableAndTopic } from '../wiring-options.ts';
+import type { ProcessorPolicy } from './process-message.ts';
 import { createProcessorHandler } from './processor.ts';
 
 /**
@@ -26,6 +27,8 @@ export const wireProcessor = (
     readonly decorateStore?: ((store: IntegrationStore) => IntegrationStore) | undefined;
     /** Shortens the alert leases, so tests can use a short visibility timeout. */
     readonly alertLeaseMs?: number | undefined;
+    /** Quarantine retention and future-date bound. @default DEFAULT_PROCESSOR_POLICY */
+    readonly policy?: Partial<ProcessorPolicy> | undefined;
   },
 ) => {
   const { document: client, tableName } = options;
@@ -42,5 +45,6 @@ export const wireProcessor = (
     },
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.metrics ? { metrics: options.metrics } : {}),
+    ...(options.policy ? { policy: options.policy } : {}),
   });
 };

@@ -11,7 +11,12 @@ import {
   DEFAULT_ALERT_GROUP_INTERVAL_SECONDS,
   DEFAULT_ALERT_GROUP_WINDOW_SECONDS,
   DEFAULT_CLIENT_ERROR_ALARM_THRESHOLD,
+  DEFAULT_FUTURE_SKEW_HOURS,
+  DEFAULT_HAPPYCOLIS_THROTTLE_BURST_LIMIT,
+  DEFAULT_HAPPYCOLIS_THROTTLE_RATE_LIMIT,
   DEFAULT_PENDING_TIMEOUT_HOURS,
+  DEFAULT_QUARANTINE_DAYS,
+  DEFAULT_SECRET_MAX_AGE_SECONDS,
   DEFAULT_THROTTLE_BURST_LIMIT,
   DEFAULT_THROTTLE_RATE_LIMIT,
 } from '../../functions/definitions/settings.ts';
@@ -62,6 +67,11 @@ export const SETTING_DEFAULTS = {
   logLevel: 'INFO',
   throttleRateLimit: DEFAULT_THROTTLE_RATE_LIMIT,
   throttleBurstLimit: DEFAULT_THROTTLE_BURST_LIMIT,
+  happycolisThrottleRateLimit: DEFAULT_HAPPYCOLIS_THROTTLE_RATE_LIMIT,
+  happycolisThrottleBurstLimit: DEFAULT_HAPPYCOLIS_THROTTLE_BURST_LIMIT,
+  secretMaxAgeSeconds: DEFAULT_SECRET_MAX_AGE_SECONDS,
+  futureSkewHours: DEFAULT_FUTURE_SKEW_HOURS,
+  quarantineDays: DEFAULT_QUARANTINE_DAYS,
   clientErrorAlarmThreshold: DEFAULT_CLIENT_ERROR_ALARM_THRESHOLD,
   alertGroupWindowSeconds: DEFAULT_ALERT_GROUP_WINDOW_SECONDS,
   alertGroupIntervalSeconds: DEFAULT_ALERT_GROUP_INTERVAL_SECONDS,
@@ -191,6 +201,35 @@ const SettingsSchema = v.object({
   throttleRateLimit: v.optional(positiveInteger(), SETTING_DEFAULTS.throttleRateLimit),
   /** Requests the HTTP API accepts in a burst above the steady rate. */
   throttleBurstLimit: v.optional(positiveInteger(), SETTING_DEFAULTS.throttleBurstLimit),
+  /**
+   * The HappyColis route's own steady rate (requests per second), separate from every other
+   * route's: anonymous load on the other routes cannot spend it, and on this route it must
+   * exceed it before HappyColis gets a 429.
+   */
+  happycolisThrottleRateLimit: v.optional(
+    positiveInteger(),
+    SETTING_DEFAULTS.happycolisThrottleRateLimit,
+  ),
+  /** The HappyColis route's own burst. */
+  happycolisThrottleBurstLimit: v.optional(
+    positiveInteger(),
+    SETTING_DEFAULTS.happycolisThrottleBurstLimit,
+  ),
+  /**
+   * Concurrency reserved for the ingest, so no other function of the account can throttle it
+   * into 5xx. Off by default: a reservation must leave the account's unreserved minimum
+   * (100), so in a new account (quota 10) any value fails the deploy.
+   */
+  ingestReservedConcurrency: v.optional(integerFrom(1, 1000)),
+  /** Longest time the ingest serves credentials without re-reading the stage secret. */
+  secretMaxAgeSeconds: v.optional(integerFrom(1, 3600), SETTING_DEFAULTS.secretMaxAgeSeconds),
+  /** How far after its reception an event may be dated before it is quarantined (hours). */
+  futureSkewHours: v.optional(positiveNumber(), SETTING_DEFAULTS.futureSkewHours),
+  /** Days quarantine records (and the tokens they keep) are kept; at least the default. */
+  quarantineDays: v.optional(
+    integerFrom(DEFAULT_QUARANTINE_DAYS, 3650),
+    SETTING_DEFAULTS.quarantineDays,
+  ),
   /** 4xx answers in 5 minutes that count as a spike (bad signatures, a misconfigured sender). */
   clientErrorAlarmThreshold: v.optional(
     positiveInteger(),

@@ -96,6 +96,14 @@ export class FulfillmentWebhooksStack extends Stack {
       stageSecret,
       throttleRateLimit: settings.throttleRateLimit,
       throttleBurstLimit: settings.throttleBurstLimit,
+      happycolisThrottle: {
+        rateLimit: settings.happycolisThrottleRateLimit,
+        burstLimit: settings.happycolisThrottleBurstLimit,
+      },
+      secretMaxAgeSeconds: settings.secretMaxAgeSeconds,
+      ...(settings.ingestReservedConcurrency === undefined
+        ? {}
+        : { ingestReservedConcurrency: settings.ingestReservedConcurrency }),
     });
 
     this.reconciler = new Reconciler(this, 'Reconciler', {
@@ -118,6 +126,15 @@ export class FulfillmentWebhooksStack extends Stack {
       functionDefaults,
       reconciler: this.reconciler,
     });
+
+    // What the processor and the replay route share: quarantine retention, future-date bound.
+    const policy = {
+      QUARANTINE_DAYS: String(settings.quarantineDays),
+      FUTURE_SKEW_HOURS: String(settings.futureSkewHours),
+    };
+    for (const fn of [this.pipeline.processor, this.ops.reader, this.ops.writer]) {
+      for (const [name, value] of Object.entries(policy)) fn.function.addEnvironment(name, value);
+    }
 
     this.monitoring = new Monitoring(this, 'Monitoring', {
       topic: this.alerting.topic,

@@ -29,8 +29,8 @@ describe('Monitoring', () => {
 
   it('sends every alarm and its recovery to the alerts topic', () => {
     const topic = refOf(full.stack.alerting.topic);
-    // Monitoring's eight, and the reconciler's failure alarm.
-    expect(alarms(full)).toHaveLength(9);
+    // Monitoring's own, and the reconciler's failure alarm.
+    expect(alarms(full)).toHaveLength(10);
     for (const properties of alarms(full)) {
       expect(properties.AlarmActions).toEqual([topic]);
       expect(properties.OKActions).toEqual([topic]);
@@ -104,6 +104,45 @@ describe('Monitoring', () => {
       Threshold: 80,
     });
     expect(alarm(bare, 'Api4xxSpike').Threshold).toBe(50);
+  });
+
+  it('alarms on any 429 of a webhook route, read from the access log, saying what to do', () => {
+    const [filter] = Object.values(
+      full.template.findResources('AWS::Logs::MetricFilter', {
+        Properties: { LogGroupName: refOf(full.stack.api.accessLogGroup) },
+      }),
+    );
+    const pattern = String((filter?.Properties as { FilterPattern: string }).FilterPattern);
+    expect(pattern).toContain('$.status = "429"');
+    expect(pattern).toContain('$.routeKey = "POST /webhooks/happycolis"');
+    expect(pattern).toContain('$.routeKey = "POST /webhooks/delivery-errors"');
+    const throttled = alarm(full, 'WebhookThrottled');
+    expect(throttled).toMatchObject({
+      MetricName: 'WebhookThrottled',
+      Period: 60,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    expect(throttled.AlarmDescription).toMatch(/200 requests\/s, burst 400/);
+    expect(throttled.AlarmDescription).toMatch(/edge filter .* unblock/);
+  });
+
+  it('by default: HappyColis route at 200/s, no reserved ingest concurrency, secrets re-read every 5 min, quarantine 90 days, skew 24 h', () => {
+    expect(propertiesOf(bare.template, bare.stack.api.stage).RouteSettings).toEqual({
+      'POST /webhooks/happycolis': { ThrottlingRateLimit: 200, ThrottlingBurstLimit: 400 },
+    });
+    const ingest = propertiesOf(bare.template, bare.stack.api.ingest.function) as {
+      ReservedConcurrentExecutions?: number;
+      Environment: { Variables: Record<string, unknown> };
+    };
+    expect(ingest.ReservedConcurrentExecutions).toBeUndefined();
+    expect(ingest.Environment.Variables.SECRET_MAX_AGE_SECONDS).toBe('300');
+    for (const fn of [bare.stack.pipeline.processor, bare.stack.ops.writer]) {
+      expect(
+        (propertiesOf(bare.template, fn.function) as { Environment: { Variables: object } })
+          .Environment.Variables,
+      ).toMatchObject({ QUARANTINE_DAYS: '90', FUTURE_SKEW_HOURS: '24' });
+    }
   });
 
   it('watches the Slack dead-letter queue only when Slack is configured', () => {

@@ -51,6 +51,8 @@ export class Monitoring extends Construct {
   readonly alarms: Alarm[] = [];
   /** Counts processor invocations that reported at least one failed record (this stage only). */
   readonly failedRecordsFilter: MetricFilter;
+  /** Counts 429 answers of the webhook routes (this stage's access log). */
+  readonly webhookThrottledFilter: MetricFilter;
   readonly #action: SnsAction;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
@@ -135,12 +137,47 @@ export class Monitoring extends Construct {
         "integration's queue until it is unblocked by hand. See the ingest logs.",
     });
 
+    const clientErrorThreshold = props.clientErrorThreshold ?? DEFAULT_CLIENT_ERROR_ALARM_THRESHOLD;
     this.#alarm('Api4xxSpike', {
       metric: api.api.metricClientError({ period: FIVE_MINUTES, statistic: 'Sum' }),
-      threshold: props.clientErrorThreshold ?? DEFAULT_CLIENT_ERROR_ALARM_THRESHOLD,
+      threshold: clientErrorThreshold,
       description:
-        'Many 4xx answers: a sender is probably using a wrong or rotated secret (401) or ' +
-        'being throttled (429). Check the access logs by route and status.',
+        `More than ${clientErrorThreshold} 4xx answers in 5 minutes. In the access log, group ` +
+        'by route, status and ip: 401 from one sender means its secret or token was rotated ' +
+        'or mistyped (run `npm run ops -- secrets check --stage <stage>`); 401 or 429 from ' +
+        'unknown addresses means someone is probing or flooding the URL (see the ' +
+        'WebhookThrottled alarm and docs/security.md, "Anonymous load").',
+    });
+
+    // 429s of the webhook routes, from this stage's access log: API Gateway's own 4xx metric
+    // cannot tell a throttled HappyColis delivery from a scanner's 401.
+    const { rateLimit, burstLimit } = api.happycolisThrottle;
+    this.webhookThrottledFilter = new MetricFilter(this, 'WebhookThrottledFilter', {
+      logGroup: api.accessLogGroup,
+      filterPattern: FilterPattern.all(
+        FilterPattern.stringValue('$.status', '=', '429'),
+        FilterPattern.any(
+          ...api.webhookRouteKeys.map((key) => FilterPattern.stringValue('$.routeKey', '=', key)),
+        ),
+      ),
+      metricNamespace: `${METRICS_NAMESPACE}/${Stack.of(this).stackName}`,
+      metricName: 'WebhookThrottled',
+      metricValue: '1',
+    });
+    this.#alarm('WebhookThrottled', {
+      metric: this.webhookThrottledFilter.metric({
+        period: Duration.minutes(1),
+        statistic: 'Sum',
+      }),
+      threshold: 0,
+      description:
+        'API Gateway answered 429 on a webhook route: its request budget was spent (HappyColis ' +
+        `route: ${rateLimit} requests/s, burst ${burstLimit}; other routes: their stage ` +
+        "default). HappyColis blocks an integration's queue on any non-2xx until its support " +
+        'unblocks it. In the access log (status 429, by ip): a flood from unknown addresses ' +
+        'calls for the edge filter (-c edgeFilter=true) or a higher happycolisThrottleRateLimit; ' +
+        "HappyColis's own addresses call for a higher limit. Then ask HappyColis to unblock " +
+        'the queues that got a 429 (docs/security.md, "Anonymous load").',
     });
 
     if (alerting.slack) {
