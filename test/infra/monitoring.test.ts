@@ -112,7 +112,9 @@ describe('Monitoring', () => {
         Properties: { LogGroupName: refOf(full.stack.api.accessLogGroup) },
       }),
     );
-    const pattern = String((filter?.Properties as { FilterPattern: string }).FilterPattern);
+    const pattern = String(
+      (filter?.Properties as { FilterPattern?: string } | undefined)?.FilterPattern,
+    );
     expect(pattern).toContain('$.status = "429"');
     expect(pattern).toContain('$.routeKey = "POST /webhooks/happycolis"');
     expect(pattern).toContain('$.routeKey = "POST /webhooks/delivery-errors"');
