@@ -35,14 +35,15 @@ describe('Alerting', () => {
     ).map((resource) => resource.Properties as Record<string, unknown>);
 
   describe('topic', () => {
-    it("is named by CloudFormation, encrypted with the stage's one key", () => {
+    it('is named by CloudFormation, encrypted with a key of its own, not the data key', () => {
       expect(propertiesOf(full.template, full.stack.alerting.topic)).not.toHaveProperty(
         'TopicName',
       );
       expect(propertiesOf(full.template, full.stack.alerting.topic)).toMatchObject({
         KmsMasterKeyId: arnOf(full.stack.alerting.key),
       });
-      expect(full.stack.alerting.key).toBe(full.stack.table.key);
+      expect(full.stack.alerting.key).toBe(full.stack.alarmTopicKey);
+      expect(full.stack.alerting.key).not.toBe(full.stack.table.key);
       expect(propertiesOf(full.template, full.stack.alerting.key)).toMatchObject({
         EnableKeyRotation: true,
       });

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  arnOf,
   FULL_OPTIONS,
   logicalId,
   propertiesOf,
@@ -12,8 +13,11 @@ describe('Monitoring', () => {
   let full: SynthesizedStack;
   let bare: SynthesizedStack;
 
+  // One synth per hook: each gets the hook timeout on a busy machine.
   beforeAll(() => {
     full = synthStack({ ...FULL_OPTIONS, clientErrorAlarmThreshold: 80 });
+  });
+  beforeAll(() => {
     bare = synthStack();
   });
 
@@ -147,6 +151,39 @@ describe('Monitoring', () => {
     }
   });
 
+  it('records and alarms when the data key is disabled or scheduled for deletion, off the data key', () => {
+    const keyEvents = full.stack.monitoring.keyEvents;
+    if (!keyEvents) throw new Error('no key-events queue');
+    const [rule] = Object.values(
+      full.template.findResources('AWS::Events::Rule', {
+        Properties: { EventPattern: { source: ['aws.kms'] } },
+      }),
+    );
+    expect(rule?.Properties).toMatchObject({
+      EventPattern: {
+        'detail-type': ['AWS API Call via CloudTrail'],
+        detail: {
+          eventSource: ['kms.amazonaws.com'],
+          eventName: ['DisableKey', 'ScheduleKeyDeletion'],
+          resources: { ARN: [arnOf(full.stack.table.key)] },
+        },
+      },
+      Targets: [{ Arn: { 'Fn::GetAtt': [logicalId(keyEvents), 'Arn'] } }],
+    });
+    // The record and the alarm path use no customer key: not the data key, which is the point.
+    expect(propertiesOf(full.template, keyEvents)).toMatchObject({ SqsManagedSseEnabled: true });
+    expect(propertiesOf(full.template, full.stack.alerting.topic).KmsMasterKeyId).not.toEqual(
+      arnOf(full.stack.table.key),
+    );
+    const disabled = alarm(full, 'DataKeyDisabled');
+    expect(disabled).toMatchObject({
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 0,
+      AlarmActions: [refOf(full.stack.alerting.topic)],
+    });
+    expect(disabled.AlarmDescription).toMatch(/enable-key.*cancel-key-deletion/);
+  });
+
   it('watches the Slack dead-letter queue only when Slack is configured', () => {
     const slack = full.stack.alerting.slack;
     expect(alarm(full, 'SlackDeadLetters')).toMatchObject({
@@ -158,7 +195,7 @@ describe('Monitoring', () => {
         },
       ],
     });
-    expect(alarms(bare)).toHaveLength(8);
+    expect(alarms(bare)).toHaveLength(9);
     expect(bare.stack.monitoring.node.tryFindChild('SlackDeadLetters')).toBeUndefined();
   });
 });

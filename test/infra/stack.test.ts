@@ -44,12 +44,15 @@ describe('FulfillmentWebhooksStack', () => {
     expect(output('DeadLetterQueueUrl')).toEqual(refOf(full.stack.pipeline.deadLetterQueue));
   });
 
-  it('has one customer-managed key, rotated and kept with the table, encrypting everything', () => {
+  it('has a data key, rotated and kept with the table, and a separate key for the alerts topic', () => {
     const keys = full.template.findResources('AWS::KMS::Key');
-    expect(Object.keys(keys)).toEqual([logicalId(full.stack.table.key)]);
-    const key = Object.values(keys)[0];
-    expect(key?.Properties).toMatchObject({ EnableKeyRotation: true });
-    expect(key?.DeletionPolicy).toBe('RetainExceptOnCreate');
+    expect(Object.keys(keys).sort()).toEqual(
+      [logicalId(full.stack.table.key), logicalId(full.stack.alarmTopicKey)].sort(),
+    );
+    for (const key of Object.values(keys)) {
+      expect(key?.Properties).toMatchObject({ EnableKeyRotation: true });
+    }
+    expect(keys[logicalId(full.stack.table.key)]?.DeletionPolicy).toBe('RetainExceptOnCreate');
     const keyArn = arnOf(full.stack.table.key);
     expect(propertiesOf(full.template, full.stack.table.table).SSESpecification).toMatchObject({
       KMSMasterKeyId: keyArn,
@@ -57,7 +60,9 @@ describe('FulfillmentWebhooksStack', () => {
     for (const queue of [full.stack.pipeline.queue, full.stack.pipeline.deadLetterQueue]) {
       expect(propertiesOf(full.template, queue).KmsMasterKeyId).toEqual(keyArn);
     }
-    expect(propertiesOf(full.template, full.stack.alerting.topic).KmsMasterKeyId).toEqual(keyArn);
+    expect(propertiesOf(full.template, full.stack.alerting.topic).KmsMasterKeyId).toEqual(
+      arnOf(full.stack.alarmTopicKey),
+    );
   });
 
   it('holds no secret value, only secret names', () => {

@@ -1,4 +1,4 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import {
   Alarm,
   ComparisonOperator,
@@ -6,8 +6,12 @@ import {
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Rule } from 'aws-cdk-lib/aws-events';
+import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
   pipeline as pipelineDefinition,
@@ -32,6 +36,11 @@ export interface MonitoringProps {
    */
   readonly clientErrorThreshold?: number;
   /**
+   * The data key (table, backups, queues). Disabling it or scheduling its deletion is recorded
+   * and alarmed through a path that does not depend on it.
+   */
+  readonly dataKey?: IKey;
+  /**
    * Age of the oldest queued message that raises the backlog alarm.
    * @default 5 minutes - normally messages leave the queue within seconds
    */
@@ -39,6 +48,9 @@ export interface MonitoringProps {
 }
 
 const FIVE_MINUTES = Duration.minutes(5);
+
+/** The KMS calls that take the data key out of service. */
+export const KEY_STOPPING_CALLS = ['DisableKey', 'ScheduleKeyDeletion'] as const;
 
 /** The processor's Powertools metric counting records it reported as failed. */
 export const RECORDS_FAILED_METRIC = 'RecordsFailed';
@@ -53,6 +65,8 @@ export class Monitoring extends Construct {
   readonly failedRecordsFilter: MetricFilter;
   /** Counts 429 answers of the webhook routes (this stage's access log). */
   readonly webhookThrottledFilter: MetricFilter;
+  /** CloudTrail's record of each call that disabled the data key or scheduled its deletion. */
+  readonly keyEvents?: Queue;
   readonly #action: SnsAction;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
@@ -180,6 +194,8 @@ export class Monitoring extends Construct {
         'the queues that got a 429 (docs/security.md, "Anonymous load").',
     });
 
+    if (props.dataKey) this.keyEvents = this.#watchKey(props.dataKey);
+
     if (alerting.slack) {
       this.#alarm('SlackDeadLetters', {
         metric: alerting.slack.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
@@ -192,6 +208,55 @@ export class Monitoring extends Construct {
           'wrong, Slack down). They were still emailed. See the slack-notifier logs.',
       });
     }
+  }
+
+  /**
+   * KMS calls that stop the stage: `DisableKey` makes ingestion answer 503 (HappyColis blocks),
+   * and queued events, the table and its backups unreadable; `ScheduleKeyDeletion` makes them
+   * unrecoverable once the waiting period ends. CloudTrail hands each call to EventBridge; the
+   * rule keeps it in a queue (who, when, from where) and the queue's depth raises an alarm, on
+   * the alerts topic, whose own key this one does not touch. The alarm stays on until someone
+   * has read the record and purged the queue.
+   */
+  #watchKey(key: IKey): Queue {
+    const queue = new Queue(this, 'KeyEvents', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(queue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'The queue is itself the record of key events, read by an operator; nothing consumes it, so nothing could dead-letter.',
+    });
+    new Rule(this, 'KeyDisabledRule', {
+      description: 'The data key was disabled or scheduled for deletion',
+      eventPattern: {
+        source: ['aws.kms'],
+        detailType: ['AWS API Call via CloudTrail'],
+        detail: {
+          eventSource: ['kms.amazonaws.com'],
+          eventName: [...KEY_STOPPING_CALLS],
+          resources: { ARN: [key.keyArn] },
+        },
+      },
+      targets: [new SqsQueue(queue)],
+    });
+    this.#alarm('DataKeyDisabled', {
+      metric: queue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+      }),
+      threshold: 0,
+      description:
+        `The stage's data key was disabled or scheduled for deletion (${KEY_STOPPING_CALLS.join(', ')}). ` +
+        'Ingestion answers 503 (HappyColis blocks its queues) and the table, its backups and ' +
+        'queued events cannot be read; once deleted, never again. Undo it now: ' +
+        '`aws kms enable-key` or `aws kms cancel-key-deletion` (then enable-key) on the key ' +
+        'named in the KeyEvents queue message (who, when, from where). Then purge that queue ' +
+        'to clear this alarm.',
+    });
+    return queue;
   }
 
   #alarm(
