@@ -13,13 +13,11 @@ describe('Monitoring', () => {
   let full: SynthesizedStack;
   let bare: SynthesizedStack;
 
-  // One synth per hook: each gets the hook timeout on a busy machine.
+  // Two synths: twice the usual hook time on a busy machine.
   beforeAll(() => {
     full = synthStack({ ...FULL_OPTIONS, clientErrorAlarmThreshold: 80 });
-  });
-  beforeAll(() => {
     bare = synthStack();
-  });
+  }, 120_000);
 
   const alarms = (synth: SynthesizedStack) =>
     Object.values(synth.template.findResources('AWS::CloudWatch::Alarm')).map(
