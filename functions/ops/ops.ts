@@ -60,7 +60,7 @@ export const createOpsHandler = (deps: OpsDeps) => {
       ...(deps.validators ? { validators: deps.validators } : {}),
     }),
     [OPS_ROUTES.listNotices]: listNotices(deps),
-    [OPS_ROUTES.showDeadLetters]: showDeadLetters(deps),
+    [OPS_ROUTES.showDeadLetters]: showDeadLetters({ ...deps, clock }),
     [OPS_ROUTES.redriveDeadLetters]: redriveDeadLetters(deps),
     [OPS_ROUTES.showReconcile]: showReconcile(deps),
     [OPS_ROUTES.reconcile]: reconcile(deps),

@@ -29,14 +29,30 @@ describe('Monitoring', () => {
     return propertiesOf(synth.template, construct);
   };
 
-  it('sends every alarm and its recovery to the alerts topic', () => {
+  it('sends every alarm, and its recovery but for the daily reminder, to the alerts topic', () => {
     const topic = refOf(full.stack.alerting.topic);
     // Monitoring's own, and the reconciler's failure alarm.
-    expect(alarms(full)).toHaveLength(10);
+    expect(alarms(full)).toHaveLength(12);
     for (const properties of alarms(full)) {
       expect(properties.AlarmActions).toEqual([topic]);
-      expect(properties.OKActions).toEqual([topic]);
+      if (String(properties.AlarmDescription).startsWith('Daily reminder')) {
+        expect(properties.OKActions).toBeUndefined();
+      } else expect(properties.OKActions).toEqual([topic]);
     }
+  });
+
+  it('reminds people every day at 09:00 UTC while the DLQ is not empty, saying when SQS deletes', () => {
+    const reminder = alarm(full, 'DeadLettersReminder') as {
+      Metrics: { Expression?: string; MetricStat?: { Period: number } }[];
+      AlarmDescription: string;
+      Threshold: number;
+    };
+    const expression = reminder.Metrics.find((query) => query.Expression)?.Expression;
+    expect(expression).toBe('IF(dlq > 0 AND HOUR(dlq) == 9, 1, 0)');
+    expect(reminder.Metrics.find((query) => query.MetricStat)?.MetricStat?.Period).toBe(3600);
+    expect(reminder.Threshold).toBe(0);
+    expect(reminder.AlarmDescription).toMatch(/14 days after it was FIRST SENT/);
+    expect(reminder.AlarmDescription).toMatch(/dlq show .* dlq redrive/);
   });
 
   it('treats missing data as healthy', () => {
@@ -193,7 +209,7 @@ describe('Monitoring', () => {
         },
       ],
     });
-    expect(alarms(bare)).toHaveLength(9);
+    expect(alarms(bare)).toHaveLength(11);
     expect(bare.stack.monitoring.node.tryFindChild('SlackDeadLetters')).toBeUndefined();
   });
 });

@@ -63,6 +63,10 @@ export const RedriveAnswer = v.object({
 export const DeadLettersAnswer = v.object({
   count: v.number(),
   oldestSentAt: v.optional(v.string()),
+  /** The oldest message's age since it was first sent, and when SQS deletes it. */
+  expiry: v.optional(
+    v.object({ oldestAgeDays: v.number(), expiresAt: v.string(), daysLeft: v.number() }),
+  ),
   sample: v.array(v.record(v.string(), v.unknown())),
   redrive: RedriveAnswer,
 });

@@ -3,6 +3,7 @@ import {
   Alarm,
   ComparisonOperator,
   type IMetric,
+  MathExpression,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -14,6 +15,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import {
+  DLQ_RETENTION_DAYS,
   pipeline as pipelineDefinition,
   slackQueue,
 } from '../../../functions/definitions/resources.ts';
@@ -49,6 +51,9 @@ export interface MonitoringProps {
 
 const FIVE_MINUTES = Duration.minutes(5);
 
+/** The hour (UTC) of the daily dead-letter reminder. */
+export const DLQ_REMINDER_HOUR_UTC = 9;
+
 /** The KMS calls that take the data key out of service. */
 export const KEY_STOPPING_CALLS = ['DisableKey', 'ScheduleKeyDeletion'] as const;
 
@@ -83,6 +88,31 @@ export class Monitoring extends Construct {
       description:
         `Integration events failed processing ${pipelineDefinition.maxReceiveCount} times and wait in the dead-letter queue. ` +
         'Read the processor logs for the cause, fix it, then redrive the DLQ to the queue.',
+    });
+
+    // An alarm notifies once, on its change of state: the reminder goes to ALARM again every
+    // day at DLQ_REMINDER_HOUR_UTC while the DLQ holds anything (and back to OK an hour later,
+    // silently), so a dead letter cannot sit unnoticed until SQS deletes it.
+    this.#alarm('DeadLettersReminder', {
+      metric: new MathExpression({
+        expression: `IF(dlq > 0 AND HOUR(dlq) == ${DLQ_REMINDER_HOUR_UTC}, 1, 0)`,
+        usingMetrics: {
+          dlq: pipeline.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+            period: Duration.hours(1),
+            statistic: 'Maximum',
+          }),
+        },
+        period: Duration.hours(1),
+        label: 'Dead letters waiting, at the reminder hour',
+      }),
+      threshold: 0,
+      okAction: false,
+      description:
+        `Daily reminder (${DLQ_REMINDER_HOUR_UTC}:00 UTC): integration events still wait in the ` +
+        `dead-letter queue. SQS deletes each ${DLQ_RETENTION_DAYS} days after it was FIRST SENT ` +
+        '(not after it reached the DLQ), so the oldest may have little time left. ' +
+        '`npm run ops -- dlq show --stage <stage>` gives its age and the days left; fix the ' +
+        'cause (processor logs), then `npm run ops -- dlq redrive --stage <stage>`.',
     });
 
     const maxMessageAge = props.maxMessageAge ?? FIVE_MINUTES;
@@ -266,6 +296,8 @@ export class Monitoring extends Construct {
       threshold: number;
       description: string;
       evaluationPeriods?: number;
+      /** Also notify the recovery. @default true */
+      okAction?: boolean;
     },
   ): void {
     const alarm = new Alarm(this, id, {
@@ -277,7 +309,7 @@ export class Monitoring extends Construct {
       alarmDescription: options.description,
     });
     alarm.addAlarmAction(this.#action);
-    alarm.addOkAction(this.#action);
+    if (options.okAction ?? true) alarm.addOkAction(this.#action);
     this.alarms.push(alarm);
   }
 }
