@@ -170,6 +170,7 @@ const HistoryItemSchema = v.object({
   receivedAt: v.string(),
   key: v.optional(v.string()),
   state: v.optional(v.picklist(INTEGRATION_STATES)),
+  digest: v.optional(v.string()),
 });
 
 const toStored = (item: Record<string, unknown>): StoredIntegration => {
@@ -187,11 +188,12 @@ const toStored = (item: Record<string, unknown>): StoredIntegration => {
 };
 
 const toHistoryEntry = (item: Record<string, unknown>): HistoryEntry => {
-  const { key, state, ...rest } = v.parse(HistoryItemSchema, item);
+  const { key, state, digest, ...rest } = v.parse(HistoryItemSchema, item);
   return {
     ...rest,
     ...(key === undefined ? {} : { key }),
     ...(state === undefined ? {} : { state }),
+    ...(digest === undefined ? {} : { digest }),
   };
 };
 

@@ -51,6 +51,12 @@ export interface HistoryEntry {
   /** Ordering key and resulting state, for lifecycle events; absent for unknown types. */
   readonly key?: string;
   readonly state?: IntegrationState;
+  /**
+   * SHA-256 of what the event says (header but `messageId`, and body, token included): tells a
+   * redelivery or resend (same digest) from a distinct event that shares the identity (same
+   * integration, type and millisecond). Absent on entries written before it existed.
+   */
+  readonly digest?: string;
 }
 
 /**

@@ -67,7 +67,13 @@ export type Outcome =
       readonly resolved: number;
     }
   | { readonly kind: 'ignored'; readonly integrationId: string; readonly type: string }
-  | { readonly kind: 'quarantined'; readonly id: string; readonly alerted: boolean }
+  | {
+      readonly kind: 'quarantined';
+      readonly id: string;
+      readonly alerted: boolean;
+      /** It shares its identity with a recorded event whose content differs. */
+      readonly conflict?: true;
+    }
   | { readonly kind: 'notice'; readonly id: string; readonly alerted: boolean }
   | { readonly kind: 'alert-flush'; readonly flush: FlushOutcome };
 
@@ -288,6 +294,47 @@ const owe = async (alert: Alert, deps: ProcessorDeps): Promise<boolean> => {
   return (await groups.owe(alert)) === 'recorded';
 };
 
+/** What an event says, but the delivery's `messageId`: equal for a redelivery or a resend. */
+const contentDigest = (event: IntegrationEvent): string => {
+  const { messageId: _messageId, ...header } = event.header;
+  return sha256(JSON.stringify({ header, body: event.body }));
+};
+
+/**
+ * Whether `event`, refused as a duplicate, is in fact another event with the same identity
+ * (integration, type, date to the millisecond) and different content, e.g. another token: its
+ * payload would otherwise be dropped silently. Such an event is quarantined (token kept apart),
+ * alerted and counted. Costs one read of the history, on duplicates only.
+ */
+const conflictWith = async (
+  event: IntegrationEvent,
+  digest: string,
+  receivedAt: string,
+  store: IntegrationStore,
+): Promise<((deps: ProcessorDeps) => Promise<Outcome>) | undefined> => {
+  const identity = eventIdentity(event.header);
+  const { history } = await store.getIntegrationWithHistory(event.body.id);
+  const recorded = history.find((entry) => eventIdentity(entry) === identity);
+  if (recorded?.digest === undefined || recorded.digest === digest) return undefined;
+  return async (deps) => {
+    const outcome = await quarantineInProcessor(
+      {
+        kind: 'webhook',
+        receivedAt,
+        webhook: { header: event.header, body: event.body },
+      },
+      [
+        {
+          path: '(root)',
+          message: `conflicts with the event already recorded for this integration, type and date (${event.header.date}, message ${recorded.messageId}): same identity, different content; it was not applied`,
+        },
+      ],
+      deps,
+    );
+    return outcome.kind === 'quarantined' ? { ...outcome, conflict: true } : outcome;
+  };
+};
+
 const applyLifecycleEvent = async (
   event: IntegrationEvent,
   receivedAt: string,
@@ -296,10 +343,11 @@ const applyLifecycleEvent = async (
   const { store } = deps;
   const now = deps.clock();
   const integrationId = event.body.id;
+  const digest = contentDigest(event);
   const [recorded, stored] = await Promise.all([
     store.recordEvent(
       integrationId,
-      historyEntryOf(event, receivedAt),
+      { ...historyEntryOf(event, receivedAt), digest },
       timing(now, retention.historyDays),
     ),
     store.applyEvent(event, now),
@@ -312,6 +360,8 @@ const applyLifecycleEvent = async (
   if (stored) {
     kind = effectOf(eventKey(event), stored.registers);
   } else if (recorded === 'exists') {
+    const conflict = await conflictWith(event, digest, receivedAt, store);
+    if (conflict) return conflict(deps);
     kind = 'duplicate';
   } else {
     integration = await store.getIntegration(integrationId);

@@ -161,3 +161,42 @@ describe('events dated in the future', () => {
     expect(twins.store.accessTokenOf('future-3')).toBe(TOKEN);
   });
 });
+
+describe('events that share an identity', () => {
+  const sameMillisecond = (messageId: string, accessToken: string): QueueMessage => ({
+    kind: 'webhook',
+    receivedAt: RECEIVED.toISOString(),
+    webhook: envelope(
+      lifecycleEvent('accepted', {
+        id: 'twin-1',
+        date: '2024-06-10T09:00:00.000Z',
+        messageId,
+        accessToken,
+      }),
+    ),
+  });
+
+  it('records and counts a distinct event with the same integration, type and millisecond', async () => {
+    expect(await processMessage(sameMillisecond('msg-b', TOKEN), deps())).toMatchObject({
+      kind: 'applied',
+    });
+    // Another event, same identity, another token, a smaller messageId: refused by the
+    // ordering, so it would be a silent duplicate.
+    const outcome = await processMessage(sameMillisecond('msg-a', 'tok_OTHER_0123456789'), deps());
+    expect(outcome).toMatchObject({ kind: 'quarantined', conflict: true });
+    const shown = await call('GET', '/quarantine/{id}', quarantinedId(outcome));
+    expect(shown.body.errors[0].message).toMatch(/same identity, different content/);
+    expect(shown.body.accessTokenKept).toBe(true);
+    expect(JSON.stringify(shown.body)).not.toContain('tok_OTHER');
+  });
+
+  it('still treats a redelivery or a resend under a new messageId as a duplicate', async () => {
+    await processMessage(sameMillisecond('msg-b', TOKEN), deps());
+    expect(await processMessage(sameMillisecond('msg-b', TOKEN), deps())).toMatchObject({
+      kind: 'duplicate',
+    });
+    expect(await processMessage(sameMillisecond('msg-a', TOKEN), deps())).toMatchObject({
+      kind: 'duplicate',
+    });
+  });
+});
