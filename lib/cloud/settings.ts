@@ -437,6 +437,30 @@ export const SETTING_DOCS: { readonly [K in keyof Settings]-?: SettingDoc } = {
   alertGroupIntervalSeconds: {
     meaning: `How long after a group's message the next one may go out (Alertmanager's \`group_interval\`), from \`alertGroupWindowSeconds\` to ${ALERT_GROUP_INTERVAL_MAX_SECONDS}. The functions read it as \`ALERT_GROUP_INTERVAL_SECONDS\`.`,
   },
+  happycolisThrottleRateLimit: {
+    meaning:
+      "The HappyColis route's own steady rate (requests per second), a bucket apart from every other route's: anonymous load elsewhere cannot spend it, and on this route it must exceed it before HappyColis gets a 429 (docs/security.md).",
+  },
+  happycolisThrottleBurstLimit: {
+    meaning: "The HappyColis route's own burst (requests).",
+  },
+  ingestReservedConcurrency: {
+    default: 'none',
+    meaning:
+      'Concurrency reserved for the ingest, 1 to 1000, so no other function of the account can throttle it. Off by default: Lambda refuses a reservation that leaves the account fewer than 100 unreserved executions, so in a new account (quota 10) any value fails the deploy.',
+  },
+  secretMaxAgeSeconds: {
+    meaning:
+      'Longest time the ingest serves credentials without re-reading the stage secret, 1 to 3600: a value removed from the secret stops working within it. A failed read keeps the last good values.',
+  },
+  futureSkewHours: {
+    meaning:
+      'An event dated more than this many hours after it was received is quarantined with the reason, not applied; a replay applies it once it is no longer that far ahead.',
+  },
+  quarantineDays: {
+    meaning:
+      'Days quarantine records, and the tokens processor-side quarantines keep for a replay, are kept; at least the default.',
+  },
   listIndexes: {
     default: `\`${fleetIndexes.length}\` (all)`,
     meaning: `How many of the operator list indexes the table has, 1 to ${fleetIndexes.length}, in order: ${fleetIndexes.map((index) => `\`${index.name}\``).join(', ')}. DynamoDB adds one index per table update, so a table without them takes them one deploy at a time.`,

@@ -184,10 +184,6 @@ export class FulfillmentWebhooksStack extends Stack {
       description: 'GET with SigV4 (IAM); replace {id} with an integration id',
       value: url(ROUTES.integration),
     });
-    new CfnOutput(this, 'StageSecretName', {
-      description: 'The stage secret (`npm run ops -- secrets check --stage <stage>` checks it)',
-      value: settings.secretName,
-    });
     new CfnOutput(this, 'ApiUrl', {
       description: 'Base URL of the HTTP API; `npm run ops -- --stage <stage>` reads it',
       value: this.api.url,

@@ -181,4 +181,9 @@ export const LOCAL_SETTING_DOCS: {
     default: `\`${DEFAULT_PENDING_TIMEOUT_HOURS}\``,
     meaning: `An integration still \`PENDING\` this many hours after the date of its \`created\` event raises a warning; the check runs at start-up and every ${LOCAL_PENDING_CHECK_INTERVAL_MS / 1000} s.`,
   },
+  ALLOWED_HOSTS: {
+    default: '—',
+    meaning:
+      '`Host` names the runtime answers besides its own address (e.g. a tunnel\'s), comma-separated; any other `Host`, and cross-site browser requests to operator routes, get `403` with the reason.',
+  },
 };
