@@ -422,9 +422,11 @@ export const SETTING_DOCS: { readonly [K in keyof Settings]-?: SettingDoc } = {
   logLevel: { meaning: `Level of the functions' logs: ${oneOf(LOG_LEVELS)}.` },
   throttleRateLimit: {
     meaning:
-      "Requests per second the API accepts, steady state, before answering `429`; HappyColis blocks an integration's queue on any non-2xx, so size it above the peak.",
+      "Requests per second each route but HappyColis's accepts (every route has a bucket of its own, shared by all its callers), steady state, before answering `429`.",
   },
-  throttleBurstLimit: { meaning: 'Requests the API accepts in a burst above that rate.' },
+  throttleBurstLimit: {
+    meaning: "Requests each route but HappyColis's accepts in a burst above that rate.",
+  },
   clientErrorAlarmThreshold: {
     meaning: 'The 4xx-spike alarm fires on more than this many 4xx answers within 5 minutes.',
   },

@@ -184,6 +184,6 @@ export const LOCAL_SETTING_DOCS: {
   ALLOWED_HOSTS: {
     default: '—',
     meaning:
-      '`Host` names the runtime answers besides its own address (e.g. a tunnel\'s), comma-separated; any other `Host`, and cross-site browser requests to operator routes, get `403` with the reason.',
+      "`Host` names the runtime answers besides its own address (e.g. a tunnel's), comma-separated; any other `Host`, and cross-site browser requests to operator routes, get `403` with the reason.",
   },
 };
