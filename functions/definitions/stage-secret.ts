@@ -28,7 +28,8 @@ export const STAGE_SECRET_FIELDS = {
   WEBHOOK_TOKENS: {
     secretIdVariable: 'WEBHOOK_TOKENS_SECRET_ID',
     readBy: 'ingest',
-    needed: 'for the delivery-errors route (without it, or with no usable entry, every notice gets 401; the HappyColis route is unaffected)',
+    needed:
+      'for the delivery-errors route (without it, or with no usable entry, every notice gets 401; the HappyColis route is unaffected)',
     what: 'A JSON array of bearer tokens the fulfillment platform sends to the delivery-errors endpoint. You make one up (`openssl rand -hex 32`) and hand it to the platform; an entry under 16 bytes is refused.',
   },
   SLACK_WEBHOOK_URL: {
