@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CHAT_CHANNEL_NAMES } from '../../functions/definitions/alert-channels.ts';
 import {
   arnOf,
   FULL_OPTIONS,
@@ -31,8 +32,8 @@ describe('Monitoring', () => {
 
   it('sends every alarm, and its recovery but for the daily reminder, to the alerts topic', () => {
     const topic = refOf(full.stack.alerting.topic);
-    // Monitoring's own, and the reconciler's failure alarm.
-    expect(alarms(full)).toHaveLength(12);
+    // Monitoring's own, the reconciler's failure alarm, and one per chat channel's DLQ.
+    expect(alarms(full)).toHaveLength(11 + CHAT_CHANNEL_NAMES.length);
     for (const properties of alarms(full)) {
       expect(properties.AlarmActions).toEqual([topic]);
       if (String(properties.AlarmDescription).startsWith('Daily reminder')) {
