@@ -2,7 +2,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import * as v from 'valibot';
 import { createDocumentClient } from '../adapters/clients.ts';
-import { AlertGroupEnvSchema, groupTimingOf } from '../alerting/settings.ts';
+import { AlertGroupEnvSchema, groupTimingOf, opsTargetOf } from '../alerting/settings.ts';
 import {
   PolicyEnvSchema,
   parseEnv,
@@ -35,6 +35,7 @@ export const handler = wireProcessor({
   queueUrl: env.QUEUE_URL,
   groupTiming: groupTimingOf(env),
   policy: policyFromEnv(env),
+  opsTarget: opsTargetOf(env),
   logger,
   metrics,
 });
