@@ -2,7 +2,12 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import * as v from 'valibot';
 import { createDocumentClient } from '../adapters/clients.ts';
-import { AlertGroupEnvSchema, groupTimingOf, opsTargetOf } from '../alerting/settings.ts';
+import {
+  AlertGroupEnvSchema,
+  AlertOpsEnvSchema,
+  groupTimingOf,
+  opsTargetOf,
+} from '../alerting/settings.ts';
 import {
   PolicyEnvSchema,
   parseEnv,
@@ -21,6 +26,7 @@ const env = parseEnv(
     ...QueueEnvSchema.entries,
     ...AlertGroupEnvSchema.entries,
     ...PolicyEnvSchema.entries,
+    ...AlertOpsEnvSchema.entries,
   }),
   process.env,
   'processor',
