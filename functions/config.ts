@@ -1,7 +1,17 @@
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
 import * as v from 'valibot';
+import {
+  type CheckedCredentials,
+  type CredentialName,
+  checkCredentials,
+} from './core/credentials.ts';
 import { ReceiverError } from './core/errors.ts';
 import { parseJson } from './core/json.ts';
+import {
+  DEFAULT_FUTURE_SKEW_HOURS,
+  DEFAULT_QUARANTINE_DAYS,
+  DEFAULT_SECRET_MAX_AGE_SECONDS,
+} from './definitions/settings.ts';
 
 /**
  * Configuration from the environment, parsed once per container with valibot. A missing or
@@ -170,3 +180,129 @@ export const loadCredentialList = async (
 export const TableEnvSchema = v.object({ TABLE_NAME: Required });
 export const QueueEnvSchema = v.object({ QUEUE_URL: Required });
 export const TopicEnvSchema = v.object({ TOPIC_ARN: Required });
+
+/** What a credential source hands out: each list checked on its own. */
+export type CredentialSnapshot<N extends CredentialName> = Readonly<Record<N, CheckedCredentials>>;
+
+/** How long after a failed read of the stage secret the next read is tried. */
+export const SECRET_RETRY_AFTER_FAILURE_MS = 30_000;
+
+/**
+ * Credentials that can be revoked and rotated without a redeploy. In the cloud (a
+ * `<NAME>_SECRET_ID` is set) the stage secret is read on first use, then again at most every
+ * `maxAgeSeconds` (through Powertools' cache with that `maxAge`):
+ *
+ * - a successful read applies, even when it removes a value or a whole field: a revoked
+ *   token stops working at most `maxAgeSeconds` later;
+ * - a failed read (Secrets Manager unreachable, throttled, denied) keeps the last good values
+ *   and is tried again {@link SECRET_RETRY_AFTER_FAILURE_MS} later, so an outage neither
+ *   revokes everything nor slows every request; before any good read, the lists are empty;
+ * - each field is checked on its own (`checkCredentials`): a broken field empties its own
+ *   list only.
+ *
+ * On a laptop (no secret named) the variables `<NAME>` are read once. Problems are logged as
+ * they appear, by field, never with a value. A cold start never fails on a secret.
+ */
+export const createCredentialSource = <const N extends CredentialName>(options: {
+  readonly env: NodeJS.ProcessEnv;
+  readonly names: readonly N[];
+  /** @default DEFAULT_SECRET_MAX_AGE_SECONDS */
+  readonly maxAgeSeconds?: number;
+  readonly read?: (secretId: string, maxAgeSeconds: number) => Promise<unknown>;
+  readonly clock?: () => number;
+  readonly onProblem?: (message: string, details: Record<string, unknown>) => void;
+}): (() => Promise<CredentialSnapshot<N>>) => {
+  const {
+    env,
+    names,
+    maxAgeSeconds = DEFAULT_SECRET_MAX_AGE_SECONDS,
+    read = (secretId: string, maxAge: number) => getSecret(secretId, { maxAge }),
+    clock = Date.now,
+    onProblem = () => {},
+  } = options;
+  const check = (field: (name: N) => unknown): CredentialSnapshot<N> => {
+    const snapshot = {} as Record<N, CheckedCredentials>;
+    for (const name of names) snapshot[name] = checkCredentials(name, field(name));
+    return snapshot;
+  };
+  const report = (snapshot: CredentialSnapshot<N>, reported: CredentialSnapshot<N> | undefined) => {
+    for (const name of names) {
+      const problems = snapshot[name].problems;
+      if (problems.join('\n') !== reported?.[name].problems.join('\n') && problems.length > 0) {
+        onProblem(`credential field ${name} has problems`, { field: name, problems });
+      }
+    }
+  };
+
+  const secretIds = [...new Set(names.map((name) => env[`${name}_SECRET_ID`]))];
+  const [secretId] = secretIds;
+  if (secretId === undefined || secretIds.length > 1) {
+    if (secretIds.length > 1) {
+      throw new ConfigError('every credential field must come from one stage secret');
+    }
+    const fixed = check((name) => env[name] ?? '');
+    report(fixed, undefined);
+    return async () => fixed;
+  }
+
+  const unread = check(() => undefined);
+  let current: CredentialSnapshot<N> | undefined;
+  let nextReadAt = 0;
+  let reading: Promise<CredentialSnapshot<N>> | undefined;
+
+  const refresh = async (): Promise<CredentialSnapshot<N>> => {
+    let text: unknown;
+    try {
+      text = await read(secretId, maxAgeSeconds);
+    } catch (error) {
+      nextReadAt = clock() + SECRET_RETRY_AFTER_FAILURE_MS;
+      onProblem(
+        current
+          ? 'could not read the stage secret; keeping the last values read'
+          : 'could not read the stage secret; no credential is usable until it can be read',
+        { secretId, error: error instanceof Error ? error.name : 'unknown' },
+      );
+      return current ?? unread;
+    }
+    let secret: StageSecret;
+    try {
+      secret = parseStageSecret(text, secretId);
+    } catch (error) {
+      secret = {};
+      onProblem(String((error as Error).message), { secretId });
+    }
+    const next = check((name) => secret[name]);
+    report(next, current);
+    current = next;
+    nextReadAt = clock() + maxAgeSeconds * 1000;
+    return next;
+  };
+
+  return async () => {
+    if (clock() < nextReadAt) return current ?? unread;
+    reading ??= refresh().finally(() => {
+      reading = undefined;
+    });
+    return reading;
+  };
+};
+
+const positiveFromEnv = (fallback: number) =>
+  v.optional(
+    v.pipe(v.string(), v.toNumber(), v.gtValue(0, 'must be a positive number')),
+    String(fallback),
+  );
+
+/**
+ * How long quarantine is kept (`QUARANTINE_DAYS`) and how far ahead of its reception an event
+ * may be dated (`FUTURE_SKEW_HOURS`): the processor and the replay route read both.
+ */
+export const PolicyEnvSchema = v.object({
+  QUARANTINE_DAYS: positiveFromEnv(DEFAULT_QUARANTINE_DAYS),
+  FUTURE_SKEW_HOURS: positiveFromEnv(DEFAULT_FUTURE_SKEW_HOURS),
+});
+
+export const policyFromEnv = (env: v.InferOutput<typeof PolicyEnvSchema>) => ({
+  quarantineDays: env.QUARANTINE_DAYS,
+  futureSkewMs: env.FUTURE_SKEW_HOURS * 3_600_000,
+});

@@ -1,10 +1,11 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { IncomingWebhookSendArguments } from '@slack/webhook';
-import * as v from 'valibot';
 import {
   alertSubject,
-  alertText,
+  messageSubject,
+  snsMessageOf,
+} from '../functions/alerting/channels/email.ts';
+import {
   deadLettersAlert,
   deliveryErrorAlert,
   integrationErroredAlert,
@@ -12,19 +13,16 @@ import {
   integrationResolvedAlert,
   integrationStuckPendingAlert,
   quarantinedAlert,
-} from '../functions/core/alert-content.ts';
-import {
-  digestOf,
-  digestSnsMessage,
-  digestSubject,
-  digestText,
-  groupKeyOf,
-} from '../functions/core/alert-digest.ts';
-import type { Alert, AlertDigest } from '../functions/core/alerts.ts';
+} from '../functions/alerting/domain/content.ts';
+import { groupMessageOf, singleAlertMessage } from '../functions/alerting/domain/group-message.ts';
+import { groupKeyOf } from '../functions/alerting/domain/grouping.ts';
+import { alertText, groupMessageText } from '../functions/alerting/domain/plain-text.ts';
+import { CHANNEL_FACTORIES } from '../functions/alerting/notifier/channels.ts';
+import type { Alert, GroupMessage } from '../functions/core/alerts.ts';
 import { type IntegrationEvent, parseWebhook } from '../functions/core/events.ts';
 import { applyToRegisters, type Registers } from '../functions/core/state.ts';
 import { historyEntryOf, integrationView } from '../functions/core/view.ts';
-import { slackDigestMessage, slackMessage } from '../functions/slack-notifier/slack-message.ts';
+import { CHAT_CHANNEL_NAMES, CHAT_CHANNELS } from '../functions/definitions/alert-channels.ts';
 import { SAMPLE_EVENTS, type SampleEvent, sampleText } from '../lib/local/samples.ts';
 
 /**
@@ -60,33 +58,20 @@ const viewAfter = (events: readonly IntegrationEvent[]) => {
   return view;
 };
 
-const Text = v.object({ text: v.string() });
-/** The block types the alert builders emit, as far as a reader sees them. */
-const RenderedBlock = v.variant('type', [
-  v.object({ type: v.literal('header'), text: Text }),
-  v.object({
-    type: v.literal('section'),
-    text: v.optional(Text),
-    fields: v.optional(v.array(Text)),
-  }),
-  v.object({ type: v.literal('context'), elements: v.array(v.looseObject({ text: v.string() })) }),
-]);
-
-/** The Slack message as a person reads it: Block Kit blocks in order, as plain paragraphs. */
-export const slackAsText = (message: IncomingWebhookSendArguments): string =>
-  (message.blocks ?? [])
-    .map((input) => {
-      const block = v.parse(RenderedBlock, input);
-      if (block.type === 'header') return block.text.text;
-      if (block.type === 'context') return block.elements.map((element) => element.text).join(' ');
-      return [
-        ...(block.text ? [block.text.text] : []),
-        ...(block.fields
-          ? [block.fields.map((field) => field.text.replace('\n', ': ')).join('\n')]
-          : []),
-      ].join('\n\n');
-    })
-    .join('\n\n');
+const chatSections = (message: GroupMessage, posted: boolean): string[] =>
+  CHAT_CHANNEL_NAMES.flatMap((name) => {
+    const { format, asText, asPosted } = CHANNEL_FACTORIES[name].example;
+    const { label } = CHAT_CHANNELS[name];
+    return [
+      `${label} (${format}, shown as text):`,
+      '',
+      fence(asText(message)),
+      '',
+      ...(posted
+        ? [`${label} (${format} JSON, as posted):`, '', jsonFence(asPosted(message)), '']
+        : []),
+    ];
+  });
 
 const samples = async () =>
   Object.fromEntries(
@@ -219,8 +204,8 @@ const NEIGHBOURS = [
 ] as const;
 
 /** Grouped messages: one provider outage errors three integrations, which then recover. */
-const exampleDigests = async (): Promise<
-  { readonly when: string; readonly digest: AlertDigest }[]
+const exampleGroupMessages = async (): Promise<
+  { readonly when: string; readonly message: GroupMessage }[]
 > => {
   const { created, accepted, errored } = await samples();
   const integrations = [
@@ -257,7 +242,7 @@ const exampleDigests = async (): Promise<
   return [
     {
       when: 'three integrations of one fulfillment service error within 15 seconds (one group window)',
-      digest: digestOf({
+      message: groupMessageOf({
         groupKey: groupKeyOf(first.alert),
         seq: 1,
         alerts: reported.map(({ alert }) => alert),
@@ -265,7 +250,7 @@ const exampleDigests = async (): Promise<
     },
     {
       when: 'the same three integrations are accepted again after the outage',
-      digest: digestOf({ groupKey: groupKeyOf(firstResolved), seq: 1, alerts: resolved }),
+      message: groupMessageOf({ groupKey: groupKeyOf(firstResolved), seq: 1, alerts: resolved }),
     },
   ];
 };
@@ -282,39 +267,29 @@ export const renderAlertExamples = async (): Promise<string> => {
       '',
       `When: ${when}.`,
       '',
-      'Slack (Block Kit, shown as text):',
-      '',
-      fence(slackAsText(slackMessage(alert))),
-      '',
+      ...chatSections(singleAlertMessage(alert), false),
       'Email:',
       '',
       fence(`Subject: ${alertSubject(alert)}\n\n${alertText(alert)}`),
     ].join('\n'),
   );
-  const digests = (await exampleDigests()).map(({ when, digest }) => {
-    const { subject } = digestSnsMessage(digest);
+  const messages = (await exampleGroupMessages()).map(({ when, message }) => {
+    const { subject } = snsMessageOf(message);
     return [
-      `### \`${digest.groupKey}\` (${digest.status}, ${digest.total} incidents)`,
+      `### \`${message.groupKey}\` (${message.status}, ${message.total} incidents)`,
       '',
       `When: ${when}.`,
       '',
-      'Slack (Block Kit, shown as text):',
-      '',
-      fence(slackAsText(slackDigestMessage(digest))),
-      '',
-      'Slack (Block Kit JSON, as posted):',
-      '',
-      jsonFence(slackDigestMessage(digest)),
-      '',
+      ...chatSections(message, true),
       'Email:',
       '',
-      fence(`Subject: ${subject}\n\n${digestText(digest)}`),
+      fence(`Subject: ${subject}\n\n${groupMessageText(message)}`),
     ].join('\n');
   });
   // The subject the publisher sends is the one rendered here.
-  for (const { digest } of await exampleDigests()) {
-    if (digestSnsMessage(digest).subject !== digestSubject(digest)) {
-      throw new Error('the SNS subject of a digest differs from its rendering');
+  for (const { message } of await exampleGroupMessages()) {
+    if (snsMessageOf(message).subject !== messageSubject(message)) {
+      throw new Error('the SNS subject of a group message differs from its rendering');
     }
   }
   return [
@@ -322,7 +297,7 @@ export const renderAlertExamples = async (): Promise<string> => {
     '',
     '<!-- Generated by `npm run docs:alerts` from the alert builders; a test fails when it is stale. -->',
     '',
-    'Every alert kind as Slack and email show it, rendered by the code that sends them. What each',
+    `Every alert kind as ${CHAT_CHANNEL_NAMES.map((name) => CHAT_CHANNELS[name].label).join(', ')} and email show it, rendered by the code that sends them. What each`,
     'kind means and when it is raised: README, "Alerts".',
     '',
     ...sections.flatMap((section) => [section, '']),
@@ -333,7 +308,7 @@ export const renderAlertExamples = async (): Promise<string> => {
     'interval. A message covering one incident reads exactly as above; one covering several lists',
     'them, and a recovered integration is reported in the group of resolved notices.',
     '',
-    ...digests.flatMap((section) => [section, '']),
+    ...messages.flatMap((section) => [section, '']),
   ].join('\n');
 };
 

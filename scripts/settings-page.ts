@@ -32,6 +32,7 @@ export const synthesizeFullStage = async (): Promise<ReturnType<Template['toJSON
     stage: 'docs',
     alertEmail: 'oncall@example.com',
     slack: true,
+    teams: true,
     dashboard: true,
   });
   const app = new App({ context });

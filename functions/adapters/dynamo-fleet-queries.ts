@@ -76,6 +76,7 @@ const QuarantineItem = v.object({
     v.object({ truncated: v.literal(true), bytes: v.number(), sha256: v.string() }),
   ),
   replayedAt: v.optional(v.string()),
+  accessToken: v.optional(v.string()),
 });
 
 const toSummary = (item: v.InferOutput<typeof IntegrationIndexItem>): IntegrationSummary => ({

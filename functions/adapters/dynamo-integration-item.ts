@@ -111,6 +111,7 @@ const HistoryItemSchema = v.object({
   receivedAt: v.string(),
   key: v.optional(v.string()),
   state: v.optional(v.picklist(INTEGRATION_STATES)),
+  digest: v.optional(v.string()),
 });
 
 export const toStored = (item: Record<string, unknown>): StoredIntegration => {
@@ -128,10 +129,11 @@ export const toStored = (item: Record<string, unknown>): StoredIntegration => {
 };
 
 export const toHistoryEntry = (item: Record<string, unknown>): HistoryEntry => {
-  const { key, state, ...rest } = v.parse(HistoryItemSchema, item);
+  const { key, state, digest, ...rest } = v.parse(HistoryItemSchema, item);
   return {
     ...rest,
     ...(key === undefined ? {} : { key }),
     ...(state === undefined ? {} : { state }),
+    ...(digest === undefined ? {} : { digest }),
   };
 };

@@ -74,3 +74,28 @@ export const parseEventDate = (text: string): ParsedDate => {
   }
   return { success: true, iso: utc.toISOString() };
 };
+
+const HOUR_MS = 3_600_000;
+
+/** `n h`, with up to two decimals, for messages. */
+const hoursText = (ms: number): string => `${Number((ms / HOUR_MS).toFixed(2))} h`;
+
+/**
+ * Why an event dated `date` cannot be applied on `receivedAt`: it lies more than `skewMs` in
+ * the future. An event from the future would become the greatest of its step and make every
+ * real event after it `stale`, for ever; so it waits in quarantine until a replay finds it no
+ * longer ahead. `undefined` when the date is acceptable. Both dates are ISO 8601 (UTC).
+ */
+export const futureDateProblem = (
+  date: string,
+  receivedAt: string,
+  skewMs: number,
+): { readonly path: string; readonly message: string } | undefined => {
+  const ahead = Date.parse(date) - Date.parse(receivedAt);
+  if (!(ahead > skewMs)) return undefined;
+  const replayableFrom = new Date(Date.parse(date) - skewMs).toISOString();
+  return {
+    path: 'header.date',
+    message: `is ${hoursText(ahead)} after the event was received (${receivedAt}); at most ${hoursText(skewMs)} ahead is accepted, so it is kept until a replay on or after ${replayableFrom}`,
+  };
+};

@@ -1,21 +1,39 @@
 import { parseJson } from './json.ts';
 
 /**
- * Removes every `accessToken` value from text kept for quarantine, whatever its JSON type and
- * however broken the JSON around it.
+ * Removes every credential from text kept or forwarded (quarantine records, replays), whatever
+ * its JSON type and however broken the JSON around it.
  *
+ * - A credential is the value of any key that looks like one, in any case and spelling:
+ *   `accessToken`, `access_token`, `refreshToken`, `id_token`, `clientSecret`, `password`,
+ *   `authorization`, `apiKey`, `privateKey`, `cookie`, `signature`, … (see
+ *   {@link isCredentialKey}).
  * - A lexer walks the text (iteratively, so nesting depth does not matter) and replaces the
- *   value after any `"accessToken"` key (escaped spellings included) by `"[redacted]"`:
- *   a string, a number, `true`/`false`, or a whole object or array. `null` is left as is.
+ *   value after any such key (escaped spellings included) by `"[redacted]"`: a string, a
+ *   number, `true`/`false`, or a whole object or array. `null` is left as is.
  * - When the text is not valid JSON, nothing is trusted: the value and everything after it up
  *   to the end of the enclosing object (or of the text) is redacted; then every remaining
- *   mention of the field (`accessToken`, `access_token`, any case, any punctuation after it)
- *   loses what follows it the same way.
+ *   mention of such a key (any case, any punctuation after it) loses what follows it the same
+ *   way.
  */
 
-const KEY = 'accessToken';
 const REDACTED = '"[redacted]"';
-const MENTION = /access_?token/gi;
+
+/**
+ * Key names, lower-cased with everything but letters and digits removed, that hold a
+ * credential: anything ending in `token(s)`, or naming a secret, a password, an authorization,
+ * an API or private key, a credential, a cookie or a signature.
+ */
+const CREDENTIAL_KEY =
+  /tokens?$|secret|passw(or)?d|^pwd$|authori[sz]ation|apikey|privatekey|credential|cookie|signature/;
+
+/** Whether a JSON key names a credential (`accessToken`, `client_secret`, `Authorization`, …). */
+export const isCredentialKey = (key: string): boolean =>
+  CREDENTIAL_KEY.test(key.toLowerCase().replace(/[^a-z0-9]/g, ''));
+
+/** Mentions of such keys in text that is not JSON (separators optional, any case). */
+const MENTION =
+  /(?:access|refresh|id|auth|bearer|session|api|csrf)[-_ ]?tokens?|client[-_ ]?secret|secret|passw(?:or)?d|authori[sz]ation|api[-_ ]?key|private[-_ ]?key|credentials?|cookie|signature/gi;
 
 const isValidJson = (text: string): boolean => parseJson(text).success;
 
@@ -99,7 +117,7 @@ const valueEnd = (text: string, start: number, valid: boolean): number | undefin
   return i;
 };
 
-export const redactAccessTokens = (text: string): string => {
+export const redactCredentials = (text: string): string => {
   const valid = isValidJson(text);
   let out = '';
   let copied = 0;
@@ -114,7 +132,8 @@ export const redactAccessTokens = (text: string): string => {
       i++;
       continue;
     }
-    const isKey = decode(text.slice(i, end)) === KEY;
+    const name = decode(text.slice(i, end));
+    const isKey = name !== undefined && isCredentialKey(name);
     i = end;
     if (!isKey) continue;
     const colon = skipSpace(text, end);
@@ -146,3 +165,6 @@ const redactMentions = (text: string): string => {
   }
   return out + text.slice(copied);
 };
+
+/** {@link redactCredentials}, under the name its first use (the `accessToken`) gave it. */
+export const redactAccessTokens = redactCredentials;

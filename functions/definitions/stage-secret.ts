@@ -28,8 +28,9 @@ export const STAGE_SECRET_FIELDS = {
   WEBHOOK_TOKENS: {
     secretIdVariable: 'WEBHOOK_TOKENS_SECRET_ID',
     readBy: 'ingest',
-    needed: 'always (an empty array refuses every notice)',
-    what: 'A JSON array of bearer tokens the fulfillment platform sends to the delivery-errors endpoint. You make one up (`openssl rand -hex 32`) and hand it to the platform.',
+    needed:
+      'for the delivery-errors route (without it, or with no usable entry, every notice gets 401; the HappyColis route is unaffected)',
+    what: 'A JSON array of bearer tokens the fulfillment platform sends to the delivery-errors endpoint. You make one up (`openssl rand -hex 32`) and hand it to the platform; an entry under 16 bytes is refused.',
   },
   SLACK_WEBHOOK_URL: {
     secretIdVariable: 'SLACK_WEBHOOK_SECRET_ID',
@@ -54,6 +55,12 @@ export const STAGE_SECRET_FIELDS = {
     readBy: 'reconciler, ops writer',
     needed: 'to subscribe; optional to reconcile',
     what: 'Comma-separated HappyColis organization ids the application acts for: a token is asked per organization; the first one owns the webhook subscriptions. Absent, reconcile asks about every organization it knows integrations of.',
+  },
+  TEAMS_WEBHOOK_URL: {
+    secretIdVariable: 'TEAMS_WEBHOOK_SECRET_ID',
+    readBy: 'Teams notifier',
+    needed: 'with `teams: true`',
+    what: 'The Microsoft Teams Workflows webhook URL, made in the Teams channel with the workflow "Post to a channel when a webhook request is received"; it posts Adaptive Cards to that channel.',
   },
 } as const satisfies Readonly<Record<string, StageSecretField>>;
 

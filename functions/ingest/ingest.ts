@@ -31,7 +31,11 @@ export interface IngestConfig {
 }
 
 export interface IngestDeps {
-  readonly config: IngestConfig;
+  /**
+   * Fixed lists (a laptop, tests), or where to get the current ones on each request (the
+   * cloud: the stage secret, re-read at most every few minutes; see `createCredentialSource`).
+   */
+  readonly config: IngestConfig | (() => Promise<IngestConfig>);
   readonly queue: EventQueue;
   readonly clock?: () => Date;
   readonly logger?: Logger;
@@ -88,10 +92,13 @@ export const createIngestHandler = ({
   clock = () => new Date(),
   logger,
 }: IngestDeps) => {
-  if (config.happycolisSecrets.length === 0) throw new MissingSecretError();
-  if (config.webhookTokens.length === 0) {
-    logger?.warn('no delivery-error token configured: every delivery-error notice will get 401');
+  if (typeof config !== 'function') {
+    if (config.happycolisSecrets.length === 0) throw new MissingSecretError();
+    if (config.webhookTokens.length === 0) {
+      logger?.warn('no delivery-error token configured: every delivery-error notice will get 401');
+    }
   }
+  const credentials = typeof config === 'function' ? config : async () => config;
 
   const unavailable = (message: QueueMessage, error: unknown) => {
     logger?.error('could not enqueue; answering 503 so the sender retries', {
@@ -160,10 +167,20 @@ export const createIngestHandler = ({
   };
 
   const receiveWebhook = async (event: APIGatewayProxyEventV2, bytes: Buffer) => {
+    const { happycolisSecrets } = await credentials();
+    if (happycolisSecrets.length === 0) {
+      // Fail closed, and say it is ours: no request can be authenticated.
+      return failure(
+        503,
+        'not_configured',
+        'no usable HappyColis client secret is configured; retry later',
+        { 'retry-after': '60' },
+      );
+    }
     const signature = event.headers[SIGNATURE_HEADER];
     const text = bytes.toString('utf8');
     const signs = (payload: Uint8Array | string | undefined) =>
-      payload !== undefined && verifySignature(signature, [payload], config.happycolisSecrets);
+      payload !== undefined && verifySignature(signature, [payload], happycolisSecrets);
     // The raw bytes first (what senders sign in practice); the documented re-serialised
     // form only when they don't match, so most requests parse the JSON once.
     const authentic = signs(bytes) || signs(signedForm(text));
@@ -194,7 +211,8 @@ export const createIngestHandler = ({
   };
 
   const receiveNotice = async (event: APIGatewayProxyEventV2, bytes: Buffer) => {
-    if (!verifyBearerToken(event.headers.authorization, config.webhookTokens)) {
+    const { webhookTokens } = await credentials();
+    if (!verifyBearerToken(event.headers.authorization, webhookTokens)) {
       return failure(401, 'unauthorized', 'missing or invalid bearer token', {
         'www-authenticate': 'Bearer',
       });

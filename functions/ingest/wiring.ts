@@ -10,7 +10,7 @@ import { createIngestHandler, type IngestConfig } from './ingest.ts';
 export const wireIngest = (options: {
   readonly sqs: SQSClient;
   readonly queueUrl: string;
-  readonly config: IngestConfig;
+  readonly config: IngestConfig | (() => Promise<IngestConfig>);
   readonly logger?: Logger | undefined;
 }) =>
   createIngestHandler({

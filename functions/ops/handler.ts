@@ -3,7 +3,13 @@ import * as v from 'valibot';
 import { createDocumentClient } from '../adapters/clients.ts';
 import { SqsDeadLetterQueue } from '../adapters/sqs-dead-letter-queue.ts';
 import { AlertGroupEnvSchema, groupTimingOf } from '../alerting/settings.ts';
-import { parseEnv, QueueEnvSchema, TableEnvSchema } from '../config.ts';
+import {
+  PolicyEnvSchema,
+  parseEnv,
+  policyFromEnv,
+  QueueEnvSchema,
+  TableEnvSchema,
+} from '../config.ts';
 import { loadHappyColisSettings, reconcileTimingOf } from '../happycolis/settings.ts';
 import { logger, metrics } from '../observability.ts';
 import { wireHappyColis } from '../reconciler/wiring.ts';
@@ -21,6 +27,7 @@ const env = parseEnv(
     DEAD_LETTER_QUEUE_URL: v.pipe(v.string(), v.nonEmpty()),
     DEAD_LETTER_QUEUE_ARN: v.pipe(v.string(), v.nonEmpty()),
     ...AlertGroupEnvSchema.entries,
+    ...PolicyEnvSchema.entries,
   }),
   process.env,
   'ops',
@@ -38,6 +45,7 @@ export const handler = wireOps({
     queueUrl: env.DEAD_LETTER_QUEUE_URL,
     queueArn: env.DEAD_LETTER_QUEUE_ARN,
   }),
+  futureSkewMs: policyFromEnv(env).futureSkewMs,
   logger,
   // Only the writer's routes call HappyColis, and only they read the stage secret, on first use.
   happycolis: wireHappyColis({

@@ -39,6 +39,8 @@ export interface OpsDeps {
   readonly observations?: Pick<ReconcileStore, 'getObservations'> | undefined;
   /** Reconcile and webhook subscriptions; their routes answer 503 without it. */
   readonly happycolis?: HappyColisWiring | undefined;
+  /** How far ahead of now a replayed event may be dated. @default 24 h */
+  readonly futureSkewMs?: number;
 }
 
 /**
@@ -58,7 +60,7 @@ export const createOpsHandler = (deps: OpsDeps) => {
       ...(deps.validators ? { validators: deps.validators } : {}),
     }),
     [OPS_ROUTES.listNotices]: listNotices(deps),
-    [OPS_ROUTES.showDeadLetters]: showDeadLetters(deps),
+    [OPS_ROUTES.showDeadLetters]: showDeadLetters({ ...deps, clock }),
     [OPS_ROUTES.redriveDeadLetters]: redriveDeadLetters(deps),
     [OPS_ROUTES.showReconcile]: showReconcile(deps),
     [OPS_ROUTES.reconcile]: reconcile(deps),

@@ -21,6 +21,8 @@ export const wireOps = (options: {
   readonly deadLetters: DeadLetterQueue;
   readonly logger?: Logger | undefined;
   readonly happycolis?: HappyColisWiring | undefined;
+  /** How far ahead of now a replayed event may be dated. @default 24 h */
+  readonly futureSkewMs?: number | undefined;
 }) =>
   createOpsHandler({
     fleet: new DynamoFleetQueries({ client: options.document, tableName: options.tableName }),
@@ -32,4 +34,5 @@ export const wireOps = (options: {
     }),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.happycolis ? { happycolis: options.happycolis } : {}),
+    ...(options.futureSkewMs === undefined ? {} : { futureSkewMs: options.futureSkewMs }),
   });

@@ -2,8 +2,20 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import * as v from 'valibot';
 import { createDocumentClient } from '../adapters/clients.ts';
-import { AlertGroupEnvSchema, groupTimingOf } from '../alerting/settings.ts';
-import { parseEnv, QueueEnvSchema, TableEnvSchema, TopicEnvSchema } from '../config.ts';
+import {
+  AlertGroupEnvSchema,
+  AlertOpsEnvSchema,
+  groupTimingOf,
+  opsTargetOf,
+} from '../alerting/settings.ts';
+import {
+  PolicyEnvSchema,
+  parseEnv,
+  policyFromEnv,
+  QueueEnvSchema,
+  TableEnvSchema,
+  TopicEnvSchema,
+} from '../config.ts';
 import { logger, metrics } from '../observability.ts';
 import { wireProcessor } from './wiring.ts';
 
@@ -13,6 +25,8 @@ const env = parseEnv(
     ...TopicEnvSchema.entries,
     ...QueueEnvSchema.entries,
     ...AlertGroupEnvSchema.entries,
+    ...PolicyEnvSchema.entries,
+    ...AlertOpsEnvSchema.entries,
   }),
   process.env,
   'processor',
@@ -26,6 +40,8 @@ export const handler = wireProcessor({
   topicArn: env.TOPIC_ARN,
   queueUrl: env.QUEUE_URL,
   groupTiming: groupTimingOf(env),
+  policy: policyFromEnv(env),
+  opsTarget: opsTargetOf(env),
   logger,
   metrics,
 });

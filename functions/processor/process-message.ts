@@ -11,10 +11,11 @@ import {
   integrationRejectedAlert,
   integrationResolvedAlert,
   quarantinedAlert,
-} from '../core/alert-content.ts';
-import { erroredGroupKey } from '../core/alert-digest.ts';
+} from '../alerting/domain/content.ts';
+import { erroredGroupKey } from '../alerting/domain/grouping.ts';
 import type { Alert } from '../core/alerts.ts';
 import { ReceiverError } from '../core/errors.ts';
+import { futureDateProblem } from '../core/event-date.ts';
 import {
   type IntegrationEvent,
   type IntegrationState,
@@ -29,6 +30,13 @@ import {
   RECOVERED_STATES,
   RECOVERY_STEPS,
 } from '../core/lifecycle.ts';
+import {
+  DYNAMODB_ITEM_MAX_BYTES,
+  DYNAMODB_PARTITION_KEY_MAX_BYTES,
+  DYNAMODB_SORT_KEY_MAX_BYTES,
+  EVENT_ITEM_SHARE_MAX_BYTES,
+  utf8Bytes,
+} from '../core/limits.ts';
 import type { IntegrationStore, StoredIntegration } from '../core/ports.ts';
 import { quarantinePayload } from '../core/quarantine.ts';
 import type { QueueMessage } from '../core/queue-message.ts';
@@ -43,6 +51,7 @@ import {
 import { historyEntryOf, type IntegrationView, integrationView } from '../core/view.ts';
 import { expiresAt } from '../definitions/expiry.ts';
 import { PROCESSOR_TIMEOUT_SECONDS, retention } from '../definitions/resources.ts';
+import { DEFAULT_FUTURE_SKEW_HOURS } from '../definitions/settings.ts';
 
 /** What processing one queue message did. A value, never an exception. */
 export type Outcome =
@@ -58,7 +67,13 @@ export type Outcome =
       readonly resolved: number;
     }
   | { readonly kind: 'ignored'; readonly integrationId: string; readonly type: string }
-  | { readonly kind: 'quarantined'; readonly id: string; readonly alerted: boolean }
+  | {
+      readonly kind: 'quarantined';
+      readonly id: string;
+      readonly alerted: boolean;
+      /** It shares its identity with a recorded event whose content differs. */
+      readonly conflict?: true;
+    }
   | { readonly kind: 'notice'; readonly id: string; readonly alerted: boolean }
   | { readonly kind: 'alert-flush'; readonly flush: FlushOutcome };
 
@@ -70,7 +85,27 @@ export interface ProcessorDeps {
     readonly leaseMs?: number;
   };
   readonly clock: () => Date;
+  /** How long quarantine is kept and how far ahead an event may be dated. @default the defaults */
+  readonly policy?: Partial<ProcessorPolicy>;
 }
+
+/** The processor's settings that a stage may change. */
+export interface ProcessorPolicy {
+  /** Days a quarantine record and the token it holds are kept. */
+  readonly quarantineDays: number;
+  /** How far after its reception an event may be dated; beyond it, quarantined. */
+  readonly futureSkewMs: number;
+}
+
+export const DEFAULT_PROCESSOR_POLICY: ProcessorPolicy = {
+  quarantineDays: retention.quarantineDays,
+  futureSkewMs: DEFAULT_FUTURE_SKEW_HOURS * 3_600_000,
+};
+
+const policyOf = (deps: ProcessorDeps): ProcessorPolicy => ({
+  ...DEFAULT_PROCESSOR_POLICY,
+  ...deps.policy,
+});
 
 /** A queue message that does not validate any more: it fails, is retried, then dead-lettered. */
 export class InvalidQueueMessageError extends ReceiverError {}
@@ -98,32 +133,67 @@ const sha256 = (...parts: string[]): string =>
 const NOTICE_BUCKET_MS = 60 * 60 * 1000;
 
 /**
- * Errors that retrying cannot fix, because the message's content is what was refused: a
- * queued webhook that no longer validates, DynamoDB's `ValidationException` (a key or item
- * beyond its limits), SNS's invalid-parameter errors (a message beyond its limits), and the
- * SDK's own `URIError` when a value cannot be encoded in a request. Each maps
- * to a reason that names the service and the error class, never the values refused.
+ * The refusals that retrying cannot fix because the message's content is what was refused,
+ * each recognised by the error's name AND by its message: exactly the limits the ingest
+ * checks before it answers `200` (item and key sizes, characters a request cannot carry). One
+ * seen here means an event slipped past those checks. Every other error, including every
+ * other `ValidationException` (DynamoDB's answer to a malformed or overlapping update
+ * expression too, i.e. to a bug), fails the record: retried, then dead-lettered with its
+ * token intact. Each reason names the limit, never the values refused.
  */
-const contentFailure = (error: unknown): string | undefined => {
+const CONTENT_REFUSALS: readonly {
+  readonly name: string;
+  readonly message?: RegExp;
+  readonly reason: string;
+}[] = [
+  {
+    name: 'ValidationException',
+    message: /item size (to update )?has exceeded the maximum allowed size/i,
+    reason: `DynamoDB refused to store it: the item would exceed ${DYNAMODB_ITEM_MAX_BYTES} bytes (ValidationException)`,
+  },
+  {
+    name: 'ValidationException',
+    message:
+      /size of hashkey has exceeded|size of all hash keys has exceeded|size limit exceeded for index key/i,
+    reason: `DynamoDB refused to store it: a partition key would exceed ${DYNAMODB_PARTITION_KEY_MAX_BYTES} bytes (ValidationException)`,
+  },
+  {
+    name: 'ValidationException',
+    message: /size of all range keys has exceeded/i,
+    reason: `DynamoDB refused to store it: a sort key would exceed ${DYNAMODB_SORT_KEY_MAX_BYTES} bytes (ValidationException)`,
+  },
+  {
+    name: 'ItemCollectionSizeLimitExceededException',
+    reason:
+      'DynamoDB refused to store it: its item collection is full (ItemCollectionSizeLimitExceededException)',
+  },
+  {
+    name: 'URIError',
+    reason: 'the AWS SDK could not encode a request for it (a character it cannot send)',
+  },
+];
+
+/** The reason `error` is a content refusal (see {@link CONTENT_REFUSALS}); else `undefined`. */
+export const contentFailure = (error: unknown): string | undefined => {
   if (error instanceof InvalidQueueMessageError) {
     return 'the queued webhook no longer validates against the current schema';
   }
   if (!(error instanceof Error)) return undefined;
-  if (error.name === 'URIError') {
-    return 'the AWS SDK could not encode a request for it (a character it cannot send)';
-  }
-  if (
-    error.name === 'ValidationException' ||
-    error.name === 'ItemCollectionSizeLimitExceededException'
-  ) {
-    return `DynamoDB refused to store it (${error.name}: a key or the item exceeds a DynamoDB limit, or a value is invalid)`;
-  }
-  if (
-    /^(InvalidParameter|InvalidParameterValue|ParameterValueInvalid)(Exception)?$/.test(error.name)
-  ) {
-    return `SNS refused its alert (${error.name}: the alert exceeds an SNS limit or holds a character SNS refuses)`;
-  }
-  return undefined;
+  return CONTENT_REFUSALS.find(
+    (refusal) => refusal.name === error.name && (refusal.message?.test(error.message) ?? true),
+  )?.reason;
+};
+
+/** A token longer than this is not kept with a quarantine record (the item must fit). */
+const HELD_TOKEN_MAX_BYTES = EVENT_ITEM_SHARE_MAX_BYTES;
+
+/** The `body.accessToken` of a queued webhook, when it holds a string worth keeping. */
+const tokenOf = (webhook: unknown): string | undefined => {
+  const body = (webhook as { body?: unknown } | null)?.body;
+  const token = (body as { accessToken?: unknown } | null | undefined)?.accessToken;
+  return typeof token === 'string' && token !== '' && utf8Bytes(token) <= HELD_TOKEN_MAX_BYTES
+    ? token
+    : undefined;
 };
 
 /**
@@ -133,8 +203,9 @@ const contentFailure = (error: unknown): string | undefined => {
  *
  * A failure caused by the message's content (see `contentFailure`) is not retried: retrying
  * cannot fix it, and SQS would cycle it to the DLQ. The message is quarantined instead, with
- * the reason, and alerted. Every other error (throttling, timeouts, 5xx, bugs) propagates so
- * the record is retried.
+ * the reason and its token (kept apart from the redacted payload, so a replay restores it),
+ * and alerted. Every other error (throttling, timeouts, 5xx, bugs) propagates so the record
+ * is retried, and dead-lettered whole if it keeps failing.
  */
 export const processMessage = async (
   message: QueueMessage,
@@ -148,18 +219,32 @@ export const processMessage = async (
     if (reason === undefined || message.kind === 'quarantine' || message.kind === 'alert-flush') {
       throw error;
     }
-    const text = JSON.stringify(message.kind === 'webhook' ? message.webhook : message.notice);
-    return quarantine(
-      {
-        kind: 'quarantine',
-        receivedAt: message.receivedAt,
-        source: message.kind === 'webhook' ? 'happycolis' : 'delivery-errors',
-        errors: [{ path: '(processor)', message: reason }],
-        ...quarantinePayload(text),
-      },
-      deps,
-    );
+    return quarantineInProcessor(message, [{ path: '(processor)', message: reason }], deps);
   }
+};
+
+/**
+ * Quarantines a queued webhook or notice from the processor: the payload with its
+ * credentials redacted, plus the token it carried, kept in an attribute of its own (encrypted
+ * with the table, never returned by a route, never alerted or logged).
+ */
+const quarantineInProcessor = (
+  message: Extract<QueueMessage, { kind: 'webhook' | 'delivery-error' }>,
+  errors: readonly { readonly path: string; readonly message: string }[],
+  deps: ProcessorDeps,
+): Promise<Outcome> => {
+  const content = message.kind === 'webhook' ? message.webhook : message.notice;
+  return quarantine(
+    {
+      kind: 'quarantine',
+      receivedAt: message.receivedAt,
+      source: message.kind === 'webhook' ? 'happycolis' : 'delivery-errors',
+      errors: [...errors],
+      ...quarantinePayload(JSON.stringify(content)),
+    },
+    deps,
+    message.kind === 'webhook' ? tokenOf(message.webhook) : undefined,
+  );
 };
 
 const applyMessage = async (message: QueueMessage, deps: ProcessorDeps): Promise<Outcome> => {
@@ -170,9 +255,16 @@ const applyMessage = async (message: QueueMessage, deps: ProcessorDeps): Promise
         const detail = parsed.errors.map((error) => `${error.path}: ${error.message}`).join('; ');
         throw new InvalidQueueMessageError(`queued webhook no longer validates: ${detail}`);
       }
-      return parsed.value.kind === 'lifecycle'
-        ? applyLifecycleEvent(parsed.value.event, message.receivedAt, deps)
-        : recordUnknownEvent(parsed.value.event, message.receivedAt, deps);
+      if (parsed.value.kind === 'unknown') {
+        return recordUnknownEvent(parsed.value.event, message.receivedAt, deps);
+      }
+      const ahead = futureDateProblem(
+        parsed.value.event.header.date,
+        message.receivedAt,
+        policyOf(deps).futureSkewMs,
+      );
+      if (ahead) return quarantineInProcessor(message, [ahead], deps);
+      return applyLifecycleEvent(parsed.value.event, message.receivedAt, deps);
     }
     case 'quarantine':
       return quarantine(message, deps);
@@ -202,6 +294,47 @@ const owe = async (alert: Alert, deps: ProcessorDeps): Promise<boolean> => {
   return (await groups.owe(alert)) === 'recorded';
 };
 
+/** What an event says, but the delivery's `messageId`: equal for a redelivery or a resend. */
+const contentDigest = (event: IntegrationEvent): string => {
+  const { messageId: _messageId, ...header } = event.header;
+  return sha256(JSON.stringify({ header, body: event.body }));
+};
+
+/**
+ * Whether `event`, refused as a duplicate, is in fact another event with the same identity
+ * (integration, type, date to the millisecond) and different content, e.g. another token: its
+ * payload would otherwise be dropped silently. Such an event is quarantined (token kept apart),
+ * alerted and counted. Costs one read of the history, on duplicates only.
+ */
+const conflictWith = async (
+  event: IntegrationEvent,
+  digest: string,
+  receivedAt: string,
+  store: IntegrationStore,
+): Promise<((deps: ProcessorDeps) => Promise<Outcome>) | undefined> => {
+  const identity = eventIdentity(event.header);
+  const { history } = await store.getIntegrationWithHistory(event.body.id);
+  const recorded = history.find((entry) => eventIdentity(entry) === identity);
+  if (recorded?.digest === undefined || recorded.digest === digest) return undefined;
+  return async (deps) => {
+    const outcome = await quarantineInProcessor(
+      {
+        kind: 'webhook',
+        receivedAt,
+        webhook: { header: event.header, body: event.body },
+      },
+      [
+        {
+          path: '(root)',
+          message: `conflicts with the event already recorded for this integration, type and date (${event.header.date}, message ${recorded.messageId}): same identity, different content; it was not applied`,
+        },
+      ],
+      deps,
+    );
+    return outcome.kind === 'quarantined' ? { ...outcome, conflict: true } : outcome;
+  };
+};
+
 const applyLifecycleEvent = async (
   event: IntegrationEvent,
   receivedAt: string,
@@ -210,10 +343,11 @@ const applyLifecycleEvent = async (
   const { store } = deps;
   const now = deps.clock();
   const integrationId = event.body.id;
+  const digest = contentDigest(event);
   const [recorded, stored] = await Promise.all([
     store.recordEvent(
       integrationId,
-      historyEntryOf(event, receivedAt),
+      { ...historyEntryOf(event, receivedAt), digest },
       timing(now, retention.historyDays),
     ),
     store.applyEvent(event, now),
@@ -226,6 +360,8 @@ const applyLifecycleEvent = async (
   if (stored) {
     kind = effectOf(eventKey(event), stored.registers);
   } else if (recorded === 'exists') {
+    const conflict = await conflictWith(event, digest, receivedAt, store);
+    if (conflict) return conflict(deps);
     kind = 'duplicate';
   } else {
     integration = await store.getIntegration(integrationId);
@@ -327,6 +463,7 @@ const recordUnknownEvent = async (
 const quarantine = async (
   message: Extract<QueueMessage, { kind: 'quarantine' }>,
   deps: ProcessorDeps,
+  accessToken?: string,
 ): Promise<Outcome> => {
   const payload = Buffer.from(message.payloadBase64, 'base64').toString('utf8');
   const id = sha256(message.source, payload);
@@ -338,8 +475,9 @@ const quarantine = async (
       errors: message.errors,
       payload,
       ...(message.payload ? { payloadTruncated: message.payload } : {}),
+      ...(accessToken === undefined ? {} : { accessToken }),
     },
-    timing(deps.clock(), retention.quarantineDays),
+    timing(deps.clock(), policyOf(deps).quarantineDays),
   );
   const alerted = await owe(
     quarantinedAlert({

@@ -64,6 +64,9 @@ export const createProcessorHandler = (
   const processRecord = async (record: SQSRecord): Promise<Outcome> => {
     const outcome = await processMessage(parseRecord(record), processorDeps);
     metrics?.addMetric(METRIC_BY_OUTCOME[outcome.kind], MetricUnit.Count, 1);
+    if ('conflict' in outcome && outcome.conflict) {
+      metrics?.addMetric('EventsConflicting', MetricUnit.Count, 1);
+    }
     if ('alerted' in outcome && outcome.alerted) {
       metrics?.addMetric('AlertIncidents', MetricUnit.Count, 1);
     }

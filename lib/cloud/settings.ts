@@ -11,7 +11,12 @@ import {
   DEFAULT_ALERT_GROUP_INTERVAL_SECONDS,
   DEFAULT_ALERT_GROUP_WINDOW_SECONDS,
   DEFAULT_CLIENT_ERROR_ALARM_THRESHOLD,
+  DEFAULT_FUTURE_SKEW_HOURS,
+  DEFAULT_HAPPYCOLIS_THROTTLE_BURST_LIMIT,
+  DEFAULT_HAPPYCOLIS_THROTTLE_RATE_LIMIT,
   DEFAULT_PENDING_TIMEOUT_HOURS,
+  DEFAULT_QUARANTINE_DAYS,
+  DEFAULT_SECRET_MAX_AGE_SECONDS,
   DEFAULT_THROTTLE_BURST_LIMIT,
   DEFAULT_THROTTLE_RATE_LIMIT,
 } from '../../functions/definitions/settings.ts';
@@ -55,6 +60,7 @@ export const SETTING_DEFAULTS = {
   /** Under the stage: `fulfillment-webhooks/<stage>/secrets`. */
   secretName: 'secrets',
   slack: false,
+  teams: false,
   dashboard: true,
   processorMaxConcurrency: pipeline.maxConcurrency,
   pendingTimeoutHours: DEFAULT_PENDING_TIMEOUT_HOURS,
@@ -62,6 +68,11 @@ export const SETTING_DEFAULTS = {
   logLevel: 'INFO',
   throttleRateLimit: DEFAULT_THROTTLE_RATE_LIMIT,
   throttleBurstLimit: DEFAULT_THROTTLE_BURST_LIMIT,
+  happycolisThrottleRateLimit: DEFAULT_HAPPYCOLIS_THROTTLE_RATE_LIMIT,
+  happycolisThrottleBurstLimit: DEFAULT_HAPPYCOLIS_THROTTLE_BURST_LIMIT,
+  secretMaxAgeSeconds: DEFAULT_SECRET_MAX_AGE_SECONDS,
+  futureSkewHours: DEFAULT_FUTURE_SKEW_HOURS,
+  quarantineDays: DEFAULT_QUARANTINE_DAYS,
   clientErrorAlarmThreshold: DEFAULT_CLIENT_ERROR_ALARM_THRESHOLD,
   alertGroupWindowSeconds: DEFAULT_ALERT_GROUP_WINDOW_SECONDS,
   alertGroupIntervalSeconds: DEFAULT_ALERT_GROUP_INTERVAL_SECONDS,
@@ -156,12 +167,15 @@ const SettingsSchema = v.object({
   ),
   /**
    * Secrets Manager name of the stage secret: one JSON object holding every credential the
-   * functions read (`HAPPYCOLIS_SECRETS`, `WEBHOOK_TOKENS`, and with Slack `SLACK_WEBHOOK_URL`).
+   * functions read (`HAPPYCOLIS_SECRETS`, `WEBHOOK_TOKENS`, and with Slack or Teams
+   * `SLACK_WEBHOOK_URL`, `TEAMS_WEBHOOK_URL`).
    * Default: `fulfillment-webhooks/<stage>/secrets`.
    */
   secretName: v.optional(secretName()),
   /** Posts alerts to Slack, at the URL in the stage secret's `SLACK_WEBHOOK_URL` field. */
   slack: v.optional(booleanFrom(), SETTING_DEFAULTS.slack),
+  /** Posts alerts to Microsoft Teams, at the URL in the stage secret's `TEAMS_WEBHOOK_URL` field. */
+  teams: v.optional(booleanFrom(), SETTING_DEFAULTS.teams),
   /**
    * Creates the stage's CloudWatch dashboard ($3 a month beyond an account's first three).
    * Alarms do not depend on it.
@@ -191,6 +205,35 @@ const SettingsSchema = v.object({
   throttleRateLimit: v.optional(positiveInteger(), SETTING_DEFAULTS.throttleRateLimit),
   /** Requests the HTTP API accepts in a burst above the steady rate. */
   throttleBurstLimit: v.optional(positiveInteger(), SETTING_DEFAULTS.throttleBurstLimit),
+  /**
+   * The HappyColis route's own steady rate (requests per second), separate from every other
+   * route's: anonymous load on the other routes cannot spend it, and on this route it must
+   * exceed it before HappyColis gets a 429.
+   */
+  happycolisThrottleRateLimit: v.optional(
+    positiveInteger(),
+    SETTING_DEFAULTS.happycolisThrottleRateLimit,
+  ),
+  /** The HappyColis route's own burst. */
+  happycolisThrottleBurstLimit: v.optional(
+    positiveInteger(),
+    SETTING_DEFAULTS.happycolisThrottleBurstLimit,
+  ),
+  /**
+   * Concurrency reserved for the ingest, so no other function of the account can throttle it
+   * into 5xx. Off by default: a reservation must leave the account's unreserved minimum
+   * (100), so in a new account (quota 10) any value fails the deploy.
+   */
+  ingestReservedConcurrency: v.optional(integerFrom(1, 1000)),
+  /** Longest time the ingest serves credentials without re-reading the stage secret. */
+  secretMaxAgeSeconds: v.optional(integerFrom(1, 3600), SETTING_DEFAULTS.secretMaxAgeSeconds),
+  /** How far after its reception an event may be dated before it is quarantined (hours). */
+  futureSkewHours: v.optional(positiveNumber(), SETTING_DEFAULTS.futureSkewHours),
+  /** Days quarantine records (and the tokens they keep) are kept; at least the default. */
+  quarantineDays: v.optional(
+    integerFrom(DEFAULT_QUARANTINE_DAYS, 3650),
+    SETTING_DEFAULTS.quarantineDays,
+  ),
   /** 4xx answers in 5 minutes that count as a spike (bad signatures, a misconfigured sender). */
   clientErrorAlarmThreshold: v.optional(
     positiveInteger(),
@@ -369,6 +412,10 @@ export const SETTING_DOCS: { readonly [K in keyof Settings]-?: SettingDoc } = {
     meaning:
       "`true` posts alerts to Slack, at the URL in the stage secret's `SLACK_WEBHOOK_URL` field, through the Slack queue and notifier.",
   },
+  teams: {
+    meaning:
+      "`true` posts alerts to Microsoft Teams as Adaptive Cards, at the URL in the stage secret's `TEAMS_WEBHOOK_URL` field, through the Teams queue and notifier.",
+  },
   dashboard: {
     meaning:
       "`false` leaves out the CloudWatch operations dashboard (billed beyond an account's first three); the alarms do not depend on it.",
@@ -383,9 +430,11 @@ export const SETTING_DOCS: { readonly [K in keyof Settings]-?: SettingDoc } = {
   logLevel: { meaning: `Level of the functions' logs: ${oneOf(LOG_LEVELS)}.` },
   throttleRateLimit: {
     meaning:
-      "Requests per second the API accepts, steady state, before answering `429`; HappyColis blocks an integration's queue on any non-2xx, so size it above the peak.",
+      "Requests per second each route but HappyColis's accepts (every route has a bucket of its own, shared by all its callers), steady state, before answering `429`.",
   },
-  throttleBurstLimit: { meaning: 'Requests the API accepts in a burst above that rate.' },
+  throttleBurstLimit: {
+    meaning: "Requests each route but HappyColis's accepts in a burst above that rate.",
+  },
   clientErrorAlarmThreshold: {
     meaning: 'The 4xx-spike alarm fires on more than this many 4xx answers within 5 minutes.',
   },
@@ -397,6 +446,30 @@ export const SETTING_DOCS: { readonly [K in keyof Settings]-?: SettingDoc } = {
   },
   alertGroupIntervalSeconds: {
     meaning: `How long after a group's message the next one may go out (Alertmanager's \`group_interval\`), from \`alertGroupWindowSeconds\` to ${ALERT_GROUP_INTERVAL_MAX_SECONDS}. The functions read it as \`ALERT_GROUP_INTERVAL_SECONDS\`.`,
+  },
+  happycolisThrottleRateLimit: {
+    meaning:
+      "The HappyColis route's own steady rate (requests per second), a bucket apart from every other route's: anonymous load elsewhere cannot spend it, and on this route it must exceed it before HappyColis gets a 429 (docs/security.md).",
+  },
+  happycolisThrottleBurstLimit: {
+    meaning: "The HappyColis route's own burst (requests).",
+  },
+  ingestReservedConcurrency: {
+    default: 'none',
+    meaning:
+      'Concurrency reserved for the ingest, 1 to 1000, so no other function of the account can throttle it. Off by default: Lambda refuses a reservation that leaves the account fewer than 100 unreserved executions, so in a new account (quota 10) any value fails the deploy.',
+  },
+  secretMaxAgeSeconds: {
+    meaning:
+      'Longest time the ingest serves credentials without re-reading the stage secret, 1 to 3600: a value removed from the secret stops working within it. A failed read keeps the last good values.',
+  },
+  futureSkewHours: {
+    meaning:
+      'An event dated more than this many hours after it was received is quarantined with the reason, not applied; a replay applies it once it is no longer that far ahead.',
+  },
+  quarantineDays: {
+    meaning:
+      'Days quarantine records, and the tokens processor-side quarantines keep for a replay, are kept; at least the default.',
   },
   listIndexes: {
     default: `\`${fleetIndexes.length}\` (all)`,

@@ -1,7 +1,9 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { CHAT_CHANNEL_NAMES } from '../../functions/definitions/alert-channels.ts';
 import { pipeline as pipelineDefinition } from '../../functions/definitions/resources.ts';
 import { ROUTES } from '../../functions/definitions/routes.ts';
 import { stageServiceName } from '../../functions/definitions/service.ts';
@@ -28,6 +30,8 @@ export interface FulfillmentWebhooksStackProps extends StackProps {
  */
 export class FulfillmentWebhooksStack extends Stack {
   readonly table: IntegrationTable;
+  /** The alerts topic's own key, apart from the data key (`table.key`). */
+  readonly alarmTopicKey: Key;
   readonly alerting: Alerting;
   readonly pipeline: EventPipeline;
   readonly api: IngestApi;
@@ -63,18 +67,27 @@ export class FulfillmentWebhooksStack extends Stack {
       listIndexes: settings.listIndexes,
     });
 
-    // One customer-managed key for the whole stage, the table's: the queues and the topic need
-    // one too (access tokens in the queue; CloudWatch alarms publishing to the topic), and each
-    // key costs a monthly fee.
+    // The table's key protects the data: the table, its backups and the queues (access tokens
+    // travel in them). The alerts topic has a key of its own ($1 a month): the alarms that
+    // report a disabled data key must not depend on it.
     const key = this.table.key;
+    this.alarmTopicKey = new Key(this, 'AlarmTopicKey', {
+      description: `Alerts topic of ${this.stackName}: kept apart from the data key so alarms still go out when that one is disabled`,
+      enableKeyRotation: true,
+      pendingWindow: Duration.days(30),
+      // Nothing but the topic uses it; it goes with the topic (after KMS's 30-day wait).
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
 
     this.alerting = new Alerting(this, 'Alerting', {
       table: this.table,
-      key,
+      key: this.alarmTopicKey,
       functionDefaults,
       alertEmail: settings.alertEmail,
       alertEmailSeverities: settings.alertEmailSeverities,
-      slackWebhookSecret: settings.slack ? stageSecret : undefined,
+      chatChannels: CHAT_CHANNEL_NAMES.filter((channel) => settings[channel]),
+      stageSecret,
+      stage: settings.stage,
       pendingTimeoutHours: settings.pendingTimeoutHours,
       alertGroupWindowSeconds: settings.alertGroupWindowSeconds,
       alertGroupIntervalSeconds: settings.alertGroupIntervalSeconds,
@@ -96,6 +109,14 @@ export class FulfillmentWebhooksStack extends Stack {
       stageSecret,
       throttleRateLimit: settings.throttleRateLimit,
       throttleBurstLimit: settings.throttleBurstLimit,
+      happycolisThrottle: {
+        rateLimit: settings.happycolisThrottleRateLimit,
+        burstLimit: settings.happycolisThrottleBurstLimit,
+      },
+      secretMaxAgeSeconds: settings.secretMaxAgeSeconds,
+      ...(settings.ingestReservedConcurrency === undefined
+        ? {}
+        : { ingestReservedConcurrency: settings.ingestReservedConcurrency }),
     });
 
     this.reconciler = new Reconciler(this, 'Reconciler', {
@@ -119,12 +140,22 @@ export class FulfillmentWebhooksStack extends Stack {
       reconciler: this.reconciler,
     });
 
+    // What the processor and the replay route share: quarantine retention, future-date bound.
+    const policy = {
+      QUARANTINE_DAYS: String(settings.quarantineDays),
+      FUTURE_SKEW_HOURS: String(settings.futureSkewHours),
+    };
+    for (const fn of [this.pipeline.processor, this.ops.reader, this.ops.writer]) {
+      for (const [name, value] of Object.entries(policy)) fn.function.addEnvironment(name, value);
+    }
+
     this.monitoring = new Monitoring(this, 'Monitoring', {
       topic: this.alerting.topic,
       pipeline: this.pipeline,
       api: this.api,
       alerting: this.alerting,
       clientErrorThreshold: settings.clientErrorAlarmThreshold,
+      dataKey: key,
     });
 
     if (settings.dashboard) {

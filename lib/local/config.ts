@@ -4,10 +4,16 @@ import { AlertGroupEnvSchema, groupTimingOf } from '../../functions/alerting/set
 import { parseList } from '../../functions/config.ts';
 import { ReceiverError } from '../../functions/core/errors.ts';
 import {
+  CHAT_CHANNEL_NAMES,
+  CHAT_CHANNELS,
+  type ChatUrlField,
+} from '../../functions/definitions/alert-channels.ts';
+import {
   DEFAULT_ALERT_GROUP_INTERVAL_SECONDS,
   DEFAULT_ALERT_GROUP_WINDOW_SECONDS,
   DEFAULT_PENDING_TIMEOUT_HOURS,
 } from '../../functions/definitions/settings.ts';
+import type { ChatWebhooks } from './notifiers.ts';
 import { LOCAL_PENDING_CHECK_INTERVAL_MS } from './pending-check.ts';
 
 /**
@@ -24,6 +30,17 @@ export const DEFAULT_DATA_DIR = '.data/';
 
 const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'] as const;
 const DEFAULT_HANDLER_LOG_LEVEL = 'WARN';
+
+const webhookUrl = (field: string) =>
+  v.optional(v.pipe(v.string(), v.url(`${field} must be a URL`)));
+
+/** Each chat channel's webhook URL variable, e.g. `SLACK_WEBHOOK_URL`. */
+const chatUrlEntries = Object.fromEntries(
+  CHAT_CHANNEL_NAMES.map((name) => [
+    CHAT_CHANNELS[name].urlField,
+    webhookUrl(CHAT_CHANNELS[name].urlField),
+  ]),
+) as { readonly [K in ChatUrlField]: ReturnType<typeof webhookUrl> };
 
 /** The variables `npm start` reads (and `PENDING_TIMEOUT_HOURS`, read by its pending check). */
 export const LocalEnvSchema = v.object({
@@ -48,7 +65,8 @@ export const LocalEnvSchema = v.object({
       v.picklist(LOG_LEVELS, `POWERTOOLS_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`),
     ),
   ),
-  SLACK_WEBHOOK_URL: v.optional(v.pipe(v.string(), v.url('SLACK_WEBHOOK_URL must be a URL'))),
+  ...chatUrlEntries,
+  ALLOWED_HOSTS: v.optional(v.string()),
 });
 
 export interface LocalConfig {
@@ -59,7 +77,13 @@ export interface LocalConfig {
   readonly endpoint?: string;
   readonly region?: string;
   readonly handlerLogLevel: (typeof LOG_LEVELS)[number];
-  readonly slackWebhookUrl?: string;
+  /** The chat channels alerts are posted to, by their webhook URL (`SLACK_WEBHOOK_URL`, …). */
+  readonly chatWebhooks: ChatWebhooks;
+  /**
+   * `Host` values the runtime answers besides its own address (`ALLOWED_HOSTS`, comma-separated,
+   * e.g. a tunnel's host name); every other `Host` gets 403.
+   */
+  readonly allowedHosts: string[];
   /** The alert group window and interval (`ALERT_GROUP_WINDOW_SECONDS`, `…_INTERVAL_SECONDS`). */
   readonly groupTiming: GroupTiming;
   /** Things the person starting the runtime must be told. */
@@ -110,8 +134,14 @@ export const loadLocalConfig = (env: NodeJS.ProcessEnv): LocalConfig => {
     ...(settings.AWS_ENDPOINT_URL ? { endpoint: settings.AWS_ENDPOINT_URL } : {}),
     ...(settings.AWS_REGION ? { region: settings.AWS_REGION } : {}),
     handlerLogLevel: settings.POWERTOOLS_LOG_LEVEL ?? DEFAULT_HANDLER_LOG_LEVEL,
-    ...(settings.SLACK_WEBHOOK_URL ? { slackWebhookUrl: settings.SLACK_WEBHOOK_URL } : {}),
+    chatWebhooks: Object.fromEntries(
+      CHAT_CHANNEL_NAMES.flatMap((name) => {
+        const url = (settings as Record<string, unknown>)[CHAT_CHANNELS[name].urlField];
+        return typeof url === 'string' ? [[name, url]] : [];
+      }),
+    ),
     groupTiming: groupTimingOf(settings),
+    allowedHosts: parseList(settings.ALLOWED_HOSTS),
     warnings,
   };
 };
@@ -123,6 +153,15 @@ export type LocalSettingName = keyof typeof LocalEnvSchema.entries | 'PENDING_TI
  * One entry per variable, rendered into docs/settings.md; a variable without an entry does not
  * compile, and test/docs/settings-tables.test.ts checks the page.
  */
+/** Each chat channel's webhook URL variable, as docs/settings.md shows it. */
+const chatUrlDocs = Object.fromEntries(
+  CHAT_CHANNEL_NAMES.map((name) => {
+    const { urlField, webhook } = CHAT_CHANNELS[name];
+    const meaning = `Also post every alert to this ${webhook}, through the same notifier as the cloud.`;
+    return [urlField, { default: 'none', meaning }];
+  }),
+) as { readonly [K in ChatUrlField]: { readonly default: string; readonly meaning: string } };
+
 export const LOCAL_SETTING_DOCS: {
   readonly [K in LocalSettingName]: { readonly default: string; readonly meaning: string };
 } = {
@@ -155,11 +194,7 @@ export const LOCAL_SETTING_DOCS: {
     default: `\`${DEFAULT_HANDLER_LOG_LEVEL}\``,
     meaning: `Level of the handlers' own JSON logs: ${LOG_LEVELS.join(', ')}.`,
   },
-  SLACK_WEBHOOK_URL: {
-    default: 'none',
-    meaning:
-      'Also post every alert to this Slack incoming webhook, through the same notifier as the cloud.',
-  },
+  ...chatUrlDocs,
   ALERT_GROUP_WINDOW_SECONDS: {
     default: `\`${DEFAULT_ALERT_GROUP_WINDOW_SECONDS}\``,
     meaning:
@@ -173,5 +208,10 @@ export const LOCAL_SETTING_DOCS: {
   PENDING_TIMEOUT_HOURS: {
     default: `\`${DEFAULT_PENDING_TIMEOUT_HOURS}\``,
     meaning: `An integration still \`PENDING\` this many hours after the date of its \`created\` event raises a warning; the check runs at start-up and every ${LOCAL_PENDING_CHECK_INTERVAL_MS / 1000} s.`,
+  },
+  ALLOWED_HOSTS: {
+    default: '—',
+    meaning:
+      "`Host` names the runtime answers besides its own address (e.g. a tunnel's), comma-separated; any other `Host`, and cross-site browser requests to operator routes, get `403` with the reason.",
   },
 };

@@ -14,6 +14,12 @@ export type HttpApiHandler = (
 export interface Route {
   readonly routeKey: string;
   readonly handler: HttpApiHandler;
+  /**
+   * An operator route (reads, replays, redrives): refused to cross-site browser requests
+   * (an `Origin` of another site, or `Sec-Fetch-Site` other than `same-origin`/`none`).
+   * Webhook routes are called server to server, so they are not.
+   */
+  readonly operator?: boolean;
 }
 
 export interface HttpServerOptions {
@@ -22,6 +28,12 @@ export interface HttpServerOptions {
   readonly port: number;
   /** Lines about failed handlers; details stay here, callers get a generic 500. */
   readonly log: (line: string) => void;
+  /**
+   * `Host` values accepted besides the runtime's own address (`127.0.0.1:<port>`,
+   * `localhost:<port>`, `[::1]:<port>`): e.g. a tunnel's host name (`ALLOWED_HOSTS`). An entry
+   * without a port matches that host on any port.
+   */
+  readonly allowedHosts?: readonly string[];
 }
 
 export interface LocalHttpServer {
@@ -235,6 +247,38 @@ const sendResult = (response: ServerResponse, result: APIGatewayProxyStructuredR
   response.end(result.isBase64Encoded ? Buffer.from(body, 'base64') : body);
 };
 
+/** Host names that mean this machine, for the `Host` check. */
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
+
+/**
+ * Why a request must not reach a handler, or `undefined` when it may: the runtime answers only
+ * requests addressed to itself (a page on another site reaching it through DNS rebinding
+ * names that site in `Host`), and keeps its operator routes from cross-site browser requests
+ * (a simple cross-site `POST` needs no CORS preflight).
+ */
+export const refusal = (
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+  ownHosts: ReadonlySet<string>,
+  allowedHostNames: ReadonlySet<string>,
+  operator: boolean,
+): string | undefined => {
+  const host = String(headers.host ?? '').toLowerCase();
+  const hostName = host.replace(/:\d+$/, '');
+  if (!ownHosts.has(host) && !allowedHostNames.has(host) && !allowedHostNames.has(hostName)) {
+    return `Host "${host.slice(0, 100)}" is not this runtime's address (${[...ownHosts].join(', ')}); add it to ALLOWED_HOSTS to accept it`;
+  }
+  if (!operator) return undefined;
+  const origin = headers.origin;
+  if (origin !== undefined && String(origin).toLowerCase() !== `http://${host}`) {
+    return `cross-site request (Origin "${String(origin).slice(0, 100)}") to an operator route; use the CLI (npm run ops) or a page served by this runtime`;
+  }
+  const site = headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') {
+    return `cross-site request (Sec-Fetch-Site "${String(site).slice(0, 40)}") to an operator route; use the CLI (npm run ops)`;
+  }
+  return undefined;
+};
+
 /**
  * A node:http server on loopback that plays API Gateway: it matches routes, turns requests
  * into payload v2 events, and turns handler results back into HTTP. `GET /health` is local
@@ -242,6 +286,9 @@ const sendResult = (response: ServerResponse, result: APIGatewayProxyStructuredR
  */
 export const startHttpServer = async (options: HttpServerOptions): Promise<LocalHttpServer> => {
   const routes = options.routes.map(compile);
+  // Filled in once the port is known (port 0 picks one).
+  const ownHosts = new Set<string>();
+  const allowedHostNames = new Set((options.allowedHosts ?? []).map((h) => h.toLowerCase()));
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     const method = request.method ?? 'GET';
@@ -256,6 +303,17 @@ export const startHttpServer = async (options: HttpServerOptions): Promise<Local
       return;
     }
     const matched = match(routes, method, path);
+    const refused = refusal(
+      request.headers,
+      ownHosts,
+      allowedHostNames,
+      matched?.route.operator ?? false,
+    );
+    if (refused) {
+      request.resume();
+      sendJson(response, 403, { message: `Forbidden: ${refused}` });
+      return;
+    }
     if (!matched) {
       request.resume();
       sendJson(response, 404, { message: 'Not Found' });
@@ -319,6 +377,9 @@ export const startHttpServer = async (options: HttpServerOptions): Promise<Local
     });
   });
   const { port } = server.address() as AddressInfo;
+  for (const name of new Set([...LOOPBACK_NAMES, options.host.toLowerCase()])) {
+    ownHosts.add(`${name.includes(':') && !name.startsWith('[') ? `[${name}]` : name}:${port}`);
+  }
 
   return {
     url: `http://${options.host}:${port}`,

@@ -5,6 +5,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../functions/adapters/clients.ts';
 import type { GroupTiming } from '../../functions/alerting/alert-groups.ts';
+import { LOCAL_OPS, type OpsTarget } from '../../functions/alerting/domain/commands.ts';
 import type { IntegrationStore } from '../../functions/core/ports.ts';
 import { names, pipeline } from '../../functions/definitions/resources.ts';
 import { OPS_ROUTES, ROUTES } from '../../functions/definitions/routes.ts';
@@ -19,16 +20,21 @@ import { bootstrap, LOCAL_ALERTS_QUEUE, type LocalResources } from './bootstrap.
 import { LocalDeadLetterQueue } from './dead-letters.ts';
 import { type Emulators, releaseInFlight, startEmulators } from './emulators.ts';
 import { type LocalHttpServer, startHttpServer } from './http-server.ts';
+import { type ChatWebhooks, localNotifiers } from './notifiers.ts';
 import { type LocalPendingCheck, startLocalPendingCheck } from './pending-check.ts';
 import { type LocalReconciler, startLocalReconciler } from './reconciler.ts';
-import { localSlackConsumers } from './slack.ts';
 import { type SqsPoller, startSqsPoller } from './sqs-poller.ts';
 
+/** The port `npm start` listens on, and the one `npm run ops` talks to, by default. */
+const DEFAULT_PORT = 3000;
+
 export interface LocalRuntimeOptions {
-  /** HTTP port; `0` picks a free one. @default 3000 */
+  /** HTTP port; `0` picks a free one. @default DEFAULT_PORT (3000, the ops CLI's default) */
   readonly port?: number;
   /** @default '127.0.0.1' */
   readonly host?: string;
+  /** `Host` values accepted besides the runtime's own address (`ALLOWED_HOSTS`, e.g. a tunnel). */
+  readonly allowedHosts?: readonly string[];
   /** DynamoDB data is kept under `<dataDir>/dynamodb`. */
   readonly dataDir: string;
   /** HappyColis client secrets; at least one (the ingest refuses to start without). */
@@ -42,7 +48,7 @@ export interface LocalRuntimeOptions {
   /** Overrides the cloud's visibility timeout so tests can watch retries. */
   readonly visibilityTimeoutSeconds?: number;
   /**
-   * Who receives alerts delivered by the topic. Each gets SQS-shaped records, as the Slack
+   * Who receives alerts delivered by the topic. Each gets SQS-shaped records, as each chat
    * notifier does in the cloud. @default a printer to `print`
    */
   readonly alertConsumers?: readonly AlertConsumer[];
@@ -54,8 +60,8 @@ export interface LocalRuntimeOptions {
   readonly groupTiming?: GroupTiming;
   /** Logger handed to the handlers (Powertools, JSON lines). Silent when absent. */
   readonly handlerLogger?: Logger;
-  /** Also posts every alert to this Slack incoming webhook, through the slack-notifier handler. */
-  readonly slackWebhookUrl?: string;
+  /** Also posts every alert to these chat channels' webhooks, through their notifier handler. */
+  readonly chatWebhooks?: ChatWebhooks;
   /** Runs the stuck-PENDING check on an interval, as the cloud's schedule does. */
   readonly pendingCheck?: {
     readonly intervalMs: number;
@@ -166,6 +172,10 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       },
       logger,
     });
+    // The commands alerts print reach this runtime: the CLI's default address needs no --url.
+    const port = options.port ?? DEFAULT_PORT;
+    const opsTarget: OpsTarget =
+      port === DEFAULT_PORT || port === 0 ? LOCAL_OPS : { url: `http://127.0.0.1:${port}` };
     const processor = wireProcessor({
       document,
       sns,
@@ -174,6 +184,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       sqs,
       queueUrl: resources.queueUrl,
       groupTiming: options.groupTiming,
+      opsTarget,
       logger,
       decorateStore: options.decorateProcessorStore,
       alertLeaseMs: options.processorAlertLeaseMs,
@@ -227,8 +238,9 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
         region,
         handler: alertFanOut([
           ...(options.alertConsumers ?? [printAlerts(print)]),
-          ...localSlackConsumers({
-            webhookUrl: options.slackWebhookUrl,
+          ...localNotifiers({
+            webhooks: options.chatWebhooks,
+            ops: opsTarget,
             document,
             tableName: resources.tableName,
           }),
@@ -260,14 +272,19 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
 
     http = await startHttpServer({
       host: options.host ?? '127.0.0.1',
-      port: options.port ?? 3000,
+      port,
       log: print,
       routes: [
         { routeKey: `POST ${ROUTES.happycolis}`, handler: ingest },
         { routeKey: `POST ${ROUTES.deliveryErrors}`, handler: ingest },
-        { routeKey: `GET ${ROUTES.integration}`, handler: query },
-        ...Object.values(OPS_ROUTES).map((routeKey) => ({ routeKey, handler: ops })),
+        { routeKey: `GET ${ROUTES.integration}`, handler: query, operator: true },
+        ...Object.values(OPS_ROUTES).map((routeKey) => ({
+          routeKey,
+          handler: ops,
+          operator: true,
+        })),
       ],
+      ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
     });
 
     let stopped: Promise<void> | undefined;

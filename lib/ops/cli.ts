@@ -12,6 +12,7 @@ import {
 } from './command.ts';
 import { COMMANDS } from './commands.ts';
 import { requestOf } from './routes.ts';
+import { checkSecrets, type SecretsCheckIo } from './secrets-check.ts';
 import { runSmokeCommand } from './smoke.ts';
 import { readStageOutputs, stageOutput } from './stage-outputs.ts';
 
@@ -27,6 +28,7 @@ ${Object.entries(COMMANDS)
   .map(([name, command]) => `  ${usageLine(name, command)}`)
   .join('\n')}
   smoke [--secret S] [--timeout SECONDS]   (a stage end to end; \`smoke --help\` says more)
+  secrets check                   checks the stage secret (--stage) or the local variables; prints no value
 
 options:
   --url URL       the API (default http://127.0.0.1:$PORT, PORT defaulting to 3000)
@@ -43,6 +45,7 @@ export interface CliIo {
   readonly stageUrl?: (stage: string, region: string | undefined) => Promise<string>;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly fetchImpl?: typeof fetch;
+  readonly stageSecretId?: SecretsCheckIo['stageSecretId'];
 }
 
 /** The output naming the stage's API base URL. */
@@ -50,6 +53,33 @@ export const API_URL_OUTPUT = 'ApiUrl';
 
 const readStageUrl = async (stage: string, region: string | undefined): Promise<string> =>
   stageOutput(await readStageOutputs(stage, region), stage, API_URL_OUTPUT);
+
+/**
+ * The host requests may be signed for: none for the local runtime (loopback, unsigned), else
+ * only the stage's own API host, from its stack outputs. A `--url` elsewhere is refused,
+ * so AWS credentials never sign for a host an operator was handed.
+ */
+const signingHost = (baseUrl: string, stageUrl: string | undefined): string | undefined => {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch (error) {
+    throw new OpsError(`not a URL: ${baseUrl}`, { cause: error });
+  }
+  if (!needsSigning(baseUrl)) return undefined;
+  if (stageUrl === undefined) {
+    throw new OpsError(
+      `refusing to sign for ${url.host}: the CLI signs only for a stage's own API host, read from its stack outputs (use --stage NAME), or talks unsigned to the local runtime on loopback`,
+    );
+  }
+  const stageHost = new URL(stageUrl).host;
+  if (url.host !== stageHost) {
+    throw new OpsError(
+      `refusing to sign for ${url.host}: stage's API host is ${stageHost} (from its stack outputs); drop --url or make it match`,
+    );
+  }
+  return stageHost;
+};
 
 const regionOf = (url: string): string | undefined =>
   /\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$/.exec(new URL(url).hostname)?.[1];
@@ -87,6 +117,18 @@ export const runOps = async (argv: readonly string[], io: CliIo): Promise<number
     io.print(USAGE);
     return values.help ? 0 : 2;
   }
+  if (positionals.join(' ') === 'secrets check') {
+    try {
+      return await checkSecrets(
+        { stage: values.stage, region: values.region ?? io.env.AWS_REGION },
+        io,
+      );
+    } catch (error) {
+      if (!(error instanceof OpsError)) throw error;
+      io.printError(`error: ${error.message}`);
+      return 1;
+    }
+  }
   const found = lookup(positionals);
   if (!found) {
     io.printError(`unknown command: ${positionals.join(' ')}\n\n${USAGE}`);
@@ -102,17 +144,19 @@ export const runOps = async (argv: readonly string[], io: CliIo): Promise<number
   }
   const sleep = io.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   try {
-    let baseUrl = values.url;
     const region = values.region ?? io.env.AWS_REGION;
-    if (values.stage) baseUrl = await (io.stageUrl ?? readStageUrl)(values.stage, region);
-    baseUrl ??= `http://127.0.0.1:${io.env.PORT ?? '3000'}`;
-    const signRegion = needsSigning(baseUrl) ? (region ?? regionOf(baseUrl)) : undefined;
-    if (needsSigning(baseUrl) && !signRegion) {
+    const stageUrl = values.stage
+      ? await (io.stageUrl ?? readStageUrl)(values.stage, region)
+      : undefined;
+    const baseUrl = values.url ?? stageUrl ?? `http://127.0.0.1:${io.env.PORT ?? '3000'}`;
+    const signHost = signingHost(baseUrl, stageUrl);
+    const signRegion = signHost ? (region ?? regionOf(baseUrl)) : undefined;
+    if (signHost && !signRegion) {
       throw new OpsError('cannot tell the region to sign for: pass --region or set AWS_REGION');
     }
     const client = createOpsClient({
       baseUrl,
-      ...(signRegion ? { signRegion } : {}),
+      ...(signRegion && signHost ? { signRegion, signHost } : {}),
       ...(io.fetchImpl ? { fetchImpl: io.fetchImpl } : {}),
     });
     const request: CommandContext['request'] = (route, input = {}) => {

@@ -44,6 +44,12 @@ export interface OpsClientOptions {
   readonly baseUrl: string;
   /** Sign with SigV4 for this region; absent for the local runtime. */
   readonly signRegion?: string;
+  /**
+   * The only host requests are signed for: the stage's own API host, from its stack outputs.
+   * A signed request for any other host is refused before it is sent. Required with
+   * `signRegion`.
+   */
+  readonly signHost?: string;
   /** @default fetch */
   readonly fetchImpl?: typeof fetch;
 }
@@ -92,6 +98,11 @@ export const createOpsClient = (options: OpsClientOptions) => {
       accept: 'application/json',
       ...(payload ? { 'content-type': 'application/json' } : {}),
     };
+    if (signer && url.host !== options.signHost) {
+      throw new OpsError(
+        `refusing to sign a request for ${url.host}: the CLI signs only for the stage's own API host${options.signHost ? ` (${options.signHost})` : ''}, read from its stack outputs`,
+      );
+    }
     if (signer) {
       const queryObject: Record<string, string> = {};
       url.searchParams.forEach((value, name) => {
@@ -121,12 +132,20 @@ export const createOpsClient = (options: OpsClientOptions) => {
       response = await fetchImpl(url, {
         method,
         headers: sent,
+        // A redirect could carry a signed request, or an operator's trust, to another host.
+        redirect: 'manual',
         ...(payload === undefined ? {} : { body: payload }),
       });
     } catch (error) {
       throw new OpsError(
         `cannot reach ${url.origin}: is the URL right${isLoopback(url) ? ', and is `npm start` running' : ''}?`,
         { cause: error },
+      );
+    }
+    if ((response.status >= 300 && response.status < 400) || response.type === 'opaqueredirect') {
+      const location = response.headers.get('location');
+      throw new OpsError(
+        `${url.origin} answered a redirect (${response.status}${location ? ` to ${location}` : ''}); the CLI follows no redirect, so a request never goes to a host it was not meant for: check --url or --stage`,
       );
     }
     const text = await response.text();

@@ -159,7 +159,12 @@ const dlqShow: Command = {
       [
         fields([
           ['messages', dlq.count],
-          ['oldest (of sample)', dlq.oldestSentAt ?? '-'],
+          [
+            'oldest (of sample)',
+            dlq.expiry
+              ? `${dlq.oldestSentAt} (first sent ${dlq.expiry.oldestAgeDays} days ago; SQS deletes it in ${dlq.expiry.daysLeft} days, at ${dlq.expiry.expiresAt})`
+              : (dlq.oldestSentAt ?? '-'),
+          ],
           ['last redrive', `${dlq.redrive.status} (${dlq.redrive.moved} moved)`],
         ]),
         ...(dlq.sample.length

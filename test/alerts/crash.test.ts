@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { AlertDigest } from '../../functions/core/alerts.ts';
+import { slackMessage } from '../../functions/alerting/channels/slack.ts';
+import { teamsMessage } from '../../functions/alerting/channels/teams.ts';
+import type { GroupMessage } from '../../functions/core/alerts.ts';
 import type { AlertChannel, AlertLedger } from '../../functions/core/ports.ts';
 import type { QueueMessage } from '../../functions/core/queue-message.ts';
-import { slackDigestMessage } from '../../functions/slack-notifier/slack-message.ts';
 import { envelope, lifecycleEvent } from '../support/events.ts';
 import { type AlertSystem, crashing, createAlertSystem } from './alert-system.ts';
 
@@ -36,8 +37,9 @@ const onChannel =
 
 type Injection = (parts: {
   ledger: AlertLedger;
-  publisher: { publish: (digest: AlertDigest) => Promise<void> };
+  publisher: { publish: (digest: GroupMessage) => Promise<void> };
   slack: { send: (message: never) => Promise<unknown> };
+  teams: { send: (message: never) => Promise<unknown> };
 }) => () => number;
 
 const INJECTIONS: Record<string, Injection> = {
@@ -66,6 +68,15 @@ const INJECTIONS: Record<string, Injection> = {
       match: onChannel('slack'),
       times: MARK_ATTEMPTS,
     }).crashed,
+  'teams: after claim': ({ ledger }) =>
+    crashing(ledger, 'claim', { when: 'after', match: onChannel('teams') }).crashed,
+  'teams: after send': ({ teams }) => crashing(teams, 'send', { when: 'after' }).crashed,
+  'teams: before mark': ({ ledger }) =>
+    crashing(ledger, 'markSent', {
+      when: 'before',
+      match: onChannel('teams'),
+      times: MARK_ATTEMPTS,
+    }).crashed,
 };
 
 /** 30 integrations error within a second; 10 of them recover ten minutes later. */
@@ -79,7 +90,7 @@ const scenario = async (system: AlertSystem) => {
 };
 
 /** How often each incident (status + integration) reached a channel. */
-const deliveries = (digests: readonly AlertDigest[]): Map<string, number> => {
+const deliveries = (digests: readonly GroupMessage[]): Map<string, number> => {
   const counts = new Map<string, number>();
   for (const digest of digests) {
     for (const entry of digest.entries) {
@@ -108,14 +119,24 @@ const measure = async (injection?: Injection) => {
   const published = system.publisher.published();
   // Which published message each Slack post renders.
   const byRendering = new Map(
-    published.map((digest) => [JSON.stringify(slackDigestMessage(digest)), digest]),
+    published.map((digest) => [JSON.stringify(slackMessage(digest)), digest]),
   );
   const posted = system.posts.map((post) => {
     const digest = byRendering.get(JSON.stringify(post.message));
     if (!digest) throw new Error('a Slack post that renders no published message');
     return digest;
   });
-  const perChannel = { email: deliveries(published), slack: deliveries(posted) };
+  const cards = new Map(published.map((digest) => [JSON.stringify(teamsMessage(digest)), digest]));
+  const carded = system.teamsPosts.map((post) => {
+    const digest = cards.get(JSON.stringify(post.message));
+    if (!digest) throw new Error('a Teams post that renders no published message');
+    return digest;
+  });
+  const perChannel = {
+    email: deliveries(published),
+    slack: deliveries(posted),
+    teams: deliveries(carded),
+  };
   const figures = Object.fromEntries(
     Object.entries(perChannel).map(([channel, counts]) => {
       const lost = expectedIncidents.filter((key) => !counts.has(key)).length;
@@ -133,7 +154,7 @@ const measure = async (injection?: Injection) => {
   return {
     crashes: crashed(),
     figures,
-    messages: { email: published.length, slack: posted.length },
+    messages: { email: published.length, slack: posted.length, teams: carded.length },
   };
 };
 
@@ -143,8 +164,9 @@ describe('crash injection at each step of the alert ledger', () => {
     expect(figures).toEqual({
       email: { lost: 0, duplicates: 0, extra: [] },
       slack: { lost: 0, duplicates: 0, extra: [] },
+      teams: { lost: 0, duplicates: 0, extra: [] },
     });
-    expect(messages).toEqual({ email: 2, slack: 2 });
+    expect(messages).toEqual({ email: 2, slack: 2, teams: 2 });
   });
 
   for (const [step, injection] of Object.entries(INJECTIONS)) {
@@ -152,7 +174,7 @@ describe('crash injection at each step of the alert ledger', () => {
       const { crashes, figures, messages } = await measure(injection);
       expect(crashes).toBeGreaterThan(0);
       const crashEvents = step.includes('before mark') ? crashes / MARK_ATTEMPTS : crashes;
-      for (const channel of ['email', 'slack'] as const) {
+      for (const channel of ['email', 'slack', 'teams'] as const) {
         expect(figures[channel]?.lost, `${channel} lost`).toBe(0);
         expect(figures[channel]?.extra, `${channel} unexpected`).toEqual([]);
         // A repeated message repeats every incident it lists: count messages, not lines.

@@ -310,11 +310,12 @@ describe('requests to a deployed stage', () => {
     try {
       const err: string[] = [];
       const code = await runOps(
-        ['--url', url, '--region', 'eu-west-1', 'integrations', 'list', '--state', 'ERROR'],
+        ['--stage', 'prod', '--region', 'eu-west-1', 'integrations', 'list', '--state', 'ERROR'],
         {
           print: () => {},
           printError: (text) => err.push(text),
           env: {},
+          stageUrl: async () => url,
         },
       );
       expect(code).toBe(1);
@@ -328,8 +329,58 @@ describe('requests to a deployed stage', () => {
     }
   });
 
+  it('signs only for the stage host from its stack outputs, and follows no redirect', async () => {
+    const seen: IncomingHttpHeaders[] = [];
+    const { server, url } = await withServer(200, (headers) => seen.push(headers));
+    const redirecting = createServer((_req, res) => {
+      res.writeHead(307, { location: `${url}/integrations` });
+      res.end();
+    });
+    await new Promise<void>((resolve) => redirecting.listen(0, '127.0.0.2', resolve));
+    const redirectUrl = `http://127.0.0.2:${(redirecting.address() as AddressInfo).port}`;
+    const saved = { ...process.env };
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 's' });
+    const run = async (argv: string[], stageUrl: string) => {
+      const err: string[] = [];
+      const code = await runOps(argv, {
+        print: () => {},
+        printError: (text) => err.push(text),
+        env: {},
+        stageUrl: async () => stageUrl,
+      });
+      return { code, err: err.join() };
+    };
+    try {
+      const handed = await run(['--url', url, '--region', 'eu-west-1', 'dlq', 'show'], url);
+      expect(handed.code).toBe(1);
+      expect(handed.err).toMatch(/refusing to sign for 127\.0\.0\.2:\d+: .*use --stage NAME/);
+      const elsewhere = await run(
+        ['--stage', 'prod', '--url', 'https://attacker.example', 'dlq', 'show'],
+        url,
+      );
+      expect(elsewhere.err).toMatch(/refusing to sign for attacker\.example: stage's API host is/);
+      const redirected = await run(
+        ['--stage', 'prod', '--region', 'eu-west-1', 'dlq', 'show'],
+        redirectUrl,
+      );
+      expect(redirected.code).toBe(1);
+      expect(redirected.err).toMatch(
+        /answered a redirect \(307 to .*\); the CLI follows no redirect/,
+      );
+      expect(seen).toEqual([]);
+    } finally {
+      process.env = saved;
+      server.close();
+      redirecting.close();
+    }
+  });
+
   /** Runs the CLI with no AWS configuration but what `env` leaves: its exit code and errors. */
-  const opsWithoutAwsSetup = async (argv: readonly string[], unset: readonly string[]) => {
+  const opsWithoutAwsSetup = async (
+    argv: readonly string[],
+    unset: readonly string[],
+    stageUrl?: string,
+  ) => {
     const saved = { ...process.env };
     for (const name of unset) delete process.env[name];
     Object.assign(process.env, {
@@ -343,6 +394,7 @@ describe('requests to a deployed stage', () => {
         print: () => {},
         printError: (text) => err.push(text),
         env: {},
+        ...(stageUrl ? { stageUrl: async () => stageUrl } : {}),
       });
       return { code, err: err.join() };
     } finally {
@@ -363,8 +415,9 @@ describe('requests to a deployed stage', () => {
     const { server, url } = await withServer(200, () => {});
     try {
       const { code, err } = await opsWithoutAwsSetup(
-        ['--url', url, '--region', 'eu-west-1', 'dlq', 'show'],
+        ['--stage', 'prod', '--region', 'eu-west-1', 'dlq', 'show'],
         ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE'],
+        url,
       );
       expect(code).toBe(1);
       expect(err).toMatch(/no AWS credentials found/);

@@ -2,7 +2,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoAlertLedger } from '../../functions/adapters/dynamo-alert-ledger.ts';
 import { DynamoIntegrationStore } from '../../functions/adapters/dynamo-integration-store.ts';
-import type { AlertDigest } from '../../functions/core/alerts.ts';
+import type { GroupMessage } from '../../functions/core/alerts.ts';
 import type { AlertPublisher, IntegrationStore } from '../../functions/core/ports.ts';
 import type { QueueMessage } from '../../functions/core/queue-message.ts';
 import { quarantineKey } from '../../functions/definitions/table-keys.ts';
@@ -35,10 +35,11 @@ beforeAll(async () => {
 });
 afterAll(() => aws?.stop());
 
-const awsError = (name: string) => Object.assign(new Error(`${name}: refused`), { name });
+const awsError = (name: string, message = `${name}: refused`) =>
+  Object.assign(new Error(message), { name });
 
-const collecting = (): AlertPublisher & { readonly alerts: AlertDigest[] } => {
-  const alerts: AlertDigest[] = [];
+const collecting = (): AlertPublisher & { readonly alerts: GroupMessage[] } => {
+  const alerts: GroupMessage[] = [];
   return { alerts, publish: async (digest) => void alerts.push(digest) };
 };
 
@@ -98,9 +99,13 @@ const quarantineItem = async (outcome: Outcome) => {
 };
 
 describe('content failures in the processor', () => {
-  it('quarantines and alerts an event DynamoDB refuses, instead of failing it forever', async () => {
+  it('quarantines and alerts an event DynamoDB refuses for its size, keeping its token apart for 90 days', async () => {
     const alerts = collecting();
-    const deps = depsWith(refusingApply(awsError('ValidationException')), alerts);
+    const refusal = awsError(
+      'ValidationException',
+      'Item size to update has exceeded the maximum allowed size',
+    );
+    const deps = depsWith(refusingApply(refusal), alerts);
     const outcome = await processMessage(webhookMessage('accepted'), deps);
     expect(outcome).toMatchObject({ kind: 'quarantined', alerted: true });
     await flush(deps);
@@ -111,8 +116,10 @@ describe('content failures in the processor', () => {
         message: expect.stringMatching(/DynamoDB refused.*ValidationException/),
       },
     ]);
-    expect(JSON.stringify(item)).not.toContain('tok_CONTENT_SECRET');
+    expect(item?.payload).not.toContain('tok_CONTENT_SECRET');
     expect(item?.payload).toContain('"accessToken":"[redacted]"');
+    expect(item?.accessToken).toBe('tok_CONTENT_SECRET');
+    expect(item?.expiresAt).toBe(now.getTime() / 1000 + 90 * 86_400);
     expect(alerts.alerts.map((alert) => alert.kind)).toEqual(['quarantined']);
     expect(JSON.stringify(alerts.alerts)).not.toContain('tok_CONTENT_SECRET');
   });
@@ -144,6 +151,7 @@ describe('content failures in the processor', () => {
     'ThrottlingException',
     'InternalServerError',
     'TimeoutError',
+    'ValidationException',
   ])('still fails the record on %s, so SQS retries it', async (name) => {
     await expect(
       processMessage(

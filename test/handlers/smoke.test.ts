@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../functions/config.ts';
+import { httpEvent } from '../support/http-events.ts';
 
 /**
  * Each Lambda entry point, imported as Lambda imports it: module scope runs with the
@@ -64,10 +65,11 @@ const ENTRY_POINTS = {
       DEAD_LETTER_QUEUE_ARN: 'arn:aws:sqs:us-east-1:000000000000:integration-events-dlq',
     },
   },
-  'slack-notifier': {
-    load: () => import('../../functions/slack-notifier/handler.ts'),
+  notifier: {
+    load: () => import('../../functions/alerting/notifier/handler.ts'),
     env: {
       TABLE_NAME: 'integrations',
+      ALERT_CHANNEL: 'slack',
       SLACK_WEBHOOK_URL: 'https://hooks.slack.test/services/T000/B000/XXXX',
     },
   },
@@ -111,7 +113,8 @@ describe('a missing setting fails the import with a message naming it', () => {
     ['ops', 'TABLE_NAME'],
     ['ops', 'DEAD_LETTER_QUEUE_URL'],
     ['ops', 'DEAD_LETTER_QUEUE_ARN'],
-    ['slack-notifier', 'TABLE_NAME'],
+    ['notifier', 'TABLE_NAME'],
+    ['notifier', 'ALERT_CHANNEL'],
     ['ingest', 'QUEUE_URL'],
     ['reconciler', 'TABLE_NAME'],
   ] as const)('%s without %s', async (name, missing) => {
@@ -144,18 +147,19 @@ describe('a missing setting fails the import with a message naming it', () => {
     );
   });
 
-  it('slack-notifier without a webhook URL or secret', async () => {
-    setEnv({ TABLE_NAME: 'integrations' });
-    await expect(ENTRY_POINTS['slack-notifier'].load()).rejects.toThrow(
+  it('notifier without a webhook URL or secret', async () => {
+    setEnv({ TABLE_NAME: 'integrations', ALERT_CHANNEL: 'slack' });
+    await expect(ENTRY_POINTS.notifier.load()).rejects.toThrow(
       /SLACK_WEBHOOK_SECRET_ID \(cloud\) or SLACK_WEBHOOK_URL/,
     );
   });
 
-  it('ingest without a client secret', async () => {
+  it('ingest without a client secret starts, and fails closed on the HappyColis route', async () => {
     const { HAPPYCOLIS_SECRETS: _dropped, ...env } = ENTRY_POINTS.ingest.env;
     setEnv(env);
-    const loading = ENTRY_POINTS.ingest.load();
-    await expect(loading).rejects.toMatchObject({ name: 'MissingSecretError' });
-    await expect(loading).rejects.toThrow(/set HAPPYCOLIS_SECRETS or HAPPYCOLIS_SECRETS_SECRET_ID/);
+    const { handler } = await ENTRY_POINTS.ingest.load();
+    const answer = await handler(httpEvent('POST', '/webhooks/happycolis', { body: '{}' }));
+    expect(answer.statusCode).toBe(503);
+    expect(String(answer.body)).toMatch(/no usable HappyColis client secret/);
   });
 });

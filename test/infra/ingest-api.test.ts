@@ -14,7 +14,15 @@ describe('IngestApi', () => {
   let synth: SynthesizedStack;
 
   beforeAll(() => {
-    synth = synthStack({ ...FULL_OPTIONS, throttleRateLimit: '7', throttleBurstLimit: 9 });
+    synth = synthStack({
+      ...FULL_OPTIONS,
+      throttleRateLimit: '7',
+      throttleBurstLimit: 9,
+      happycolisThrottleRateLimit: 500,
+      happycolisThrottleBurstLimit: '900',
+      ingestReservedConcurrency: 20,
+      secretMaxAgeSeconds: 120,
+    });
   });
 
   const route = (routeKey: string) => {
@@ -45,6 +53,35 @@ describe('IngestApi', () => {
       AutoDeploy: true,
       DefaultRouteSettings: { ThrottlingRateLimit: 7, ThrottlingBurstLimit: 9 },
     });
+  });
+
+  it('gives the HappyColis route a throttle of its own, above every other route', () => {
+    const stage = propertiesOf(synth.template, synth.stack.api.stage) as {
+      RouteSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }>;
+    };
+    expect(stage.RouteSettings).toEqual({
+      'POST /webhooks/happycolis': { ThrottlingRateLimit: 500, ThrottlingBurstLimit: 900 },
+    });
+  });
+
+  it('creates the stage after the routes its settings name (API Gateway refuses otherwise)', () => {
+    const stages = synth.template.findResources('AWS::ApiGatewayV2::Stage');
+    const dependsOn = Object.values(stages)[0]?.DependsOn as string[];
+    const happycolis = Object.entries(
+      synth.template.findResources('AWS::ApiGatewayV2::Route', {
+        Properties: { RouteKey: 'POST /webhooks/happycolis' },
+      }),
+    )[0]?.[0];
+    expect(dependsOn).toContain(happycolis);
+  });
+
+  it('reserves ingest concurrency and sets the secret re-read interval from context', () => {
+    const ingest = propertiesOf(synth.template, synth.stack.api.ingest.function) as {
+      ReservedConcurrentExecutions?: number;
+      Environment: { Variables: Record<string, unknown> };
+    };
+    expect(ingest.ReservedConcurrentExecutions).toBe(20);
+    expect(ingest.Environment.Variables.SECRET_MAX_AGE_SECONDS).toBe('120');
   });
 
   it('writes JSON access logs, without headers or bodies, to a retained-for-30-days group', () => {

@@ -12,6 +12,7 @@ describe('settings from context', () => {
       alertEmailSeverities: ['critical', 'warning'],
       secretName: 'fulfillment-webhooks/dev/secrets',
       slack: false,
+      teams: false,
       dashboard: true,
       processorMaxConcurrency: SETTING_DEFAULTS.processorMaxConcurrency,
       pendingTimeoutHours: 24,
@@ -19,6 +20,11 @@ describe('settings from context', () => {
       logLevel: 'INFO',
       throttleRateLimit: 50,
       throttleBurstLimit: 100,
+      happycolisThrottleRateLimit: 200,
+      happycolisThrottleBurstLimit: 400,
+      secretMaxAgeSeconds: 300,
+      futureSkewHours: 24,
+      quarantineDays: 90,
       clientErrorAlarmThreshold: 50,
       alertGroupWindowSeconds: 30,
       alertGroupIntervalSeconds: 300,
@@ -28,6 +34,13 @@ describe('settings from context', () => {
       happycolisApiRate: 5,
       happycolisApiUrl: 'https://api-v3.happycolis.com',
     });
+  });
+
+  it('keeps quarantine at least 90 days', () => {
+    expect(parseSettings({ quarantineDays: '365' }).quarantineDays).toBe(365);
+    expect(() => parseSettings({ quarantineDays: 30 })).toThrow(
+      'context "quarantineDays" must be an integer from 90 to 3650, got 30',
+    );
   });
 
   it('takes the alert grouping from context, the interval no shorter than the window', () => {

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CHAT_CHANNEL_NAMES } from '../../functions/definitions/alert-channels.ts';
 import {
   arnOf,
   FULL_OPTIONS,
@@ -44,12 +45,15 @@ describe('FulfillmentWebhooksStack', () => {
     expect(output('DeadLetterQueueUrl')).toEqual(refOf(full.stack.pipeline.deadLetterQueue));
   });
 
-  it('has one customer-managed key, rotated and kept with the table, encrypting everything', () => {
+  it('has a data key, rotated and kept with the table, and a separate key for the alerts topic', () => {
     const keys = full.template.findResources('AWS::KMS::Key');
-    expect(Object.keys(keys)).toEqual([logicalId(full.stack.table.key)]);
-    const key = Object.values(keys)[0];
-    expect(key?.Properties).toMatchObject({ EnableKeyRotation: true });
-    expect(key?.DeletionPolicy).toBe('RetainExceptOnCreate');
+    expect(Object.keys(keys).sort()).toEqual(
+      [logicalId(full.stack.table.key), logicalId(full.stack.alarmTopicKey)].sort(),
+    );
+    for (const key of Object.values(keys)) {
+      expect(key?.Properties).toMatchObject({ EnableKeyRotation: true });
+    }
+    expect(keys[logicalId(full.stack.table.key)]?.DeletionPolicy).toBe('RetainExceptOnCreate');
     const keyArn = arnOf(full.stack.table.key);
     expect(propertiesOf(full.template, full.stack.table.table).SSESpecification).toMatchObject({
       KMSMasterKeyId: keyArn,
@@ -57,7 +61,9 @@ describe('FulfillmentWebhooksStack', () => {
     for (const queue of [full.stack.pipeline.queue, full.stack.pipeline.deadLetterQueue]) {
       expect(propertiesOf(full.template, queue).KmsMasterKeyId).toEqual(keyArn);
     }
-    expect(propertiesOf(full.template, full.stack.alerting.topic).KmsMasterKeyId).toEqual(keyArn);
+    expect(propertiesOf(full.template, full.stack.alerting.topic).KmsMasterKeyId).toEqual(
+      arnOf(full.stack.alarmTopicKey),
+    );
   });
 
   it('holds no secret value, only secret names', () => {
@@ -70,9 +76,9 @@ describe('FulfillmentWebhooksStack', () => {
     expect(text).toContain('fulfillment-webhooks/dev/secrets');
   });
 
-  it('deploys eight functions, all on the shared construct settings', () => {
+  it('deploys seven functions and a notifier per chat channel, all on the shared construct settings', () => {
     const functions = Object.values(full.template.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(8);
+    expect(functions).toHaveLength(7 + CHAT_CHANNEL_NAMES.length);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -92,9 +98,9 @@ describe('FulfillmentWebhooksStack', () => {
         .filter(([name]) => name.endsWith('_SECRET_ID'))
         .map(([, value]) => value),
     );
-    // The ingest's two fields, the Slack notifier's one, and the HappyColis credential fields
+    // The ingest's two fields, each chat notifier's one, and the HappyColis credential fields
     // the reconciler and the operator's writer read.
-    expect(ids).toHaveLength(3 + 2 * 4);
+    expect(ids).toHaveLength(2 + CHAT_CHANNEL_NAMES.length + 2 * 4);
     expect(new Set(ids)).toEqual(new Set(['shared/webhooks']));
   });
 
@@ -103,6 +109,8 @@ describe('FulfillmentWebhooksStack', () => {
       (resource) => (resource as { Type: string }).Type,
     );
     expect(types).not.toContain('Custom::LogRetention');
-    expect(types.filter((type) => type === 'AWS::Logs::LogGroup')).toHaveLength(9);
+    expect(types.filter((type) => type === 'AWS::Logs::LogGroup')).toHaveLength(
+      8 + CHAT_CHANNEL_NAMES.length,
+    );
   });
 });

@@ -41,6 +41,7 @@ const historyEntry = (entry: HistoryEntry): HistoryEntry => ({
   receivedAt: entry.receivedAt,
   ...(entry.key === undefined ? {} : { key: entry.key }),
   ...(entry.state === undefined ? {} : { state: entry.state }),
+  ...(entry.digest === undefined ? {} : { digest: entry.digest }),
 });
 
 /**

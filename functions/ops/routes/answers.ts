@@ -30,6 +30,8 @@ export const QuarantineDetailAnswer = v.object({
   payload: v.string(),
   replayedAt: v.optional(v.string()),
   payloadTruncated: v.optional(v.object({ bytes: v.number() })),
+  /** Whether the token the payload carried is kept (never shown) for a replay to restore. */
+  accessTokenKept: v.optional(v.boolean()),
 });
 
 /** `POST /quarantine/{id}/replay`: replayed (202) or already replayed (200). */
@@ -61,6 +63,10 @@ export const RedriveAnswer = v.object({
 export const DeadLettersAnswer = v.object({
   count: v.number(),
   oldestSentAt: v.optional(v.string()),
+  /** The oldest message's age since it was first sent, and when SQS deletes it. */
+  expiry: v.optional(
+    v.object({ oldestAgeDays: v.number(), expiresAt: v.string(), daysLeft: v.number() }),
+  ),
   sample: v.array(v.record(v.string(), v.unknown())),
   redrive: RedriveAnswer,
 });

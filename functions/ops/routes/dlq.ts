@@ -1,5 +1,7 @@
 import * as v from 'valibot';
+import { deadLetterExpiry } from '../../core/dead-letter-expiry.ts';
 import type { DeadLetterQueue } from '../../core/ports.ts';
+import { DLQ_RETENTION_DAYS } from '../../definitions/resources.ts';
 import { BadRequestError, json, type RouteHandler } from './http.ts';
 
 /** SQS moves at most 500 messages/s per task; the default stays well below the processor's pace. */
@@ -29,16 +31,29 @@ const intParam = (
   return parsed.output;
 };
 
-/** `GET /dlq?sample=`: depth, oldest message, a sample of what failed and why, redrive progress. */
+/**
+ * `GET /dlq?sample=`: depth, oldest message (its age since it was first sent, and when SQS
+ * deletes it), a sample of what failed and why, redrive progress.
+ */
 export const showDeadLetters =
-  ({ deadLetters }: { deadLetters: DeadLetterQueue }): RouteHandler =>
+  ({
+    deadLetters,
+    clock = () => new Date(),
+  }: {
+    deadLetters: DeadLetterQueue;
+    clock?: () => Date;
+  }): RouteHandler =>
   async (event) => {
     const sample = intParam(event.queryStringParameters?.sample, 'sample', 0, MAX_SAMPLE, 5);
     const [inspection, redrive] = await Promise.all([
       deadLetters.inspect(sample),
       deadLetters.redriveStatus(),
     ]);
-    return json(200, { ...inspection, redrive });
+    const expiry =
+      inspection.oldestSentAt === undefined
+        ? {}
+        : { expiry: deadLetterExpiry(inspection.oldestSentAt, clock(), DLQ_RETENTION_DAYS) };
+    return json(200, { ...inspection, ...expiry, redrive });
   };
 
 /** A redrive is already running: SQS allows one move task per queue. */

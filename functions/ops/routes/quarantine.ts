@@ -1,3 +1,4 @@
+import { futureDateProblem } from '../../core/event-date.ts';
 import {
   type DeliveryErrorNotice,
   type Parsed,
@@ -8,6 +9,7 @@ import {
 import { QuarantineFilterSchema } from '../../core/fleet.ts';
 import type { EventQueue, FleetQueries, QuarantineDetail } from '../../core/ports.ts';
 import type { QueueMessage } from '../../core/queue-message.ts';
+import { DEFAULT_FUTURE_SKEW_HOURS } from '../../definitions/settings.ts';
 import { json, pageBody, parseListQuery, type RouteHandler } from './http.ts';
 
 /** What the redaction leaves where a token was (see `redactAccessTokens`). */
@@ -29,6 +31,8 @@ export interface QuarantineRouteDeps {
   readonly queue: EventQueue;
   readonly clock: () => Date;
   readonly validators?: ReplayValidators;
+  /** How far ahead of now an event may be dated to be replayed. @default 24 h */
+  readonly futureSkewMs?: number;
 }
 
 /** `GET /quarantine?source=&limit=&cursor=`: newest first. */
@@ -42,13 +46,18 @@ export const listQuarantine =
 const notFound = (id: string) =>
   json(404, { error: 'not_found', message: `no quarantined payload with id ${id}` });
 
-/** `GET /quarantine/{id}`: the errors, when it arrived, and the payload (tokens redacted). */
+/**
+ * `GET /quarantine/{id}`: the errors, when it arrived, and the payload (credentials
+ * redacted). A token kept for replay is never shown: only whether one is kept.
+ */
 export const showQuarantine =
   ({ fleet }: Pick<QuarantineRouteDeps, 'fleet'>): RouteHandler =>
   async (event) => {
     const id = event.pathParameters?.id ?? '';
     const detail = await fleet.getQuarantine(id);
-    return detail ? json(200, detail) : notFound(id);
+    if (!detail) return notFound(id);
+    const { accessToken, ...shown } = detail;
+    return json(200, { ...shown, accessTokenKept: accessToken !== undefined });
   };
 
 /** What replaying a record would put on the queue, or why it cannot be replayed. */
@@ -56,6 +65,7 @@ const replayMessage = (
   detail: QuarantineDetail,
   now: Date,
   validators: ReplayValidators,
+  futureSkewMs: number,
 ):
   | { ok: true; message: QueueMessage; notes: string[] }
   | { ok: false; status: number; error: string; message: string; errors?: unknown } => {
@@ -81,9 +91,22 @@ const replayMessage = (
   if (!parsed.success) return stillInvalid(parsed.errors);
   const notes: string[] = [];
   const { event } = parsed.value;
+  const ahead = futureDateProblem(event.header.date, receivedAt, futureSkewMs);
+  if (ahead) {
+    return {
+      ok: false,
+      status: 422,
+      error: 'still_in_the_future',
+      message: `the event is still dated in the future: ${ahead.path} ${ahead.message}; nothing was replayed`,
+    };
+  }
   const { step: _step, ...envelope } = event as typeof event & { step?: unknown };
   let webhook: unknown = envelope;
-  if (event.body.accessToken === REDACTED) {
+  if (event.body.accessToken === REDACTED && detail.accessToken !== undefined) {
+    // Quarantined by the processor, which kept the token apart: the replay restores it.
+    webhook = { ...envelope, body: { ...event.body, accessToken: detail.accessToken } };
+    notes.push('the accessToken kept with the record is restored');
+  } else if (event.body.accessToken === REDACTED) {
     // The token was redacted before anything was stored: it cannot come back. Replaying it
     // as a token would store the placeholder, so the event is applied without one.
     webhook = { ...envelope, body: { ...event.body, accessToken: null } };
@@ -109,7 +132,13 @@ const stillInvalid = (errors: readonly { path: string; message: string }[]) => (
  * by identity); once marked, a replay answers `already_replayed` and sends nothing.
  */
 export const replayQuarantine =
-  ({ fleet, queue, clock, validators = CURRENT_VALIDATORS }: QuarantineRouteDeps): RouteHandler =>
+  ({
+    fleet,
+    queue,
+    clock,
+    validators = CURRENT_VALIDATORS,
+    futureSkewMs = DEFAULT_FUTURE_SKEW_HOURS * 3_600_000,
+  }: QuarantineRouteDeps): RouteHandler =>
   async (event) => {
     const id = event.pathParameters?.id ?? '';
     const detail = await fleet.getQuarantine(id);
@@ -118,7 +147,7 @@ export const replayQuarantine =
       return json(200, { status: 'already_replayed', id, replayedAt: detail.replayedAt });
     }
     const now = clock();
-    const replay = replayMessage(detail, now, validators);
+    const replay = replayMessage(detail, now, validators, futureSkewMs);
     if (!replay.ok) {
       const { ok: _ok, status, ...body } = replay;
       return json(status, { ...body, id });

@@ -1,18 +1,24 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
+  type CfnStage,
   HttpApi,
   HttpMethod,
+  type HttpRoute,
   HttpStage,
   LogGroupLogDestination,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { ROUTES } from '../../../functions/definitions/routes.ts';
 import {
+  DEFAULT_HAPPYCOLIS_THROTTLE_BURST_LIMIT,
+  DEFAULT_HAPPYCOLIS_THROTTLE_RATE_LIMIT,
+  DEFAULT_SECRET_MAX_AGE_SECONDS,
   DEFAULT_THROTTLE_BURST_LIMIT,
   DEFAULT_THROTTLE_RATE_LIMIT,
 } from '../../../functions/definitions/settings.ts';
@@ -42,15 +48,33 @@ export interface IngestApiProps {
    */
   readonly stageSecret: NamedSecret;
   /**
-   * Steady-state requests per second of the default stage.
+   * Steady-state requests per second of each route but HappyColis's (every route has a
+   * bucket of its own, shared by all its callers).
    * @default 50
    */
   readonly throttleRateLimit?: number;
   /**
-   * Burst of requests of the default stage.
+   * Burst of requests of each route but HappyColis's.
    * @default 100
    */
   readonly throttleBurstLimit?: number;
+  /**
+   * The HappyColis route's own throttle, well above HappyColis's real rate, so anonymous load
+   * must outrun it before HappyColis gets a 429.
+   * @default 200 requests per second, burst 400
+   */
+  readonly happycolisThrottle?: { readonly rateLimit: number; readonly burstLimit: number };
+  /**
+   * Concurrency reserved for the ingest. Off by default: Lambda refuses a reservation that
+   * leaves the account's unreserved minimum, which fails a deploy in a new account (quota 10).
+   * @default none
+   */
+  readonly ingestReservedConcurrency?: number;
+  /**
+   * Longest time the ingest serves credentials without re-reading the stage secret.
+   * @default 300
+   */
+  readonly secretMaxAgeSeconds?: number;
   /**
    * Retention of the access log group.
    * @default the function log retention
@@ -70,6 +94,10 @@ export class IngestApi extends Construct {
   readonly accessLogGroup: LogGroup;
   readonly ingest: LambdaFunction;
   readonly query: LambdaFunction;
+  /** The HappyColis route's own throttle, as deployed. */
+  readonly happycolisThrottle: { readonly rateLimit: number; readonly burstLimit: number };
+  /** The webhook routes (anonymous callers), by route key. */
+  readonly webhookRouteKeys: readonly string[];
 
   constructor(scope: Construct, id: string, props: IngestApiProps) {
     super(scope, id);
@@ -87,11 +115,16 @@ export class IngestApi extends Construct {
       environment: {
         QUEUE_URL: props.pipeline.queue.queueUrl,
         // `<FIELD>_SECRET_ID` names the secret holding the field `<FIELD>`: the same stage
-        // secret for both, read once at cold start.
+        // secret for both, re-read at most every SECRET_MAX_AGE_SECONDS.
         HAPPYCOLIS_SECRETS_SECRET_ID: props.stageSecret.name,
         WEBHOOK_TOKENS_SECRET_ID: props.stageSecret.name,
+        SECRET_MAX_AGE_SECONDS: String(props.secretMaxAgeSeconds ?? DEFAULT_SECRET_MAX_AGE_SECONDS),
       },
     });
+    if (props.ingestReservedConcurrency !== undefined) {
+      (this.ingest.function.node.defaultChild as CfnFunction).reservedConcurrentExecutions =
+        props.ingestReservedConcurrency;
+    }
     props.pipeline.grantSend(this.ingest.function);
     grantSecretValue(this.ingest.function, props.stageSecret.secret);
 
@@ -150,6 +183,7 @@ export class IngestApi extends Construct {
     });
 
     const ingestIntegration = new HttpLambdaIntegration('IngestIntegration', this.ingest.function);
+    const webhookRoutes: HttpRoute[] = [];
     for (const path of [ROUTES.happycolis, ROUTES.deliveryErrors]) {
       for (const route of this.api.addRoutes({
         path,
@@ -163,10 +197,31 @@ export class IngestApi extends Construct {
             'obtain JWTs. The ingest function authenticates every request itself before ' +
             'anything is enqueued: HMAC-SHA256 signature (x-happycolis-webhook-signature) on ' +
             'the HappyColis route, a Bearer token on the delivery-errors route; anything else ' +
-            'gets 401. Stage throttling bounds unauthenticated load.',
+            'gets 401. Per-route throttling bounds unauthenticated load (the HappyColis ' +
+            'route has a bucket of its own), and an alarm reports its 429s.',
         });
+        webhookRoutes.push(route);
       }
     }
+    this.webhookRouteKeys = [ROUTES.happycolis, ROUTES.deliveryErrors].map(
+      (path) => `POST ${path}`,
+    );
+
+    // The HappyColis route's own bucket, above the stage default every other route gets.
+    // API Gateway refuses route settings for a route that does not exist yet: the stage waits
+    // for the route.
+    this.happycolisThrottle = props.happycolisThrottle ?? {
+      rateLimit: DEFAULT_HAPPYCOLIS_THROTTLE_RATE_LIMIT,
+      burstLimit: DEFAULT_HAPPYCOLIS_THROTTLE_BURST_LIMIT,
+    };
+    const cfnStage = this.stage.node.defaultChild as CfnStage;
+    cfnStage.routeSettings = {
+      [`POST ${ROUTES.happycolis}`]: {
+        ThrottlingRateLimit: this.happycolisThrottle.rateLimit,
+        ThrottlingBurstLimit: this.happycolisThrottle.burstLimit,
+      },
+    };
+    for (const route of webhookRoutes) this.stage.node.addDependency(route);
     this.api.addRoutes({
       path: ROUTES.integration,
       methods: [HttpMethod.GET],
