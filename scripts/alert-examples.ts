@@ -21,6 +21,10 @@ import {
   groupKeyOf,
 } from '../functions/core/alert-digest.ts';
 import type { Alert, AlertDigest } from '../functions/core/alerts.ts';
+import {
+  integrationDriftAlert,
+  integrationDriftResolvedAlert,
+} from '../functions/core/drift-alert.ts';
 import { type IntegrationEvent, parseWebhook } from '../functions/core/events.ts';
 import { applyToRegisters, type Registers } from '../functions/core/state.ts';
 import { historyEntryOf, integrationView } from '../functions/core/view.ts';
@@ -124,6 +128,36 @@ const forIntegration = (
   body: { ...event.body, id, locationId },
 });
 
+/** A disagreement the reconciler found at `index` of the samples' organization. */
+const driftIncident = (
+  index: number,
+  sinceMinutes: number,
+): Parameters<typeof integrationDriftAlert>[0] => {
+  const integration = [
+    {
+      id: 'r9s0t1u2-v3w4-5678-xyza-901234567890',
+      locationId: 'j1k2l3m4-n5o6-7890-pqrs-123456789012',
+    },
+    ...NEIGHBOURS,
+  ][index] ?? { id: 'none', locationId: 'none' };
+  const since = new Date(Date.parse('2024-06-12T09:00:00.000Z') + sinceMinutes * 60_000);
+  return {
+    finding: {
+      kind: 'drift',
+      integrationId: integration.id,
+      locationId: integration.locationId,
+      organizationId: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890',
+      fulfillmentServiceId: 's0t1u2v3-w4x5-6789-yzab-012345678901',
+      ourState: 'ACTIVE',
+      theirIntegrationId: integration.id,
+      theirState: 'ERROR',
+    },
+    incidentKey: `drift|${integration.id}|${since.toISOString()}`,
+    since: since.toISOString(),
+    observedAt: '2024-06-12T10:00:04.000Z',
+  };
+};
+
 /** One alert of every kind, from the documented samples where there is one. */
 const exampleAlerts = async (): Promise<{ readonly when: string; readonly alert: Alert }[]> => {
   const { created, accepted, rejected, errored } = await samples();
@@ -186,6 +220,17 @@ const exampleAlerts = async (): Promise<{ readonly when: string; readonly alert:
         errors: [
           { path: 'header.date', message: 'must be an ISO 8601 timestamp with a time zone' },
         ],
+      }),
+    },
+    {
+      when: 'a reconcile sweep finds HappyColis says ERROR where our events say ACTIVE, for longer than the grace period',
+      alert: integrationDriftAlert(driftIncident(0, 0)),
+    },
+    {
+      when: 'a later sweep finds both sides agree again',
+      alert: integrationDriftResolvedAlert({
+        ...driftIncident(0, 0),
+        finding: { ...driftIncident(0, 0).finding, ourState: 'ERROR', kind: 'agreement' },
       }),
     },
     {
@@ -267,6 +312,17 @@ const exampleDigests = async (): Promise<
       when: 'the same three integrations are accepted again after the outage',
       digest: digestOf({ groupKey: groupKeyOf(firstResolved), seq: 1, alerts: resolved }),
     },
+    (() => {
+      const drifts = [0, 1, 2].map((index) =>
+        integrationDriftAlert(driftIncident(index, index * 4)),
+      );
+      const [firstDrift] = drifts;
+      if (!firstDrift) throw new Error('no drift example');
+      return {
+        when: 'a reconcile sweep finds three integrations of one organization disagreeing with HappyColis (its webhook queue is probably blocked)',
+        digest: digestOf({ groupKey: groupKeyOf(firstDrift), seq: 1, alerts: drifts }),
+      };
+    })(),
   ];
 };
 

@@ -18,6 +18,7 @@ import type {
   DigestStatus,
   Severity,
 } from './alerts.ts';
+import { BLOCKED_QUEUE_ACTIONS, RESOLVED_DRIFT_ACTIONS } from './drift-alert.ts';
 import { ReceiverError } from './errors.ts';
 import type { IntegrationEvent } from './events.ts';
 import {
@@ -100,6 +101,9 @@ export const groupKeyOf = (alert: Alert): string => {
     return resolvedGroupKey(
       baseGroupKey('integration-errored', alert.organizationId, fulfillmentServiceId),
     );
+  }
+  if (alert.kind === 'integration-drift-resolved') {
+    return resolvedGroupKey(baseGroupKey('integration-drift', alert.organizationId, null));
   }
   return baseGroupKey(alert.kind, alert.organizationId, fulfillmentServiceId);
 };
@@ -262,6 +266,10 @@ const headlineOf = (kind: AlertKind, total: number, state: string | null): strin
       return `${total} notices of failing webhook deliveries`;
     case 'dead-letters':
       return `${total} dead-letter alarm changes`;
+    case 'integration-drift':
+      return `${total} integrations disagree with HappyColis: its webhook queue is probably blocked`;
+    case 'integration-drift-resolved':
+      return `Resolved: ${total} integrations agree with HappyColis again`;
   }
 };
 
@@ -320,6 +328,19 @@ const summaryOf = (input: {
     case 'dead-letters':
       text = `Dead-letter alarms changed state ${total} times, ${between}.`;
       break;
+    case 'integration-drift':
+      text =
+        `${total} integrations of organization ${organization} disagree with HappyColis's API ` +
+        `(first seen ${between}). Several at once means HappyColis has probably blocked ` +
+        `the application's webhook queue since about ${from}, the oldest disagreement: no event ` +
+        'reaches us until its support unblocks it, then the queued events arrive and the ' +
+        'disagreements resolve by themselves.';
+      break;
+    case 'integration-drift-resolved':
+      text =
+        `${total} integrations of organization ${organization}, reported disagreeing with ` +
+        `HappyColis, agree with it again (${between}).`;
+      break;
   }
   return boundText(`${text}${followUp}`, ALERT_TEXT_MAX_CHARS);
 };
@@ -369,6 +390,10 @@ export const digestActions = (kind: AlertKind): readonly string[] => {
       return DELIVERY_ERROR_ACTIONS;
     case 'dead-letters':
       return DLQ_ACTIONS;
+    case 'integration-drift':
+      return BLOCKED_QUEUE_ACTIONS;
+    case 'integration-drift-resolved':
+      return RESOLVED_DRIFT_ACTIONS;
   }
 };
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { DriftIncident } from '../core/drift-alert.ts';
 import type { IntegrationSummary } from '../core/fleet.ts';
 import type { FleetQueries } from '../core/ports.ts';
 import { HappyColisError, type ObservedLocation } from '../happycolis/client.ts';
@@ -34,15 +35,7 @@ export interface LocationReader {
   readonly stats: { readonly requests: number; readonly throttled: number };
 }
 
-/** A disagreement reported, or its end. */
-export interface DriftIncident {
-  readonly finding: Finding;
-  readonly incidentKey: string;
-  /** When the disagreement was first seen. */
-  readonly since: string;
-  /** When it was reported (for a resolution), or is being reported. */
-  readonly observedAt: string;
-}
+export type { DriftIncident } from '../core/drift-alert.ts';
 
 export interface DriftAlerts {
   raise(incident: DriftIncident): Promise<void>;
