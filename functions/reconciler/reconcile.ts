@@ -80,6 +80,9 @@ export interface RunReport {
 }
 
 const DEFAULT_CHUNK_SIZE = 10;
+
+/** Why a location of an organization outside `HAPPYCOLIS_ORGANIZATION_IDS` is not checked. */
+export const NOT_CONFIGURED_ORGANIZATION = 'organization not in HAPPYCOLIS_ORGANIZATION_IDS';
 const WORKERS = 4;
 const LEASE_EXTRA_MS = 30_000;
 const PAGE = { limit: 200 } as const;
@@ -141,7 +144,7 @@ export const createReconciler = (deps: ReconcilerDeps) => {
     const organizationId = ours[0]?.organizationId ?? '';
     const skip = (reason: string) => ({ unchecked: { locationId, organizationId, reason } });
     if (deps.organizationIds.length > 0 && !deps.organizationIds.includes(organizationId)) {
-      return skip('organization not in HAPPYCOLIS_ORGANIZATION_IDS');
+      return skip(NOT_CONFIGURED_ORGANIZATION);
     }
     const known = refused.get(organizationId);
     if (known) return skip(known);
