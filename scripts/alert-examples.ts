@@ -14,6 +14,10 @@ import {
   integrationStuckPendingAlert,
   quarantinedAlert,
 } from '../functions/alerting/domain/content.ts';
+import {
+  integrationDriftAlert,
+  integrationDriftResolvedAlert,
+} from '../functions/alerting/domain/drift.ts';
 import { groupMessageOf, singleAlertMessage } from '../functions/alerting/domain/group-message.ts';
 import { groupKeyOf } from '../functions/alerting/domain/grouping.ts';
 import { alertText, groupMessageText } from '../functions/alerting/domain/plain-text.ts';
@@ -109,6 +113,36 @@ const forIntegration = (
   body: { ...event.body, id, locationId },
 });
 
+/** A disagreement the reconciler found at `index` of the samples' organization. */
+const driftIncident = (
+  index: number,
+  sinceMinutes: number,
+): Parameters<typeof integrationDriftAlert>[0] => {
+  const integration = [
+    {
+      id: 'r9s0t1u2-v3w4-5678-xyza-901234567890',
+      locationId: 'j1k2l3m4-n5o6-7890-pqrs-123456789012',
+    },
+    ...NEIGHBOURS,
+  ][index] ?? { id: 'none', locationId: 'none' };
+  const since = new Date(Date.parse('2024-06-12T09:00:00.000Z') + sinceMinutes * 60_000);
+  return {
+    finding: {
+      kind: 'drift',
+      integrationId: integration.id,
+      locationId: integration.locationId,
+      organizationId: 'a1b2c3d4-e5f6-7890-abcd-ef1234567890',
+      fulfillmentServiceId: 's0t1u2v3-w4x5-6789-yzab-012345678901',
+      ourState: 'ACTIVE',
+      theirIntegrationId: integration.id,
+      theirState: 'ERROR',
+    },
+    incidentKey: `drift|${integration.id}|${since.toISOString()}`,
+    since: since.toISOString(),
+    observedAt: '2024-06-12T10:00:04.000Z',
+  };
+};
+
 /** One alert of every kind, from the documented samples where there is one. */
 const exampleAlerts = async (): Promise<{ readonly when: string; readonly alert: Alert }[]> => {
   const { created, accepted, rejected, errored } = await samples();
@@ -171,6 +205,17 @@ const exampleAlerts = async (): Promise<{ readonly when: string; readonly alert:
         errors: [
           { path: 'header.date', message: 'must be an ISO 8601 timestamp with a time zone' },
         ],
+      }),
+    },
+    {
+      when: 'a reconcile sweep finds HappyColis says ERROR where our events say ACTIVE, for longer than the grace period',
+      alert: integrationDriftAlert(driftIncident(0, 0)),
+    },
+    {
+      when: 'a later sweep finds both sides agree again',
+      alert: integrationDriftResolvedAlert({
+        ...driftIncident(0, 0),
+        finding: { ...driftIncident(0, 0).finding, ourState: 'ERROR', kind: 'agreement' },
       }),
     },
     {
@@ -252,6 +297,17 @@ const exampleGroupMessages = async (): Promise<
       when: 'the same three integrations are accepted again after the outage',
       message: groupMessageOf({ groupKey: groupKeyOf(firstResolved), seq: 1, alerts: resolved }),
     },
+    (() => {
+      const drifts = [0, 1, 2].map((index) =>
+        integrationDriftAlert(driftIncident(index, index * 4)),
+      );
+      const [firstDrift] = drifts;
+      if (!firstDrift) throw new Error('no drift example');
+      return {
+        when: 'a reconcile sweep finds three integrations of one organization disagreeing with HappyColis (its webhook queue is probably blocked)',
+        message: groupMessageOf({ groupKey: groupKeyOf(firstDrift), seq: 1, alerts: drifts }),
+      };
+    })(),
   ];
 };
 

@@ -16,6 +16,10 @@ export const ALERT_KINDS = [
   'dead-letters',
   /** A reported `integration-errored` incident is over: a greater event made it ACTIVE/PENDING. */
   'integration-resolved',
+  /** Our state disagrees with HappyColis's API past the grace period (the reconciler). */
+  'integration-drift',
+  /** A reported `integration-drift` incident is over: both sides agree again. */
+  'integration-drift-resolved',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 

@@ -7,6 +7,7 @@ import { parseEnv, QueueEnvSchema, TableEnvSchema } from '../config.ts';
 import { ReceiverError } from '../core/errors.ts';
 import { loadHappyColisSettings, reconcileTimingOf } from '../happycolis/settings.ts';
 import { logger, metrics } from '../observability.ts';
+import { NOT_CONFIGURED_ORGANIZATION } from './reconcile.ts';
 import { wireHappyColis } from './wiring.ts';
 
 const env = parseEnv(
@@ -39,7 +40,11 @@ export const handler = async (_event: unknown, context: Context) => {
   const report = await happycolis.reconcile({ trigger: 'schedule' }, () =>
     context.getRemainingTimeInMillis(),
   );
-  const { status, sweep, unchecked } = report;
+  const { status, sweep } = report;
+  // Locations of organizations left out on purpose are reported, not failures.
+  const unchecked = report.unchecked.filter(
+    (entry) => entry.reason !== NOT_CONFIGURED_ORGANIZATION,
+  );
   if (status === 'not-configured') {
     logger.warn('reconcile skipped: HappyColis API credentials are not configured');
   }

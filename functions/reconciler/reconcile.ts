@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { DriftIncident } from '../alerting/domain/drift.ts';
 import type { IntegrationSummary } from '../core/fleet.ts';
 import type { FleetQueries } from '../core/ports.ts';
 import { HappyColisError, type ObservedLocation } from '../happycolis/client.ts';
@@ -34,15 +35,7 @@ export interface LocationReader {
   readonly stats: { readonly requests: number; readonly throttled: number };
 }
 
-/** A disagreement reported, or its end. */
-export interface DriftIncident {
-  readonly finding: Finding;
-  readonly incidentKey: string;
-  /** When the disagreement was first seen. */
-  readonly since: string;
-  /** When it was reported (for a resolution), or is being reported. */
-  readonly observedAt: string;
-}
+export type { DriftIncident } from '../alerting/domain/drift.ts';
 
 export interface DriftAlerts {
   raise(incident: DriftIncident): Promise<void>;
@@ -87,6 +80,9 @@ export interface RunReport {
 }
 
 const DEFAULT_CHUNK_SIZE = 10;
+
+/** Why a location of an organization outside `HAPPYCOLIS_ORGANIZATION_IDS` is not checked. */
+export const NOT_CONFIGURED_ORGANIZATION = 'organization not in HAPPYCOLIS_ORGANIZATION_IDS';
 const WORKERS = 4;
 const LEASE_EXTRA_MS = 30_000;
 const PAGE = { limit: 200 } as const;
@@ -148,7 +144,7 @@ export const createReconciler = (deps: ReconcilerDeps) => {
     const organizationId = ours[0]?.organizationId ?? '';
     const skip = (reason: string) => ({ unchecked: { locationId, organizationId, reason } });
     if (deps.organizationIds.length > 0 && !deps.organizationIds.includes(organizationId)) {
-      return skip('organization not in HAPPYCOLIS_ORGANIZATION_IDS');
+      return skip(NOT_CONFIGURED_ORGANIZATION);
     }
     const known = refused.get(organizationId);
     if (known) return skip(known);

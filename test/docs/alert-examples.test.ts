@@ -17,9 +17,10 @@ describe('docs/alerts.md', () => {
     }
     // Every kind once, plus the dead-letters alarm back to OK.
     const singles = ALERT_KINDS.length + 1;
-    expect(page.match(/^Slack \(Block Kit, shown as text\)/gm)).toHaveLength(singles + 2);
-    expect(page.match(/^Teams \(Adaptive Card, shown as text\)/gm)).toHaveLength(singles + 2);
-    expect(page.match(/^Subject: /gm)).toHaveLength(singles + 2);
+    // And the three grouped messages.
+    expect(page.match(/^Slack \(Block Kit, shown as text\)/gm)).toHaveLength(singles + 3);
+    expect(page.match(/^Teams \(Adaptive Card, shown as text\)/gm)).toHaveLength(singles + 3);
+    expect(page.match(/^Subject: /gm)).toHaveLength(singles + 3);
     expect(page).not.toMatch(/accessToken|tok_|fsi-sample-access-token/);
   });
 
@@ -32,8 +33,8 @@ describe('docs/alerts.md', () => {
     expect(
       grouped.match(/^### `integration-errored\|[^`]+\|resolved` \(resolved, 3 incidents\)$/gm),
     ).toHaveLength(1);
-    expect(grouped.match(/^Slack \(Block Kit JSON, as posted\):$/gm)).toHaveLength(2);
-    expect(grouped.match(/^Teams \(Adaptive Card JSON, as posted\):$/gm)).toHaveLength(2);
+    expect(grouped.match(/^Slack \(Block Kit JSON, as posted\):$/gm)).toHaveLength(3);
+    expect(grouped.match(/^Teams \(Adaptive Card JSON, as posted\):$/gm)).toHaveLength(3);
     expect(
       grouped.match(/^Subject: \[CRITICAL\] 3 fulfillment integrations errored/gm),
     ).toHaveLength(1);
@@ -47,11 +48,23 @@ describe('docs/alerts.md', () => {
     const posted = [
       ...page.matchAll(/^Teams \(Adaptive Card JSON, as posted\):\n\n```json\n([\s\S]*?)\n```$/gm),
     ];
-    expect(posted).toHaveLength(2);
+    expect(posted).toHaveLength(3);
     for (const [, json] of posted) {
       const message = JSON.parse(json ?? '');
       expect(message.type).toBe('message');
       expect(adaptiveCardProblems(message.attachments[0].content)).toEqual([]);
     }
+  });
+
+  it('shows several drifting integrations of one organization as a probably blocked queue', async () => {
+    const page = await renderAlertExamples();
+    const grouped = page.slice(page.indexOf('### `integration-drift|'));
+    expect(grouped).toMatch(
+      /^Subject: \[CRITICAL\] 3 integrations disagree with HappyColis: its webhook queue is probably blocked/m,
+    );
+    expect(grouped).toContain(
+      "probably blocked the application's webhook queue since about 2024-06-12T09:00:00.000Z, the oldest disagreement",
+    );
+    expect(grouped).toContain('Contact HappyColis support');
   });
 });

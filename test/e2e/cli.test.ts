@@ -17,7 +17,13 @@ const run = promisify(execFile);
 /** The environment of a developer who configured nothing. */
 const bareEnv = (extra: Record<string, string>): NodeJS.ProcessEnv => {
   const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
-  for (const name of ['HAPPYCOLIS_SECRETS', 'WEBHOOK_TOKENS', 'AWS_ENDPOINT_URL', 'PORT']) {
+  for (const name of [
+    'HAPPYCOLIS_SECRETS',
+    'WEBHOOK_TOKENS',
+    'AWS_ENDPOINT_URL',
+    'PORT',
+    'HAPPYCOLIS_CLIENT_ID',
+  ]) {
     if (!(name in extra)) delete env[name];
   }
   return env;
@@ -74,6 +80,10 @@ describe('npm start', () => {
     expect(output).toContain('WEBHOOK_TOKENS is not set');
     expect(output).toContain(DEV_WEBHOOK_TOKEN);
     expect(output).toContain('npm run send -- created');
+    // Without HappyColis API credentials nothing calls HappyColis, said once.
+    expect(
+      output.match(/HAPPYCOLIS_CLIENT_ID is not set: nothing calls the HappyColis API/g),
+    ).toHaveLength(1);
   });
 });
 

@@ -10,7 +10,7 @@ import {
 } from '../../lib/local/happycolis-stand-in.ts';
 import { runOps } from '../../lib/ops/cli.ts';
 import { lifecycleEvent } from '../support/events.ts';
-import { getIntegration, startTestRuntime, type TestRuntime } from './support.ts';
+import { getIntegration, startTestRuntime, type TestRuntime, waitFor } from './support.ts';
 
 /**
  * `happycolis subscribe|subscriptions|unsubscribe` and `reconcile` through the CLI, against the
@@ -52,7 +52,8 @@ beforeAll(async () => {
   };
   [test, bare] = await Promise.all([
     startTestRuntime({
-      happycolis: { settings, timing: { intervalMinutes: 60, graceMinutes: 15 } },
+      // No grace period: a disagreement alerts on the sweep that finds it.
+      happycolis: { settings, timing: { intervalMinutes: 60, graceMinutes: 0 } },
     }),
     startTestRuntime(),
   ]);
@@ -210,11 +211,45 @@ describe('reconcile', () => {
     expect(list.stdout).toMatch(/e2e-drift .* ERROR +drift/);
   });
 
+  it('alerts the drift once through the ledger, and its resolution when it converges', async () => {
+    const drift = await waitFor('the drift alert', async () =>
+      test.messages.find((message) => message.kind === 'integration-drift'),
+    );
+    expect(drift.alert?.integration?.id).toBe('e2e-drift');
+    expect(drift.alert?.facts).toContainEqual({ label: 'HappyColis state', value: 'ERROR' });
+    // HappyColis's ERROR reaches us: the next sweep finds agreement.
+    const store = new DynamoIntegrationStore({
+      client: test.runtime.clients.document,
+      tableName: test.runtime.resources.tableName,
+    });
+    const base = lifecycleEvent('errored', { id: 'e2e-drift', messageId: 'm-e2e-drift-errored' });
+    await store.applyEvent(
+      {
+        ...base,
+        header: { ...base.header, organizationId: 'org-e2e', date: new Date().toISOString() },
+        body: { ...base.body, locationId: 'loc-2' },
+      },
+      new Date(),
+    );
+    expect((await ops(test.url, 'reconcile')).code).toBe(0);
+    const resolved = await waitFor('the resolved notice', async () =>
+      test.messages.find((message) => message.kind === 'integration-drift-resolved'),
+    );
+    expect(resolved.status).toBe('resolved');
+    expect(test.messages.filter((message) => message.kind === 'integration-drift')).toHaveLength(1);
+  });
+
   it('never shows a credential or a header value', async () => {
     const { Items = [] } = await test.runtime.clients.document.send(
       new ScanCommand({ TableName: test.runtime.resources.tableName }),
     );
-    const everything = [JSON.stringify(Items), ...printed, ...test.lines].join('\n');
+    const everything = [
+      JSON.stringify(Items),
+      JSON.stringify(test.messages),
+      ...printed,
+      ...test.lines,
+    ].join('\n');
+    expect(test.messages.length).toBeGreaterThan(0);
     expect(standIn.tokensIssued.length).toBeGreaterThan(0);
     for (const secret of [CLIENT_SECRET, HEADER_VALUE, ...standIn.tokensIssued]) {
       expect(everything).not.toContain(secret);

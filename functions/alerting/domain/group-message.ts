@@ -142,6 +142,7 @@ export const groupMessageOf = (input: {
     organization: organizationId ?? 'unknown',
     service: fulfillmentServiceId ?? 'unknown',
     state,
+    first: from,
     between: from === to ? `at ${from}` : `between ${from} and ${to}`,
   });
   return {
