@@ -28,7 +28,7 @@ import {
   alertMessageKey,
 } from '../definitions/table-keys.ts';
 import { conditionally } from './conditional-write.ts';
-import { putOnce } from './put-once.ts';
+import { putOnceOrCurrent } from './put-once.ts';
 
 /**
  * The alert ledger in the integrations table: one partition per alert group (`alertGroupPk`)
@@ -149,7 +149,7 @@ export class DynamoAlertLedger implements AlertLedger {
     timing: RecordTiming,
   ): Promise<{ status: 'recorded' } | { status: 'exists'; state: IncidentState }> {
     const key = alertIncidentKey(groupKey, alert.integration?.id, alert.incidentKey);
-    const written = await putOnce(this.#client, this.#tableName, {
+    const written = await putOnceOrCurrent(this.#client, this.#tableName, {
       ...key,
       alert: compressed(alert),
       recordedAt: timing.recordedAt,
@@ -159,15 +159,20 @@ export class DynamoAlertLedger implements AlertLedger {
         this.#expiresAt(new Date(Date.parse(timing.recordedAt) || Date.now())),
       ),
     });
-    if (written === 'recorded') return { status: 'recorded' };
-    const { Item } = await this.#client.send(
-      new GetCommand({
-        TableName: this.#tableName,
-        Key: key,
-        ConsistentRead: true,
-        ProjectionExpression: 'digest, resolvedAt',
-      }),
-    );
+    if (written.status === 'recorded') return { status: 'recorded' };
+    // The refused put returns the incident on AWS; dynalite does not, so it is read.
+    const Item =
+      written.current ??
+      (
+        await this.#client.send(
+          new GetCommand({
+            TableName: this.#tableName,
+            Key: key,
+            ConsistentRead: true,
+            ProjectionExpression: 'digest, resolvedAt',
+          }),
+        )
+      ).Item;
     const item = v.parse(IncidentStateItemSchema, Item ?? {});
     const state: IncidentState =
       item.resolvedAt !== undefined

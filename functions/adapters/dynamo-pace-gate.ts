@@ -1,7 +1,11 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AlertChannel, PaceGate } from '../core/ports.ts';
 import { paceKey, type TableKey } from '../definitions/table-keys.ts';
-import { conditionally } from './conditional-write.ts';
+import {
+  conditionally,
+  conditionallyWithCurrent,
+  RETURN_ITEM_ON_REFUSAL,
+} from './conditional-write.ts';
 
 /**
  * One alert channel's pace (Slack about 1 message/s, SNS email about 10/s), held across every
@@ -37,7 +41,7 @@ export class DynamoPaceGate implements PaceGate {
     { readonly granted: true } | { readonly granted: false; readonly nextPostAt: number }
   > {
     const at = now.getTime();
-    const won = await conditionally(() =>
+    const claim = await conditionallyWithCurrent(() =>
       this.#client.send(
         new UpdateCommand({
           TableName: this.#tableName,
@@ -45,11 +49,17 @@ export class DynamoPaceGate implements PaceGate {
           UpdateExpression: 'SET nextPostAt = :next',
           ConditionExpression: 'attribute_not_exists(nextPostAt) OR nextPostAt <= :now',
           ExpressionAttributeValues: { ':next': at + intervalMs, ':now': at },
+          ...RETURN_ITEM_ON_REFUSAL,
         }),
       ),
     );
-    if (won) return { granted: true };
-    return { granted: false, nextPostAt: await this.#nextPostAt(at + intervalMs) };
+    if (claim.written) return { granted: true };
+    // AWS returns the slot that refused the claim; dynalite does not, so it is read.
+    const held = claim.current?.nextPostAt;
+    return {
+      granted: false,
+      nextPostAt: typeof held === 'number' ? held : await this.#nextPostAt(at + intervalMs),
+    };
   }
 
   async deferUntil(until: Date): Promise<void> {

@@ -1,5 +1,9 @@
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { conditionally } from './conditional-write.ts';
+import {
+  conditionally,
+  conditionallyWithCurrent,
+  RETURN_ITEM_ON_REFUSAL,
+} from './conditional-write.ts';
 
 /**
  * Records written once and never again (history events, quarantined payloads, notices, alert
@@ -24,4 +28,30 @@ export const putOnce = async (
     ),
   );
   return written ? 'recorded' : 'exists';
+};
+
+/**
+ * {@link putOnce} for callers that need the existing item: a refused put returns it (AWS, and
+ * DynamoDB Local); on an engine that does not (dynalite) `current` is `undefined` and the
+ * caller reads it.
+ */
+export const putOnceOrCurrent = async (
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  item: ItemKey & Record<string, unknown>,
+): Promise<
+  | { readonly status: 'recorded' }
+  | { readonly status: 'exists'; readonly current: Record<string, unknown> | undefined }
+> => {
+  const outcome = await conditionallyWithCurrent(() =>
+    client.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: item,
+        ConditionExpression: 'attribute_not_exists(pk)',
+        ...RETURN_ITEM_ON_REFUSAL,
+      }),
+    ),
+  );
+  return outcome.written ? { status: 'recorded' } : { status: 'exists', current: outcome.current };
 };

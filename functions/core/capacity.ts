@@ -1,5 +1,6 @@
 import { EVENT_SK_PREFIX, historyKey, INTEGRATION_PK_PREFIX } from '../definitions/table-keys.ts';
 import type { ValidationError, WebhookEvent } from './events.ts';
+import { integrationListKey } from './fleet.ts';
 import {
   DYNAMODB_ITEM_MAX_BYTES,
   DYNAMODB_PARTITION_KEY_MAX_BYTES,
@@ -30,14 +31,48 @@ const tooLong = (path: string, what: string, limit: number, used: number): Valid
   message: `is ${used} UTF-8 bytes; ${what} allows at most ${limit}`,
 });
 
+/**
+ * Every key of the integration item that holds its id, with the bytes left for the id in it,
+ * tightest first. The indexes count: AWS refuses an item whose index key is over the limit
+ * (dynalite checks neither index keys nor bytes, so only AWS's engine shows it).
+ */
+export const idKeyLimits = (date: string) =>
+  [
+    {
+      what: 'the sort key of the by-state index (`<date>#<id>`)',
+      idBudget: DYNAMODB_SORT_KEY_MAX_BYTES - utf8Bytes(integrationListKey(date, '')),
+    },
+    {
+      what: 'the sort key of the by-organization and by-location indexes (`INTEGRATION#<id>`)',
+      idBudget: DYNAMODB_SORT_KEY_MAX_BYTES - utf8Bytes(INTEGRATION_PK_PREFIX),
+    },
+    {
+      what: 'the DynamoDB partition key',
+      idBudget: DYNAMODB_PARTITION_KEY_MAX_BYTES - utf8Bytes(INTEGRATION_PK_PREFIX),
+    },
+  ].sort((a, b) => a.idBudget - b.idBudget);
+
 /** The reasons an otherwise valid event cannot be stored; empty when it can. */
 export const storageProblems = (webhook: WebhookEvent): ValidationError[] => {
   const { header, body } = webhook.event;
   const problems: ValidationError[] = [];
-  const idBudget = DYNAMODB_PARTITION_KEY_MAX_BYTES - utf8Bytes(INTEGRATION_PK_PREFIX);
   const idBytes = utf8Bytes(body.id);
-  if (idBytes > idBudget) {
-    problems.push(tooLong('body.id', 'the DynamoDB partition key', idBudget, idBytes));
+  const idKey = idKeyLimits(header.date).find((key) => idBytes > key.idBudget);
+  if (idKey) problems.push(tooLong('body.id', idKey.what, idKey.idBudget, idBytes));
+  if (webhook.kind === 'lifecycle') {
+    // The by-organization and by-location indexes are keyed by these: partition key limits.
+    const indexed = [
+      ['header.organizationId', webhook.event.header.organizationId],
+      ['body.locationId', webhook.event.body.locationId],
+    ] as const;
+    for (const [path, value] of indexed) {
+      const bytes = utf8Bytes(value);
+      if (bytes > DYNAMODB_PARTITION_KEY_MAX_BYTES) {
+        problems.push(
+          tooLong(path, 'a DynamoDB index partition key', DYNAMODB_PARTITION_KEY_MAX_BYTES, bytes),
+        );
+      }
+    }
   }
   const typeBudget = DYNAMODB_SORT_KEY_MAX_BYTES - utf8Bytes(`${EVENT_SK_PREFIX}${header.date}#`);
   const typeBytes = utf8Bytes(header.type);

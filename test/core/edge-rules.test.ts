@@ -7,7 +7,7 @@ import {
 } from '../../functions/core/alert-content.ts';
 import { digestOf, digestSnsMessage } from '../../functions/core/alert-digest.ts';
 import type { Alert } from '../../functions/core/alerts.ts';
-import { storageProblems } from '../../functions/core/capacity.ts';
+import { idKeyLimits, storageProblems } from '../../functions/core/capacity.ts';
 import { parseEventDate } from '../../functions/core/event-date.ts';
 import { parseWebhook, redactAccessTokens } from '../../functions/core/events.ts';
 import * as limits from '../../functions/core/limits.ts';
@@ -114,13 +114,30 @@ describe('ids', () => {
     expect(!parsed.success && parsed.errors.map((error) => error.path)).toEqual(['body.id']);
   });
 
-  it('quarantines an id whose partition key would exceed 2,048 bytes, counted in UTF-8', () => {
-    // 700 characters, 2,100 bytes: under the limit counted in characters, over it in bytes.
-    const parsed = parseWebhook(withHeader({}, { id: '€'.repeat(700) }));
+  it('quarantines an id longer than its tightest key allows, counted in UTF-8 bytes', () => {
+    // The by-state index's sort key `<date>#<id>` (1,024 bytes) is the tightest.
+    const budget = limits.DYNAMODB_SORT_KEY_MAX_BYTES - '2024-06-10T09:00:00.000Z#'.length;
+    expect(idKeyLimits('2024-06-10T09:00:00.000Z')[0]?.idBudget).toBe(budget);
+    // 333 characters, 999 bytes fit; one more character, counted in bytes, does not.
+    const fits = parseWebhook(withHeader({}, { id: '€'.repeat(budget / 3) }));
+    expect(fits.success && storageProblems(fits.value)).toEqual([]);
+    const parsed = parseWebhook(withHeader({}, { id: '€'.repeat(budget / 3 + 1) }));
     expect(parsed.success).toBe(true);
     if (!parsed.success) return;
     expect(storageProblems(parsed.value)).toEqual([
-      { path: 'body.id', message: expect.stringMatching(/2100 UTF-8 bytes.*partition key/) },
+      {
+        path: 'body.id',
+        message: `is ${budget + 3} UTF-8 bytes; the sort key of the by-state index (\`<date>#<id>\`) allows at most ${budget}`,
+      },
+    ]);
+  });
+
+  it('quarantines an organization or location id over an index partition key', () => {
+    const long = 'é'.repeat(limits.DYNAMODB_PARTITION_KEY_MAX_BYTES / 2 + 1);
+    const parsed = parseWebhook(withHeader({ organizationId: long }, { locationId: long }));
+    expect(parsed.success && storageProblems(parsed.value).map((problem) => problem.path)).toEqual([
+      'header.organizationId',
+      'body.locationId',
     ]);
   });
 
@@ -314,7 +331,8 @@ describe('the README limits table', () => {
       limits.SQS_MESSAGE_MAX_BYTES,
       limits.DYNAMODB_ITEM_MAX_BYTES,
       limits.DYNAMODB_PARTITION_KEY_MAX_BYTES,
-      limits.DYNAMODB_PARTITION_KEY_MAX_BYTES - INTEGRATION_PK_PREFIX.length,
+      limits.DYNAMODB_SORT_KEY_MAX_BYTES - INTEGRATION_PK_PREFIX.length,
+      idKeyLimits('2024-06-10T09:00:00.000Z')[0]?.idBudget ?? 0,
       limits.DYNAMODB_SORT_KEY_MAX_BYTES,
       limits.DYNAMODB_SORT_KEY_MAX_BYTES - historyKey('', '2024-06-10T09:00:00.000Z#').sk.length,
       limits.EVENT_ITEM_SHARE_MAX_BYTES,
