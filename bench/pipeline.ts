@@ -73,15 +73,21 @@ export interface PipelineResult {
     /** Polling GET /integrations/{id} until all 1,000 matched. */
     readonly verifyMs: number;
     /**
-     * Event-loop utilisation of this process while posting and while draining: the bench
-     * client, HTTP server, ingest, emulators, proxy and processor share one JS thread, so a
-     * value near 1 means that thread, not the pipeline's configuration, is the limit.
+     * Event-loop utilisation of this process's main thread while posting and while draining:
+     * the bench client, HTTP server, ingest, proxy and processor share it (the emulators have
+     * threads of their own), so a value near 1 means that thread, not the pipeline's
+     * configuration, is the limit.
      */
     readonly eventLoopUtilization: { readonly posting: number; readonly draining: number };
     /** CPU time of this process over the run ÷ wall time (2 would be both cores busy). */
     readonly coresBusy: number;
     readonly baselineUpdatesPerSec: number;
     readonly ratio: number;
+    /**
+     * DynamoDB requests per event in the run (reads, writes and refused writes): the baseline
+     * does one per update, so the ratio can be read against it.
+     */
+    readonly dynamodbCallsPerEvent: number;
     readonly alertsDelivered: number;
     readonly recordRetries: number;
   };
@@ -575,6 +581,9 @@ export const measurePipeline = async (options: {
           coresBusy: round(coresBusy, 2),
           baselineUpdatesPerSec: round(baselineUpdatesPerSec, 1),
           ratio: ratio(eventsPerSec, baselineUpdatesPerSec),
+          dynamodbCallsPerEvent: round(
+            sumCounts(counts, (key) => key.startsWith('DynamoDB.')).requests / events,
+          ),
           alertsDelivered: alertsDelivered - alertsBefore,
           recordRetries: retriedRecords(runtimeLines),
         },

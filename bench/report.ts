@@ -39,6 +39,8 @@ export interface ReportInput {
     readonly eventsPerSec: number;
     readonly baselineUpdatesPerSec: number;
     readonly ratio: number;
+    /** Absent from results older than this figure. */
+    readonly dynamodbCallsPerEvent?: number;
   };
   readonly bundle: Readonly<Record<string, unknown>> & {
     readonly baseline: { readonly bytes: number; readonly importMs: number };
@@ -126,6 +128,14 @@ export const renderTable = (results: ReportInput): string => {
     `${process.baselineUpdatesPerSec} UpdateItem/s`,
     `${process.ratio}`,
   ]);
+  if (process.dynamodbCallsPerEvent !== undefined) {
+    rows.push([
+      'DynamoDB calls per event, end to end',
+      `${process.dynamodbCallsPerEvent}`,
+      '1 (the baseline: one UpdateItem)',
+      `${process.dynamodbCallsPerEvent}`,
+    ]);
+  }
   const base = results.bundle.baseline;
   for (const [name, value] of Object.entries(results.bundle)) {
     if (!isBundle(value)) continue;
