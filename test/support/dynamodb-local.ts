@@ -15,14 +15,20 @@ const region = 'us-east-1';
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const READY_WITHIN_MS = 60_000;
 const START_ATTEMPTS = 3;
+const JVM_OPTIONS = '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Starts the jar and waits until it answers; rejects with its output if it exits first. */
 const startOnce = async (): Promise<{ process: ChildProcess; endpoint: string }> => {
   const port = await freePort();
-  // The jar reports usage unless told not to; these machines reach no such service anyway.
+  // The package's spawn passes this process's environment on, and nothing else. The jar
+  // reports usage unless told not to (these machines reach no such service anyway); the JIT
+  // limited to its quick tier and the serial collector halve the CPU a test run costs.
   process.env.DDB_LOCAL_TELEMETRY = '0';
+  process.env.JAVA_TOOL_OPTIONS = [process.env.JAVA_TOOL_OPTIONS, JVM_OPTIONS]
+    .filter(Boolean)
+    .join(' ');
   // `spawn` runs `java -jar DynamoDBLocal.jar` from the package; -sharedDb: one database
   // whatever the credentials and region.
   const child = spawn({ port, sharedDb: true, stdio: 'pipe' });
