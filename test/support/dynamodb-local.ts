@@ -26,9 +26,10 @@ const startOnce = async (): Promise<{ process: ChildProcess; endpoint: string }>
   // reports usage unless told not to (these machines reach no such service anyway); the JIT
   // limited to its quick tier and the serial collector halve the CPU a test run costs.
   process.env.DDB_LOCAL_TELEMETRY = '0';
-  process.env.JAVA_TOOL_OPTIONS = [process.env.JAVA_TOOL_OPTIONS, JVM_OPTIONS]
-    .filter(Boolean)
-    .join(' ');
+  const inherited = process.env.JAVA_TOOL_OPTIONS ?? '';
+  if (!inherited.includes(JVM_OPTIONS)) {
+    process.env.JAVA_TOOL_OPTIONS = `${inherited} ${JVM_OPTIONS}`.trim();
+  }
   // `spawn` runs `java -jar DynamoDBLocal.jar` from the package; -sharedDb: one database
   // whatever the credentials and region.
   const child = spawn({ port, sharedDb: true, stdio: 'pipe' });
