@@ -4,7 +4,7 @@ import { DynamoIntegrationStore } from '../../functions/adapters/dynamo-integrat
 import { DynamoPaceGate } from '../../functions/adapters/dynamo-pace-gate.ts';
 import { putOnceOrCurrent } from '../../functions/adapters/put-once.ts';
 import { idKeyLimits, storageProblems } from '../../functions/core/capacity.ts';
-import { utf8Bytes } from '../../functions/core/limits.ts';
+import { DYNAMODB_PARTITION_KEY_MAX_BYTES, utf8Bytes } from '../../functions/core/limits.ts';
 import { historyEntryOf } from '../../functions/core/view.ts';
 import { describeDynamoDbContracts } from '../contracts/dynamodb.ts';
 import { NOW, TIMING, uniqueId } from '../contracts/support.ts';
@@ -91,6 +91,25 @@ describe('what AWS does that dynalite does not, as the adapters rely on it', () 
     const over = lifecycleEvent('created', { id: `${longest}é`, date });
     expect(storageProblems({ kind: 'lifecycle', event: over }).map((p) => p.path)).toEqual([
       'body.id',
+    ]);
+    await expect(store.applyEvent(over, NOW)).rejects.toThrow(/Size limit exceeded|key/i);
+  });
+
+  it('refuses an integration whose location id is over the by-location index partition key, as the storage check does', async () => {
+    const store = new DynamoIntegrationStore({
+      client: engine.clients.document,
+      tableName: engine.tableName,
+    });
+    const event = (locationId: string) => {
+      const base = lifecycleEvent('created', { id: uniqueId('long-location') });
+      return { ...base, body: { ...base.body, locationId } };
+    };
+    const longest = event('L'.repeat(DYNAMODB_PARTITION_KEY_MAX_BYTES));
+    expect(storageProblems({ kind: 'lifecycle', event: longest })).toEqual([]);
+    expect(await store.applyEvent(longest, NOW)).toBeDefined();
+    const over = event('L'.repeat(DYNAMODB_PARTITION_KEY_MAX_BYTES + 1));
+    expect(storageProblems({ kind: 'lifecycle', event: over }).map((p) => p.path)).toEqual([
+      'body.locationId',
     ]);
     await expect(store.applyEvent(over, NOW)).rejects.toThrow(/Size limit exceeded|key/i);
   });

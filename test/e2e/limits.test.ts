@@ -92,9 +92,9 @@ describe('sizes', () => {
     expect(record.errors.length).toBeLessThanOrEqual(20);
   });
 
-  it('quarantines an id whose key is over 2,048 UTF-8 bytes though under 2,048 characters', async () => {
-    const { text, messageId } = body('created', { body: { id: '€'.repeat(700) } });
-    expectQuarantined(await postWebhook(test.url, text), /partition key/);
+  it('quarantines an id whose index key is over 1,024 UTF-8 bytes though under 1,024 characters', async () => {
+    const { text, messageId } = body('created', { body: { id: '€'.repeat(400) } });
+    expectQuarantined(await postWebhook(test.url, text), /sort key of the by-state index/);
     expect((await quarantined(messageId)).errors[0].path).toBe('body.id');
   });
 
@@ -109,8 +109,17 @@ describe('sizes', () => {
     expect((await getIntegration(test.url, 'limits-scopes')).status).toBe(404);
   });
 
-  it('applies an errored event with a huge location id and delivers a bounded alert', async () => {
-    const locationId = `loc-${'L'.repeat(30_000)}`;
+  it('quarantines a location id over 2,048 UTF-8 bytes, the by-location index key', async () => {
+    const { text, messageId } = body('errored', {
+      body: { id: 'limits-too-long-location', locationId: `loc-${'L'.repeat(30_000)}` },
+    });
+    expectQuarantined(await postWebhook(test.url, text), /index partition key/);
+    expect((await quarantined(messageId)).errors[0].path).toBe('body.locationId');
+  });
+
+  it('applies an errored event with a long location id and delivers a bounded alert', async () => {
+    // As long as the by-location index's partition key allows: far over an alert's quote.
+    const locationId = `loc-${'L'.repeat(2_044)}`;
     const { text } = body('errored', { body: { id: 'limits-huge-location', locationId } });
     const answer = await postWebhook(test.url, text);
     expect(answer.json).toMatchObject({ status: 'accepted' });
