@@ -6,6 +6,7 @@ import { SETTING_KEYS } from '../../lib/cloud/settings.ts';
 import { CONTEXT_KEYS, DEPLOY_FLAGS } from '../../lib/cloud/stage-file.ts';
 import { LOCAL_SETTING_DOCS, LocalEnvSchema } from '../../lib/local/config.ts';
 import {
+  type FullStage,
   renderSettingsPage,
   SETTINGS_PAGE,
   synthesizeFullStage,
@@ -18,9 +19,11 @@ import {
  * the code but not on the page, or the reverse, fails here.
  */
 
-let template: Awaited<ReturnType<typeof synthesizeFullStage>>;
+let stage: FullStage;
+let template: FullStage['template'];
 beforeAll(async () => {
-  template = await synthesizeFullStage();
+  stage = await synthesizeFullStage();
+  template = stage.template;
 }, 120_000);
 
 const ROOT = new URL('../../', import.meta.url);
@@ -37,11 +40,11 @@ const pages = async (): Promise<[string, string][]> => {
 
 describe('docs/settings.md', () => {
   it('is what the code renders (run `npm run docs:settings` after changing a setting)', async () => {
-    expect(await readFile(SETTINGS_PAGE, 'utf8')).toBe(renderSettingsPage(template));
+    expect(await readFile(SETTINGS_PAGE, 'utf8')).toBe(renderSettingsPage(stage));
   });
 
   it('lists every context key, secret field, output and local variable, and no other', async () => {
-    const page = renderSettingsPage(template);
+    const page = renderSettingsPage(stage);
     const firstColumn = (heading: string) => {
       const section = page.slice(page.indexOf(`## ${heading}`)).split('\n## ')[0] ?? '';
       return [...section.matchAll(/^\| `([^`]+)` \|/gm)].map((match) => match[1]);
@@ -54,6 +57,10 @@ describe('docs/settings.md', () => {
       [...Object.keys(LocalEnvSchema.entries), ...Object.keys(PendingTimeoutSchema.entries)].sort(),
     );
     expect(Object.keys(LOCAL_SETTING_DOCS).sort()).toEqual(firstColumn('Local runtime').sort());
+    expect(firstColumn('Function environment')).toEqual(stage.functions.map((fn) => fn.path));
+    for (const fn of stage.functions) {
+      for (const name of fn.variables) expect(page).toContain(`\`${name}\``);
+    }
   });
 
   it('documents exactly the stage-secret fields the functions are given in the cloud', () => {
