@@ -15,7 +15,7 @@ import { stackName } from '../lib/cloud/settings.ts';
  * `cdk destroy` and a second deploy, then a second stage beside the first. Each deploy must end
  * `CREATE_COMPLETE`. It proves that the pinned CLI, the assembly, the assets and the template's
  * shape go through a CloudFormation API end to end; it does not prove what AWS itself enforces
- * (README, "Deploy to AWS" → "Rehearse a deploy").
+ * (docs/deploy.md, "Rehearse a deploy without an account").
  *
  *   npm run deploy:rehearsal
  */
