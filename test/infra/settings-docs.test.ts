@@ -1,6 +1,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { STAGE_SECRET_FIELDS } from '../../functions/definitions/stage-secret.ts';
+import {
+  HAPPYCOLIS_CREDENTIAL_FIELDS,
+  HappyColisEnvSchema,
+} from '../../functions/happycolis/settings.ts';
 import { PendingTimeoutSchema } from '../../functions/pending-check/pending-check.ts';
 import { SETTING_KEYS } from '../../lib/cloud/settings.ts';
 import { CONTEXT_KEYS, DEPLOY_FLAGS } from '../../lib/cloud/stage-file.ts';
@@ -54,7 +58,14 @@ describe('docs/settings.md', () => {
     expect(firstColumn('The stage secret')).toEqual(Object.keys(STAGE_SECRET_FIELDS));
     expect(firstColumn('Stack outputs').sort()).toEqual(Object.keys(template.Outputs).sort());
     expect(firstColumn('Local runtime').sort()).toEqual(
-      [...Object.keys(LocalEnvSchema.entries), ...Object.keys(PendingTimeoutSchema.entries)].sort(),
+      [
+        ...new Set([
+          ...Object.keys(LocalEnvSchema.entries),
+          ...Object.keys(PendingTimeoutSchema.entries),
+          ...Object.keys(HappyColisEnvSchema.entries),
+          ...HAPPYCOLIS_CREDENTIAL_FIELDS,
+        ]),
+      ].sort(),
     );
     expect(Object.keys(LOCAL_SETTING_DOCS).sort()).toEqual(firstColumn('Local runtime').sort());
     expect(firstColumn('Function environment')).toEqual(stage.functions.map((fn) => fn.path));
