@@ -16,7 +16,7 @@ import { freePort } from '../lib/local/free-port.ts';
  * `cdk destroy` and a second deploy, then a second stage beside the first. Each deploy must end
  * `CREATE_COMPLETE`. It proves that the pinned CLI, the assembly, the assets and the template's
  * shape go through a CloudFormation API end to end; it does not prove what AWS itself enforces
- * (README, "Deploy to AWS" → "Rehearse a deploy").
+ * (docs/deploy.md, "Rehearse a deploy without an account").
  *
  *   npm run deploy:rehearsal
  */

@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import * as v from 'valibot';
 import { STAGE_SECRET_FIELDS } from '../functions/definitions/stage-secret.ts';
 import { parseSettings, SETTING_DOCS, settingDefault, stackName } from '../lib/cloud/settings.ts';
@@ -21,8 +22,14 @@ export const SETTINGS_PAGE = fileURLToPath(new URL('../docs/settings.md', import
 
 const CdkJson = v.object({ context: v.record(v.string(), v.unknown()) });
 
+export interface FullStage {
+  readonly template: ReturnType<Template['toJSON']>;
+  /** Each function's construct path below the stack, and the names of its variables. */
+  readonly functions: readonly { readonly path: string; readonly variables: readonly string[] }[];
+}
+
 /** The stage every option switched on, as a deploy would synthesize it (no bundling). */
-export const synthesizeFullStage = async (): Promise<ReturnType<Template['toJSON']>> => {
+export const synthesizeFullStage = async (): Promise<FullStage> => {
   const cdkJson = v.parse(
     CdkJson,
     JSON.parse(await readFile(new URL('../cdk.json', import.meta.url), 'utf8')),
@@ -40,13 +47,42 @@ export const synthesizeFullStage = async (): Promise<ReturnType<Template['toJSON
     settings,
     env: { account: '123456789012', region: 'eu-west-3' },
   });
-  return Template.fromStack(stack).toJSON();
+  const template = Template.fromStack(stack).toJSON();
+  const functions = stack.node
+    .findAll()
+    .filter((construct): construct is CfnFunction => construct instanceof CfnFunction)
+    .map((fn) => ({
+      path: fn.node.path
+        .split('/')
+        .slice(1)
+        .filter((part) => !['Function', 'Resource'].includes(part))
+        .join('/'),
+      variables: Object.keys(
+        (template.Resources[stack.getLogicalId(fn)] as FunctionResource).Properties.Environment
+          ?.Variables ?? {},
+      ),
+    }))
+    .sort((a, b) => a.path.localeCompare(b.path));
+  return { template, functions };
 };
+
+interface FunctionResource {
+  readonly Properties: { readonly Environment?: { readonly Variables?: object } };
+}
+
+/** Variables every function gets from the shared function construct. */
+const COMMON_VARIABLES = [
+  'NODE_OPTIONS',
+  'LOG_LEVEL',
+  'POWERTOOLS_LOG_LEVEL',
+  'POWERTOOLS_SERVICE_NAME',
+  'POWERTOOLS_METRICS_NAMESPACE',
+];
 
 const cell = (text: string) => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const row = (...cells: string[]) => `| ${cells.map(cell).join(' | ')} |`;
 
-export const renderSettingsPage = (template: ReturnType<Template['toJSON']>): string => {
+export const renderSettingsPage = ({ template, functions }: FullStage): string => {
   const outputs = Object.entries(
     template.Outputs as Record<string, { readonly Description?: string }>,
   );
@@ -100,6 +136,25 @@ export const renderSettingsPage = (template: ReturnType<Template['toJSON']>): st
     row('output', 'what it is'),
     '|---|---|',
     ...outputs.map(([key, output]) => row(`\`${key}\``, output.Description ?? '')),
+    '',
+    '## Function environment',
+    '',
+    "Set by the stack on each function (names only: values are the stage's resources and",
+    `settings). Every function also gets ${COMMON_VARIABLES.map((name) => `\`${name}\``).join(', ')}.`,
+    'A `…_SECRET_ID` variable names the stage secret to a function that reads the field it is',
+    'named after.',
+    '',
+    row('function', 'variables'),
+    '|---|---|',
+    ...functions.map((fn) =>
+      row(
+        `\`${fn.path}\``,
+        fn.variables
+          .filter((name) => !COMMON_VARIABLES.includes(name))
+          .map((name) => `\`${name}\``)
+          .join(', '),
+      ),
+    ),
     '',
     '## Local runtime (`npm start`)',
     '',

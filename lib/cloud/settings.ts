@@ -242,8 +242,8 @@ const SettingsSchema = v.object({
   /**
    * Most concurrent processor executions the queue's event source mapping starts (Lambda's
    * `MaximumConcurrency`, 2 to 1,000). The default leaves the ingest room in an account whose
-   * concurrency quota is 10; raise it only where the account quota allows (README, "Deploy to
-   * AWS").
+   * concurrency quota is 10; raise it only where the account quota allows (docs/deploy.md,
+   * "Quotas the stack needs").
    */
   processorMaxConcurrency: v.optional(
     integerFrom(MIN_MAPPING_CONCURRENCY, MAX_MAPPING_CONCURRENCY),

@@ -13,6 +13,14 @@ import {
   DEFAULT_ALERT_GROUP_WINDOW_SECONDS,
   DEFAULT_PENDING_TIMEOUT_HOURS,
 } from '../../functions/definitions/settings.ts';
+import {
+  DEFAULT_HAPPYCOLIS_API_RATE,
+  DEFAULT_HAPPYCOLIS_API_URL,
+  DEFAULT_RECONCILE_GRACE_MINUTES,
+  DEFAULT_RECONCILE_INTERVAL_MINUTES,
+  type HAPPYCOLIS_CREDENTIAL_FIELDS,
+  type HappyColisEnvSchema,
+} from '../../functions/happycolis/settings.ts';
 import type { ChatWebhooks } from './notifiers.ts';
 import { LOCAL_PENDING_CHECK_INTERVAL_MS } from './pending-check.ts';
 
@@ -146,8 +154,12 @@ export const loadLocalConfig = (env: NodeJS.ProcessEnv): LocalConfig => {
   };
 };
 
-/** Every variable the local runtime reads: its own, and the stuck-PENDING check's. */
-export type LocalSettingName = keyof typeof LocalEnvSchema.entries | 'PENDING_TIMEOUT_HOURS';
+/** Every variable the local runtime reads: its own, the stuck-PENDING check's, HappyColis's. */
+export type LocalSettingName =
+  | keyof typeof LocalEnvSchema.entries
+  | 'PENDING_TIMEOUT_HOURS'
+  | keyof typeof HappyColisEnvSchema.entries
+  | (typeof HAPPYCOLIS_CREDENTIAL_FIELDS)[number];
 
 /**
  * One entry per variable, rendered into docs/settings.md; a variable without an entry does not
@@ -204,6 +216,36 @@ export const LOCAL_SETTING_DOCS: {
     default: `\`${DEFAULT_ALERT_GROUP_INTERVAL_SECONDS}\``,
     meaning:
       "How long after a group's message the next one may go out (the cloud's `alertGroupIntervalSeconds`).",
+  },
+  HAPPYCOLIS_CLIENT_ID: {
+    default: 'none',
+    meaning:
+      "The HappyColis API application's client id; without it nothing calls HappyColis (docs/happycolis.md).",
+  },
+  HAPPYCOLIS_CLIENT_SECRET: {
+    default: 'the first of `HAPPYCOLIS_SECRETS`',
+    meaning: "The application's client secret, for HappyColis's token endpoint.",
+  },
+  HAPPYCOLIS_ORGANIZATION_IDS: {
+    default: 'every organization with integrations',
+    meaning: 'Comma-separated organization ids the application acts for.',
+  },
+  HAPPYCOLIS_API_URL: {
+    default: `\`${DEFAULT_HAPPYCOLIS_API_URL}\``,
+    meaning: "HappyColis's API (the local stand-in's URL to try it out: docs/happycolis.md).",
+  },
+  HAPPYCOLIS_API_RATE: {
+    default: `\`${DEFAULT_HAPPYCOLIS_API_RATE}\``,
+    meaning: "Requests per second to HappyColis's API (the cloud's `happycolisApiRate`).",
+  },
+  RECONCILE_INTERVAL_MINUTES: {
+    default: `\`${DEFAULT_RECONCILE_INTERVAL_MINUTES}\``,
+    meaning: "Minutes between two reconcile sweeps (the cloud's `reconcileIntervalMinutes`).",
+  },
+  RECONCILE_GRACE_MINUTES: {
+    default: `\`${DEFAULT_RECONCILE_GRACE_MINUTES}\``,
+    meaning:
+      "Minutes a disagreement with HappyColis may last before it alerts (the cloud's `reconcileGraceMinutes`).",
   },
   PENDING_TIMEOUT_HOURS: {
     default: `\`${DEFAULT_PENDING_TIMEOUT_HOURS}\``,

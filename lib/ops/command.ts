@@ -113,7 +113,7 @@ export const check = (answer: OpsAnswer, what: string): OpsAnswer => {
   const message = parsed.success ? parsed.output.message : String(answer.body).slice(0, 200);
   if (answer.status === 403) {
     throw new OpsError(
-      `403 forbidden (${what}): your IAM identity may not invoke this route, or the request was not signed for this API (${message}); README "Operating it" lists the policies`,
+      `403 forbidden (${what}): your IAM identity may not invoke this route, or the request was not signed for this API (${message}); docs/operations.md, "Read and write, separately, with IAM", lists the policies`,
     );
   }
   throw new OpsError(`${answer.status} (${what}): ${message}`);

@@ -320,11 +320,11 @@ describe('alert bounds', () => {
   });
 });
 
-describe('the README limits table', () => {
+describe('the limits table of docs/design.md', () => {
   it('quotes the figures the code enforces', async () => {
     const { readFile } = await import('node:fs/promises');
-    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
-    const section = readme.slice(readme.indexOf('## Limits and what each case gets'));
+    const page = await readFile(new URL('../../docs/design.md', import.meta.url), 'utf8');
+    const section = page.slice(page.indexOf('## Limits and what each case gets'));
     const figures = [
       limits.SQS_MESSAGE_MAX_BYTES,
       limits.DYNAMODB_ITEM_MAX_BYTES,

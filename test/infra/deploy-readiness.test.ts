@@ -135,11 +135,11 @@ describe('deploy readiness', () => {
   });
 
   it('documents the figures the code uses', () => {
-    const readme = readFileSync(new URL('../../docs/deploy.md', import.meta.url), 'utf8');
-    expect(readme).toContain(`\`processorMaxConcurrency\`, default ${pipeline.maxConcurrency}`);
-    expect(readme).toContain(`(the budget is ${CONSUMERS_CONCURRENCY_BUDGET}:`);
+    const deployPage = readFileSync(new URL('../../docs/deploy.md', import.meta.url), 'utf8');
+    expect(deployPage).toContain(`\`processorMaxConcurrency\`, default ${pipeline.maxConcurrency}`);
+    expect(deployPage).toContain(`(the budget is ${CONSUMERS_CONCURRENCY_BUDGET}:`);
     const consumersByDefault = pipeline.maxConcurrency + MIN_MAPPING_CONCURRENCY;
-    expect(readme).toContain(`the consumers take at most ${consumersByDefault} executions`);
+    expect(deployPage).toContain(`the consumers take at most ${consumersByDefault} executions`);
     // The settings table itself is generated: test/infra/settings-docs.test.ts checks it.
   });
 

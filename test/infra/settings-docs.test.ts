@@ -1,11 +1,16 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { STAGE_SECRET_FIELDS } from '../../functions/definitions/stage-secret.ts';
+import {
+  HAPPYCOLIS_CREDENTIAL_FIELDS,
+  HappyColisEnvSchema,
+} from '../../functions/happycolis/settings.ts';
 import { PendingTimeoutSchema } from '../../functions/pending-check/pending-check.ts';
 import { SETTING_KEYS } from '../../lib/cloud/settings.ts';
 import { CONTEXT_KEYS, DEPLOY_FLAGS } from '../../lib/cloud/stage-file.ts';
 import { LOCAL_SETTING_DOCS, LocalEnvSchema } from '../../lib/local/config.ts';
 import {
+  type FullStage,
   renderSettingsPage,
   SETTINGS_PAGE,
   synthesizeFullStage,
@@ -18,9 +23,11 @@ import {
  * the code but not on the page, or the reverse, fails here.
  */
 
-let template: Awaited<ReturnType<typeof synthesizeFullStage>>;
+let stage: FullStage;
+let template: FullStage['template'];
 beforeAll(async () => {
-  template = await synthesizeFullStage();
+  stage = await synthesizeFullStage();
+  template = stage.template;
 }, 120_000);
 
 const ROOT = new URL('../../', import.meta.url);
@@ -37,11 +44,11 @@ const pages = async (): Promise<[string, string][]> => {
 
 describe('docs/settings.md', () => {
   it('is what the code renders (run `npm run docs:settings` after changing a setting)', async () => {
-    expect(await readFile(SETTINGS_PAGE, 'utf8')).toBe(renderSettingsPage(template));
+    expect(await readFile(SETTINGS_PAGE, 'utf8')).toBe(renderSettingsPage(stage));
   });
 
   it('lists every context key, secret field, output and local variable, and no other', async () => {
-    const page = renderSettingsPage(template);
+    const page = renderSettingsPage(stage);
     const firstColumn = (heading: string) => {
       const section = page.slice(page.indexOf(`## ${heading}`)).split('\n## ')[0] ?? '';
       return [...section.matchAll(/^\| `([^`]+)` \|/gm)].map((match) => match[1]);
@@ -51,9 +58,20 @@ describe('docs/settings.md', () => {
     expect(firstColumn('The stage secret')).toEqual(Object.keys(STAGE_SECRET_FIELDS));
     expect(firstColumn('Stack outputs').sort()).toEqual(Object.keys(template.Outputs).sort());
     expect(firstColumn('Local runtime').sort()).toEqual(
-      [...Object.keys(LocalEnvSchema.entries), ...Object.keys(PendingTimeoutSchema.entries)].sort(),
+      [
+        ...new Set([
+          ...Object.keys(LocalEnvSchema.entries),
+          ...Object.keys(PendingTimeoutSchema.entries),
+          ...Object.keys(HappyColisEnvSchema.entries),
+          ...HAPPYCOLIS_CREDENTIAL_FIELDS,
+        ]),
+      ].sort(),
     );
     expect(Object.keys(LOCAL_SETTING_DOCS).sort()).toEqual(firstColumn('Local runtime').sort());
+    expect(firstColumn('Function environment')).toEqual(stage.functions.map((fn) => fn.path));
+    for (const fn of stage.functions) {
+      for (const name of fn.variables) expect(page).toContain(`\`${name}\``);
+    }
   });
 
   it('documents exactly the stage-secret fields the functions are given in the cloud', () => {

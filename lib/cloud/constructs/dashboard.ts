@@ -73,8 +73,8 @@ const stageMetric = (serviceName: string) => (metricName: string, label?: string
  * and 4xx/5xx by route (from the access log, so per-route numbers cost no custom metrics),
  * events by outcome, queue age and DLQ depth, alerts sent, chat notifier failures, processor duration.
  *
- * The application metrics (Powertools) share one namespace and `service` across stages; the
- * AWS metrics (API, queues, functions) are this stage's own.
+ * The application metrics (Powertools) share one namespace across stages but carry this stage's
+ * `service` dimension; the AWS metrics (API, queues, functions) are this stage's own.
  */
 export class OperationsDashboard extends Construct {
   readonly dashboard: Dashboard;

@@ -88,7 +88,7 @@ export class IntegrationTable extends Construct {
       timeToLiveAttribute: tableDefinition.ttlAttribute,
       // Off, because a rollback of the first create must be able to delete the table (a
       // protected table fails that delete and strands the stack). The deletion policy keeps the
-      // table on `cdk destroy`; README "Deploy to AWS" shows how to turn protection on once the
+      // table on `cdk destroy`; docs/deploy.md ("Tear down a stage") shows how to turn protection on once the
       // stage exists.
       deletionProtection: false,
       removalPolicy,

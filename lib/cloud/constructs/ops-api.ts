@@ -29,7 +29,7 @@ const split = (routeKey: string) => {
  * The operator routes on the HTTP API, every one behind IAM (SigV4). Reads (GET) and writes
  * (POST: replay, redrive) go to two functions with different permissions, and are separate
  * `execute-api:Invoke` resources, so an IAM policy can allow one side and not the other
- * (README "Operating it" has both policies).
+ * (docs/operations.md, "Read and write, separately, with IAM", has both policies).
  */
 export class OpsApi extends Construct {
   readonly reader: LambdaFunction;
