@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import * as v from 'valibot';
 import { queueDepth } from '../functions/adapters/clients.ts';
 import { SqsEventQueue } from '../functions/adapters/sqs-event-queue.ts';
-import { AlertDigestSchema } from '../functions/core/alerts.ts';
+import { GroupMessageSchema } from '../functions/core/alerts.ts';
 import { ReceiverError } from '../functions/core/errors.ts';
 import type { QueueMessage } from '../functions/core/queue-message.ts';
 import { startEmulators } from '../lib/local/emulators.ts';
@@ -109,13 +109,13 @@ export const measureAlertStorm = async (options: {
       endpoint: proxy.url,
       happycolisSecrets: ['bench-storm'],
       webhookTokens: ['bench-token'],
-      slackWebhookUrl: slack.url,
+      chatWebhooks: { slack: slack.url },
       groupTiming: GROUP_TIMING,
       visibilityTimeoutSeconds: 10,
       alertConsumers: [
         async (event) => {
           for (const record of event.Records) {
-            const digest = v.parse(AlertDigestSchema, JSON.parse(record.body));
+            const digest = v.parse(GroupMessageSchema, JSON.parse(record.body));
             digests.push({ status: digest.status, total: digest.total });
           }
           return { batchItemFailures: [] };

@@ -67,6 +67,7 @@ const IMPORT_ENV: Readonly<Record<string, string>> = {
   HAPPYCOLIS_SECRETS: 'bench-secret',
   WEBHOOK_TOKENS: 'bench-token',
   SLACK_WEBHOOK_URL: 'http://127.0.0.1:9/slack',
+  ALERT_CHANNEL: 'slack',
   POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
   POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
   POWERTOOLS_LOG_LEVEL: 'ERROR',
@@ -110,7 +111,11 @@ const timeImport = (file: string): Promise<number> =>
 const handlerEntries = async (): Promise<Record<string, string>> => {
   const functionsDir = new URL('functions/', ROOT);
   const entries: Record<string, string> = {};
-  for (const name of (await readdir(functionsDir)).sort()) {
+  // A function's folder, or one level down (`alerting/notifier`).
+  const folders = (await readdir(functionsDir, { recursive: true }))
+    .filter((path) => path.split('/').length <= 2)
+    .sort();
+  for (const name of folders) {
     const entry = new URL(`${name}/handler.ts`, functionsDir);
     if (
       await stat(entry)

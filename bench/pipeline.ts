@@ -9,7 +9,7 @@ import { DynamoAlertLedger } from '../functions/adapters/dynamo-alert-ledger.ts'
 import { DynamoIntegrationStore } from '../functions/adapters/dynamo-integration-store.ts';
 import { SnsAlertPublisher } from '../functions/adapters/sns-alert-publisher.ts';
 import { SqsEventQueue } from '../functions/adapters/sqs-event-queue.ts';
-import { AlertDigestSchema } from '../functions/core/alerts.ts';
+import { GroupMessageSchema } from '../functions/core/alerts.ts';
 import { ReceiverError } from '../functions/core/errors.ts';
 import type { IntegrationEvent } from '../functions/core/events.ts';
 import { dynamoItemBytes } from '../functions/core/limits.ts';
@@ -450,7 +450,7 @@ export const measurePipeline = async (options: {
         async (event) => {
           // Incidents, not messages: a grouped message covers many.
           for (const record of event.Records) {
-            alertsDelivered += v.parse(AlertDigestSchema, JSON.parse(record.body)).total;
+            alertsDelivered += v.parse(GroupMessageSchema, JSON.parse(record.body)).total;
           }
           return { batchItemFailures: [] };
         },

@@ -4,7 +4,11 @@ import type { IncomingWebhookSendArguments } from '@slack/webhook';
 import * as v from 'valibot';
 import {
   alertSubject,
-  alertText,
+  messageSubject,
+  snsMessageOf,
+} from '../functions/alerting/channels/email.ts';
+import { slackAlertMessage, slackMessage } from '../functions/alerting/channels/slack.ts';
+import {
   deadLettersAlert,
   deliveryErrorAlert,
   integrationErroredAlert,
@@ -12,15 +16,11 @@ import {
   integrationResolvedAlert,
   integrationStuckPendingAlert,
   quarantinedAlert,
-} from '../functions/core/alert-content.ts';
-import {
-  digestOf,
-  digestSnsMessage,
-  digestSubject,
-  digestText,
-  groupKeyOf,
-} from '../functions/core/alert-digest.ts';
-import type { Alert, AlertDigest } from '../functions/core/alerts.ts';
+} from '../functions/alerting/domain/content.ts';
+import { groupMessageOf } from '../functions/alerting/domain/group-message.ts';
+import { groupKeyOf } from '../functions/alerting/domain/grouping.ts';
+import { alertText, groupMessageText } from '../functions/alerting/domain/plain-text.ts';
+import type { Alert, GroupMessage } from '../functions/core/alerts.ts';
 import {
   integrationDriftAlert,
   integrationDriftResolvedAlert,
@@ -28,7 +28,6 @@ import {
 import { type IntegrationEvent, parseWebhook } from '../functions/core/events.ts';
 import { applyToRegisters, type Registers } from '../functions/core/state.ts';
 import { historyEntryOf, integrationView } from '../functions/core/view.ts';
-import { slackDigestMessage, slackMessage } from '../functions/slack-notifier/slack-message.ts';
 import { SAMPLE_EVENTS, type SampleEvent, sampleText } from '../lib/local/samples.ts';
 
 /**
@@ -264,8 +263,8 @@ const NEIGHBOURS = [
 ] as const;
 
 /** Grouped messages: one provider outage errors three integrations, which then recover. */
-const exampleDigests = async (): Promise<
-  { readonly when: string; readonly digest: AlertDigest }[]
+const exampleGroupMessages = async (): Promise<
+  { readonly when: string; readonly message: GroupMessage }[]
 > => {
   const { created, accepted, errored } = await samples();
   const integrations = [
@@ -302,7 +301,7 @@ const exampleDigests = async (): Promise<
   return [
     {
       when: 'three integrations of one fulfillment service error within 15 seconds (one group window)',
-      digest: digestOf({
+      message: groupMessageOf({
         groupKey: groupKeyOf(first.alert),
         seq: 1,
         alerts: reported.map(({ alert }) => alert),
@@ -310,7 +309,7 @@ const exampleDigests = async (): Promise<
     },
     {
       when: 'the same three integrations are accepted again after the outage',
-      digest: digestOf({ groupKey: groupKeyOf(firstResolved), seq: 1, alerts: resolved }),
+      message: groupMessageOf({ groupKey: groupKeyOf(firstResolved), seq: 1, alerts: resolved }),
     },
     (() => {
       const drifts = [0, 1, 2].map((index) =>
@@ -320,7 +319,7 @@ const exampleDigests = async (): Promise<
       if (!firstDrift) throw new Error('no drift example');
       return {
         when: 'a reconcile sweep finds three integrations of one organization disagreeing with HappyColis (its webhook queue is probably blocked)',
-        digest: digestOf({ groupKey: groupKeyOf(firstDrift), seq: 1, alerts: drifts }),
+        message: groupMessageOf({ groupKey: groupKeyOf(firstDrift), seq: 1, alerts: drifts }),
       };
     })(),
   ];
@@ -340,37 +339,37 @@ export const renderAlertExamples = async (): Promise<string> => {
       '',
       'Slack (Block Kit, shown as text):',
       '',
-      fence(slackAsText(slackMessage(alert))),
+      fence(slackAsText(slackAlertMessage(alert))),
       '',
       'Email:',
       '',
       fence(`Subject: ${alertSubject(alert)}\n\n${alertText(alert)}`),
     ].join('\n'),
   );
-  const digests = (await exampleDigests()).map(({ when, digest }) => {
-    const { subject } = digestSnsMessage(digest);
+  const messages = (await exampleGroupMessages()).map(({ when, message }) => {
+    const { subject } = snsMessageOf(message);
     return [
-      `### \`${digest.groupKey}\` (${digest.status}, ${digest.total} incidents)`,
+      `### \`${message.groupKey}\` (${message.status}, ${message.total} incidents)`,
       '',
       `When: ${when}.`,
       '',
       'Slack (Block Kit, shown as text):',
       '',
-      fence(slackAsText(slackDigestMessage(digest))),
+      fence(slackAsText(slackMessage(message))),
       '',
       'Slack (Block Kit JSON, as posted):',
       '',
-      jsonFence(slackDigestMessage(digest)),
+      jsonFence(slackMessage(message)),
       '',
       'Email:',
       '',
-      fence(`Subject: ${subject}\n\n${digestText(digest)}`),
+      fence(`Subject: ${subject}\n\n${groupMessageText(message)}`),
     ].join('\n');
   });
   // The subject the publisher sends is the one rendered here.
-  for (const { digest } of await exampleDigests()) {
-    if (digestSnsMessage(digest).subject !== digestSubject(digest)) {
-      throw new Error('the SNS subject of a digest differs from its rendering');
+  for (const { message } of await exampleGroupMessages()) {
+    if (snsMessageOf(message).subject !== messageSubject(message)) {
+      throw new Error('the SNS subject of a group message differs from its rendering');
     }
   }
   return [
@@ -389,7 +388,7 @@ export const renderAlertExamples = async (): Promise<string> => {
     'interval. A message covering one incident reads exactly as above; one covering several lists',
     'them, and a recovered integration is reported in the group of resolved notices.',
     '',
-    ...digests.flatMap((section) => [section, '']),
+    ...messages.flatMap((section) => [section, '']),
   ].join('\n');
 };
 

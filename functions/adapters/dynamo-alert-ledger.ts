@@ -7,15 +7,15 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import * as v from 'valibot';
-import { byOccurrence } from '../core/alert-digest.ts';
+import { byOccurrence } from '../alerting/domain/grouping.ts';
 import { type Alert, AlertSchema } from '../core/alerts.ts';
 import type {
   AlertChannel,
   AlertLedger,
   ChannelClaim,
-  DigestRef,
   GroupHead,
   IncidentState,
+  MessageRef,
   RecordTiming,
 } from '../core/ports.ts';
 import { expiresAt } from '../definitions/expiry.ts';
@@ -243,7 +243,7 @@ export class DynamoAlertLedger implements AlertLedger {
     return granted ? headOf(attributes) : 'busy';
   }
 
-  async collect(ref: DigestRef, options: { readonly assign: boolean }): Promise<readonly Alert[]> {
+  async collect(ref: MessageRef, options: { readonly assign: boolean }): Promise<readonly Alert[]> {
     // The filter only trims what travels back: items are read (and paid for) either way.
     const items = await this.#queryIncidents(
       ref.groupKey,
@@ -277,7 +277,7 @@ export class DynamoAlertLedger implements AlertLedger {
       .sort(byOccurrence);
   }
 
-  async open(ref: DigestRef, at: Date): Promise<void> {
+  async open(ref: MessageRef, at: Date): Promise<void> {
     await this.#client.send(
       new UpdateCommand({
         TableName: this.#tableName,
@@ -295,7 +295,7 @@ export class DynamoAlertLedger implements AlertLedger {
     );
   }
 
-  async close(ref: DigestRef): Promise<void> {
+  async close(ref: MessageRef): Promise<void> {
     // Refused when the head is gone or a later message is open: nothing of ours to close.
     await conditionally(() =>
       this.#client.send(
@@ -327,7 +327,7 @@ export class DynamoAlertLedger implements AlertLedger {
   }
 
   async claim(
-    ref: DigestRef,
+    ref: MessageRef,
     channel: AlertChannel,
     now: Date,
     leaseMs: number,
@@ -378,7 +378,7 @@ export class DynamoAlertLedger implements AlertLedger {
     return { status: 'busy', leaseUntil: message.leaseUntil ?? at };
   }
 
-  async markSent(ref: DigestRef, channel: AlertChannel, token: string, at: Date): Promise<void> {
+  async markSent(ref: MessageRef, channel: AlertChannel, token: string, at: Date): Promise<void> {
     const names = channelNames(channel);
     // Refused when another claimer took over after our lease ended: theirs is the claim now.
     await conditionally(() =>

@@ -1,19 +1,20 @@
-import { digestOf, groupKeyOf } from '../core/alert-digest.ts';
-import type { Alert, AlertDigest } from '../core/alerts.ts';
-import { ReceiverError } from '../core/errors.ts';
+import type { Alert } from '../core/alerts.ts';
 import type {
-  AlertChannel,
   AlertLedger,
   AlertPublisher,
-  DigestRef,
   EventQueue,
   IncidentState,
+  MessageRef,
   PaceGate,
 } from '../core/ports.ts';
 import type { QueueMessage } from '../core/queue-message.ts';
 import { expiresAt } from '../definitions/expiry.ts';
 import { PROCESSOR_TIMEOUT_SECONDS, pipeline, retention } from '../definitions/resources.ts';
-import { waitForSlot } from './pace.ts';
+import { createChannelSender, defaultSleep } from './channels/channel.ts';
+import { emailChannel } from './channels/email.ts';
+import { LOCAL_OPS, type OpsTarget } from './domain/commands.ts';
+import { groupMessageOf } from './domain/group-message.ts';
+import { groupKeyOf } from './domain/grouping.ts';
 
 /**
  * Alerts grouped the way Alertmanager groups them, through one ledger for every kind.
@@ -28,8 +29,8 @@ import { waitForSlot } from './pace.ts';
  *   dead-lettered) is armed again by its next incident, with a new flush.
  * - One flusher at a time (a lease taken in the same conditional write that disarms the group)
  *   assigns every pending incident to the group's next message, publishes it once to SNS (the
- *   `email` channel, which the topic's email subscription receives; the Slack notifier claims
- *   the `slack` channel of the same message when the publish reaches it) and closes it. Each
+ *   `email` channel, which the topic's email subscription receives; each chat notifier claims
+ *   its own channel of the same message when the publish reaches it) and closes it. Each
  *   channel is claimed with a lease inside a conditional write and marked sent after the send:
  *   only a crash between the two repeats a message, once, after the lease.
  */
@@ -56,31 +57,12 @@ export interface FlushDeps extends AlertGroupsDeps {
   /** How long a flush or a claimed channel is left to its holder: longer than a function run. */
   readonly leaseMs: number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Where the commands a message prints point (the stage). @default LOCAL_OPS */
+  readonly ops?: OpsTarget;
 }
 
 /** SQS delays a message by at most 15 minutes; a longer wait is chained by the flush itself. */
 const MAX_DELAY_SECONDS = 900;
-
-/** SNS email: at most 10 messages per second per subscription. */
-export const EMAIL_INTERVAL_MS = 100;
-
-/** SNS's refusals of a message for its content (size, characters): retrying cannot help. */
-const isContentRefusal = (error: unknown): boolean =>
-  error instanceof Error &&
-  /^(InvalidParameter|InvalidParameterValue|ParameterValueInvalid)(Exception)?$/.test(error.name);
-
-/** The same message with nothing quoted from the incidents: what SNS always takes. */
-const withoutEntries = (digest: AlertDigest): AlertDigest => {
-  const { alert: _single, ...rest } = digest;
-  return {
-    ...rest,
-    entries: [],
-    title: `${digest.total} ${digest.kind} alert(s) (details could not be sent)`,
-    summary:
-      `SNS refused the full message of this alert group, so its ${digest.total} incident(s) ` +
-      `are counted here, not listed. List them with: ${digest.listCommand}`,
-  };
-};
 
 /**
  * How long a group may stay armed before its flush is presumed lost: longer than any flush
@@ -93,9 +75,6 @@ const withoutEntries = (digest: AlertDigest): AlertDigest => {
 export const lostFlushAfterMs = (timing: GroupTiming): number =>
   Math.max(timing.windowMs, timing.intervalMs) +
   (pipeline.maxReceiveCount * pipeline.visibilityTimeoutSeconds + PROCESSOR_TIMEOUT_SECONDS) * 1000;
-
-/** Another flusher holds the group, or another sender holds a channel: retried later. */
-export class AlertGroupBusyError extends ReceiverError {}
 
 const delaySecondsUntil = (at: number, now: number): number =>
   Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil((at - now) / 1000)));
@@ -179,47 +158,6 @@ export type FlushOutcome =
     };
 
 /**
- * Sends one message on a channel at most once per claim: claim (a conditional write with a
- * lease), send, mark sent. `sent` means an earlier claim already sent it.
- */
-export const sendOnce = async (
-  ref: DigestRef,
-  channel: AlertChannel,
-  send: () => Promise<void>,
-  deps: {
-    readonly ledger: Pick<AlertLedger, 'claim' | 'markSent'>;
-    readonly clock: () => Date;
-    readonly leaseMs: number;
-    readonly sleep?: (ms: number) => Promise<void>;
-  },
-): Promise<'sent' | 'already'> => {
-  const claim = await deps.ledger.claim(ref, channel, deps.clock(), deps.leaseMs);
-  if (claim.status === 'sent') return 'already';
-  if (claim.status === 'busy') {
-    throw new AlertGroupBusyError(
-      `message ${ref.seq} of alert group ${ref.groupKey} is being sent on ${channel} until ` +
-        `${new Date(claim.leaseUntil).toISOString()}; retrying later`,
-    );
-  }
-  await send();
-  // The message is out: losing the mark means a repeat after the lease, so try a little harder.
-  const sleep = deps.sleep ?? defaultSleep;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await deps.ledger.markSent(ref, channel, claim.token, deps.clock());
-      return 'sent';
-    } catch (error) {
-      if (attempt >= MARK_ATTEMPTS) throw error;
-      await sleep(MARK_BACKOFF_MS * attempt);
-    }
-  }
-};
-
-const MARK_ATTEMPTS = 3;
-const MARK_BACKOFF_MS = 200;
-const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/**
  * Flushes one alert group when its time has come: a message that arrives early (a chained
  * long delay, or a second flush inside the group interval) is sent again for later.
  */
@@ -260,7 +198,7 @@ export const flushGroup = async (
     return { kind: 'deferred', groupKey, until };
   }
   const resuming = begun.open !== undefined;
-  const ref: DigestRef = { groupKey, seq: begun.open ?? begun.seq + 1 };
+  const ref: MessageRef = { groupKey, seq: begun.open ?? begun.seq + 1 };
   const alerts = await ledger.collect(ref, { assign: !resuming });
   if (alerts.length === 0) {
     await ledger.endFlush(groupKey);
@@ -268,31 +206,26 @@ export const flushGroup = async (
   }
   if (!resuming) await ledger.open(ref, now);
 
-  const digest: AlertDigest = digestOf({ groupKey, seq: ref.seq, alerts });
-  const sleep = deps.sleep ?? defaultSleep;
-  const published = await sendOnce(
-    ref,
-    'email',
-    async () => {
-      if (deps.emailPace) {
-        await waitForSlot(deps.emailPace, {
-          intervalMs: EMAIL_INTERVAL_MS,
-          clock,
-          sleep,
-          maxWaitMs: leaseMs / 2,
-        });
-      }
-      try {
-        await deps.publisher.publish(digest);
-      } catch (error) {
-        // Retrying cannot make SNS take what it refused for its content: say so in a message
-        // that lists nothing, so the group is still reported (with the command listing it).
-        if (!isContentRefusal(error)) throw error;
-        await deps.publisher.publish(withoutEntries(digest));
-      }
-    },
-    { ledger, clock, leaseMs, sleep },
-  );
+  const groupMessage = groupMessageOf({
+    groupKey,
+    seq: ref.seq,
+    alerts,
+    ops: deps.ops ?? LOCAL_OPS,
+  });
+  // The email channel is the SNS publish, which the email subscription and every chat
+  // notifier's queue receive.
+  const email = createChannelSender(emailChannel(deps.publisher), {
+    ledger,
+    pace: deps.emailPace,
+    maxPaceWaitMs: leaseMs / 2,
+    leaseMs,
+    clock,
+    sleep: deps.sleep ?? defaultSleep,
+    // Without a shared gate, nothing spaces flushes apart but the gate itself: one flush sends
+    // one message (and at most its shorter fallback).
+    ...(deps.emailPace ? {} : { limits: { minIntervalMs: 0 } }),
+  });
+  const published = await email.deliver(ref, groupMessage);
   await ledger.close(ref);
   return {
     kind: 'flushed',

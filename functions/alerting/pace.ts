@@ -5,29 +5,51 @@ import type { PaceGate } from '../core/ports.ts';
 export class PaceTimeoutError extends ReceiverError {}
 
 /**
- * Waits for the next sending slot of a channel shared through `gate`, holding it for
- * `intervalMs`. A refused claim names when the holder's slot ends; the wait sleeps until then
- * (at least a little, so clock skew cannot make it spin) and claims again, up to `maxWaitMs`.
+ * A channel's pace as one sender keeps it: sends at least `intervalMs` apart within this
+ * container and, with a `gate`, across every container sharing it (a refused claim names when
+ * the holder's slot ends; the wait sleeps until then, at least a little so clock skew cannot
+ * make it spin, and claims again). Lives as long as the sender that made it.
  */
-export const waitForSlot = async (
-  gate: PaceGate,
-  options: {
-    readonly intervalMs: number;
-    readonly maxWaitMs: number;
-    readonly clock: () => Date;
-    readonly sleep: (ms: number) => Promise<void>;
-  },
-): Promise<void> => {
-  const { clock, sleep } = options;
-  const deadline = clock().getTime() + options.maxWaitMs;
-  for (;;) {
-    const claim = await gate.claim(clock(), options.intervalMs);
-    if (claim.granted) return;
-    const now = clock().getTime();
-    const wake = Math.max(claim.nextPostAt, now + 10);
-    if (wake > deadline) {
-      throw new PaceTimeoutError(`no sending slot within ${options.maxWaitMs} ms; retrying later`);
-    }
-    await sleep(wake - now);
-  }
+export const createPacer = (options: {
+  readonly gate?: PaceGate | undefined;
+  readonly intervalMs: number;
+  readonly clock: () => Date;
+  readonly sleep: (ms: number) => Promise<void>;
+}) => {
+  const { gate, intervalMs, clock, sleep } = options;
+  /** Earliest time (epoch ms) the next send may go out from this container. */
+  let nextAt = 0;
+  return {
+    /**
+     * Waits for the next slot, taking it (with a gate) for `intervalMs`.
+     * @throws PaceTimeoutError when no slot comes free before `deadline` (epoch ms).
+     */
+    async wait(deadline: number): Promise<void> {
+      for (;;) {
+        const now = clock().getTime();
+        if (nextAt > now) {
+          if (nextAt > deadline) {
+            throw new PaceTimeoutError(
+              `no sending slot before ${new Date(deadline).toISOString()}; retrying later`,
+            );
+          }
+          await sleep(nextAt - now);
+          continue;
+        }
+        if (!gate) return;
+        const claim = await gate.claim(new Date(now), intervalMs);
+        if (claim.granted) return;
+        nextAt = Math.max(claim.nextPostAt, clock().getTime() + 10);
+      }
+    },
+    /** A send went out (or was refused): the next one waits at least `intervalMs`. */
+    spaced(): void {
+      nextAt = Math.max(nextAt, clock().getTime() + intervalMs);
+    },
+    /** The channel asked to wait (`Retry-After`): nobody sends before `until` (epoch ms). */
+    async deferUntil(until: number): Promise<void> {
+      nextAt = Math.max(nextAt, until);
+      await gate?.deferUntil(new Date(nextAt));
+    },
+  };
 };

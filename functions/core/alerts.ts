@@ -2,8 +2,8 @@ import * as v from 'valibot';
 import { INTEGRATION_STATES } from './events.ts';
 
 /**
- * The one alert message published to SNS. Subscribers (email, the Slack notifier) read this
- * schema; the publisher copies `severity`, `kind` and `organizationId` into SNS message
+ * One incident's alert, as the ledger records it and a group message carries it. Subscribers
+ * (email, the chat notifiers) read this schema; the publisher copies `severity`, `kind` and `organizationId` into SNS message
  * attributes so subscriptions can filter. It never carries an `accessToken`.
  */
 
@@ -67,11 +67,11 @@ export const AlertSchema = v.object({
 export type Alert = v.InferOutput<typeof AlertSchema>;
 
 /** Whether a message reports incidents, or that incidents it reported earlier are over. */
-export const DIGEST_STATUSES = ['firing', 'resolved'] as const;
-export type DigestStatus = (typeof DIGEST_STATUSES)[number];
+export const MESSAGE_STATUSES = ['firing', 'resolved'] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
 /** One incident as a line of a grouped message: when, and which integration (if any). */
-export const DigestEntrySchema = v.object({
+export const MessageEntrySchema = v.object({
   incidentKey: v.pipe(v.string(), v.nonEmpty()),
   occurredAt: v.string(),
   /** A short line for incidents without an integration (a quarantined payload, a notice). */
@@ -84,21 +84,21 @@ export const DigestEntrySchema = v.object({
     }),
   ),
 });
-export type DigestEntry = v.InferOutput<typeof DigestEntrySchema>;
+export type MessageEntry = v.InferOutput<typeof MessageEntrySchema>;
 
 /**
- * One message of an alert group, as the SNS publish carries it (the `sqs` member) and the Slack
- * notifier reads it: which group, which message of it (`seq`), and the incidents it covers.
+ * One message of an alert group, as the SNS publish carries it (the `sqs` member) and every
+ * chat notifier reads it: which group, which message of it (`seq`), and the incidents it covers.
  * A message that covers one incident carries that incident's full `alert`, so it reads as a
  * standalone alert with its runbook.
  */
-export const AlertDigestSchema = v.object({
+export const GroupMessageSchema = v.object({
   version: v.literal(2),
   /** The group: kind, organization and (lifecycle kinds) fulfillment service; `|resolved` for resolved notices. */
   groupKey: v.pipe(v.string(), v.nonEmpty()),
   /** 1 for the group's first message, then one more per follow-up. */
   seq: v.pipe(v.number(), v.integer(), v.minValue(1)),
-  status: v.picklist(DIGEST_STATUSES),
+  status: v.picklist(MESSAGE_STATUSES),
   kind: v.picklist(ALERT_KINDS),
   severity: v.picklist(SEVERITIES),
   organizationId: v.nullable(v.string()),
@@ -110,10 +110,12 @@ export const AlertDigestSchema = v.object({
   /** How many incidents this message covers. */
   total: v.pipe(v.number(), v.integer(), v.minValue(1)),
   /** The incidents listed, oldest first; `total - entries.length` more are counted, not listed. */
-  entries: v.array(DigestEntrySchema),
+  entries: v.array(MessageEntrySchema),
   /** A command that lists every incident of the group (`npm run ops -- …`). */
   listCommand: v.string(),
-  /** Present when `total` is 1: the incident's own alert. */
+  /** Present when `total` is 1: the incident's own alert, with its runbook. */
   alert: v.optional(AlertSchema),
+  /** Present when `total` is more than 1: the runbook of the kind, said once for the group. */
+  actions: v.optional(v.array(v.string())),
 });
-export type AlertDigest = v.InferOutput<typeof AlertDigestSchema>;
+export type GroupMessage = v.InferOutput<typeof GroupMessageSchema>;

@@ -1,4 +1,5 @@
-import type { Alert, AlertDigest } from './alerts.ts';
+import { ALERT_CHANNELS, type AlertChannel } from '../definitions/alert-channels.ts';
+import type { Alert, GroupMessage } from './alerts.ts';
 import type { IntegrationEvent, IntegrationState } from './events.ts';
 import type {
   IntegrationFilter,
@@ -30,7 +31,7 @@ export interface EventQueue {
 
 /** Publishes one message of an alert group to whoever subscribes (email, Slack). */
 export interface AlertPublisher {
-  publish(digest: AlertDigest): Promise<void>;
+  publish(message: GroupMessage): Promise<void>;
 }
 
 /** The integration item as stored: registers, plus whether a token is held (never the token). */
@@ -212,14 +213,13 @@ export interface DeadLetterQueue {
 }
 
 /** One message of an alert group: the group, and the message's number in it (1, 2, …). */
-export interface DigestRef {
+export interface MessageRef {
   readonly groupKey: string;
   readonly seq: number;
 }
 
-/** Where a message goes out. `email` is the SNS publish, which the email subscription receives. */
-export const ALERT_CHANNELS = ['email', 'slack'] as const;
-export type AlertChannel = (typeof ALERT_CHANNELS)[number];
+/** Where a message goes out (`email`, the SNS publish, and each chat channel). */
+export { ALERT_CHANNELS, type AlertChannel };
 
 /** Where an incident stands in its group. */
 export type IncidentState =
@@ -292,13 +292,13 @@ export interface AlertLedger {
    * The alerts of message `ref.seq`, oldest first. With `assign`, every pending incident of the
    * group is first assigned to it (one conditional write each, refused for a resolved one).
    */
-  collect(ref: DigestRef, options: { readonly assign: boolean }): Promise<readonly Alert[]>;
+  collect(ref: MessageRef, options: { readonly assign: boolean }): Promise<readonly Alert[]>;
 
   /** Records message `ref.seq` as the group's latest, opened at `at`, not yet closed. */
-  open(ref: DigestRef, at: Date): Promise<void>;
+  open(ref: MessageRef, at: Date): Promise<void>;
 
   /** Closes message `ref.seq` and releases the flush lease. */
-  close(ref: DigestRef): Promise<void>;
+  close(ref: MessageRef): Promise<void>;
 
   /** Releases the flush lease when there was nothing to send. */
   endFlush(groupKey: string): Promise<void>;
@@ -308,10 +308,10 @@ export interface AlertLedger {
    * granted when nobody claimed it, or when the last claim's lease ended without it being
    * marked sent. Creates the ledger item when missing (a CloudWatch alarm has no group).
    */
-  claim(ref: DigestRef, channel: AlertChannel, now: Date, leaseMs: number): Promise<ChannelClaim>;
+  claim(ref: MessageRef, channel: AlertChannel, now: Date, leaseMs: number): Promise<ChannelClaim>;
 
   /** Marks message `ref` sent on `channel`, if `token` still holds the claim. */
-  markSent(ref: DigestRef, channel: AlertChannel, token: string, at: Date): Promise<void>;
+  markSent(ref: MessageRef, channel: AlertChannel, token: string, at: Date): Promise<void>;
 
   /**
    * Marks resolved, by event `by.eventId`, every unresolved incident of `integrationId` in group

@@ -37,7 +37,7 @@ export const pipeline = {
   /**
    * Default cap on concurrent processor executions (the event source mapping's
    * `MaximumConcurrency`; the `processorMaxConcurrency` context value overrides it in the
-   * cloud). Lambda's minimum: with the Slack notifier's mapping at the minimum too, the queue
+   * cloud). Lambda's minimum: with the chat notifiers' mappings at the minimum too, the queue
    * consumers take at most 4 executions, so an account whose concurrency quota is 10 keeps
    * room for the ingest, which must answer every webhook. A backlog drains more slowly
    * instead, which the queue absorbs.
@@ -45,13 +45,13 @@ export const pipeline = {
   maxConcurrency: 2,
 } as const;
 
-/** The queue between the alerts topic and the Slack notifier, and its dead-letter queue. */
-export const slackQueue = {
+/** The queue between the alerts topic and each chat channel's notifier, and its dead-letter queue. */
+export const notifierQueue = {
   /** Alerts handed to one notifier invocation. */
   batchSize: 1,
   /**
    * Receives of one alert before the queue parks it in its DLQ. Ten: a burst of alerts waits
-   * for its turn at Slack's pace inside the notifier, and a delivery that times out waiting
+   * for its turn at the channel's pace inside the notifier, and a delivery that times out waiting
    * counts as a receive without any post.
    */
   maxReceiveCount: 10,

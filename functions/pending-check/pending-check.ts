@@ -2,7 +2,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as v from 'valibot';
 import type { OweResult } from '../alerting/alert-groups.ts';
-import { integrationStuckPendingAlert } from '../core/alert-content.ts';
+import { integrationStuckPendingAlert } from '../alerting/domain/content.ts';
 import type { Alert } from '../core/alerts.ts';
 import { ReceiverError } from '../core/errors.ts';
 import type { IntegrationStore, PendingEntry, PendingStore } from '../core/ports.ts';

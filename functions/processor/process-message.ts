@@ -11,8 +11,8 @@ import {
   integrationRejectedAlert,
   integrationResolvedAlert,
   quarantinedAlert,
-} from '../core/alert-content.ts';
-import { erroredGroupKey } from '../core/alert-digest.ts';
+} from '../alerting/domain/content.ts';
+import { erroredGroupKey } from '../alerting/domain/grouping.ts';
 import type { Alert } from '../core/alerts.ts';
 import { ReceiverError } from '../core/errors.ts';
 import {

@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { CHAT_CHANNEL_NAMES } from '../../functions/definitions/alert-channels.ts';
 import { pipeline as pipelineDefinition } from '../../functions/definitions/resources.ts';
 import { ROUTES } from '../../functions/definitions/routes.ts';
 import { stageServiceName } from '../../functions/definitions/service.ts';
@@ -74,7 +75,8 @@ export class FulfillmentWebhooksStack extends Stack {
       functionDefaults,
       alertEmail: settings.alertEmail,
       alertEmailSeverities: settings.alertEmailSeverities,
-      slackWebhookSecret: settings.slack ? stageSecret : undefined,
+      chatChannels: CHAT_CHANNEL_NAMES.filter((channel) => settings[channel]),
+      stageSecret,
       pendingTimeoutHours: settings.pendingTimeoutHours,
       alertGroupWindowSeconds: settings.alertGroupWindowSeconds,
       alertGroupIntervalSeconds: settings.alertGroupIntervalSeconds,

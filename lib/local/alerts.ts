@@ -1,16 +1,13 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import * as v from 'valibot';
-import {
-  digestEntryLines,
-  singleAlertOf,
-  unlistedCount,
-} from '../../functions/core/alert-digest.ts';
-import { type AlertDigest, AlertDigestSchema, AlertSchema } from '../../functions/core/alerts.ts';
+import { singleAlertOf, unlistedCount } from '../../functions/alerting/domain/group-message.ts';
+import { entryLines } from '../../functions/alerting/domain/plain-text.ts';
+import { AlertSchema, type GroupMessage, GroupMessageSchema } from '../../functions/core/alerts.ts';
 import { type SqsHandler, succeededRecords } from './sqs-poller.ts';
 
 /**
  * A consumer of the alerts queue: the same SQS-shaped records an SNS → SQS subscription
- * delivers in the cloud. The stdout printer is one; the Slack notifier handler plugs in the
+ * delivers in the cloud. The stdout printer is one; each chat notifier's handler plugs in the
  * same way.
  */
 export type AlertConsumer = SqsHandler;
@@ -85,20 +82,20 @@ export const formatAlert = (alert: v.InferOutput<typeof AlertSchema>): string =>
  * A grouped message for a terminal: one header line, one line per listed incident, and how
  * many more with the command listing them. One incident prints as its alert does.
  */
-export const formatDigest = (digest: AlertDigest): string => {
-  const single = singleAlertOf(digest);
+export const formatGroupMessage = (message: GroupMessage): string => {
+  const single = singleAlertOf(message);
   if (single) return formatAlert(single);
   const lines = [
-    `ALERT [${digest.severity.toUpperCase()}] ${digest.kind} (${digest.total} incidents, group ${digest.groupKey}, message ${digest.seq}): ${digest.title}`,
-    ...digestEntryLines(digest).map((line) => `    ${line}`),
+    `ALERT [${message.severity.toUpperCase()}] ${message.kind} (${message.total} incidents, group ${message.groupKey}, message ${message.seq}): ${message.title}`,
+    ...entryLines(message).map((line) => `    ${line}`),
   ];
-  const more = unlistedCount(digest);
-  if (more > 0) lines.push(`    and ${more} more: ${digest.listCommand}`);
+  const more = unlistedCount(message);
+  if (more > 0) lines.push(`    and ${more} more: ${message.listCommand}`);
   return lines.join('\n');
 };
 
 /** Either message the alerts topic carries: a grouped message, or a single alert. */
-const AlertMessageSchema = v.variant('version', [AlertDigestSchema, AlertSchema]);
+const AlertMessageSchema = v.variant('version', [GroupMessageSchema, AlertSchema]);
 
 /**
  * Prints each alert as it arrives. An alert that does not match the schema is printed as
@@ -111,7 +108,7 @@ export const printAlerts =
       const alert = v.safeParse(AlertMessageSchema, parseJson(record.body));
       if (alert.success) {
         const message = alert.output;
-        print(message.version === 2 ? formatDigest(message) : formatAlert(message));
+        print(message.version === 2 ? formatGroupMessage(message) : formatAlert(message));
       } else {
         const problems = alert.issues.map((issue) => v.getDotPath(issue) ?? '(root)').join(', ');
         print(`ALERT (unreadable, message ${record.messageId}; invalid at: ${problems})`);

@@ -3,6 +3,7 @@ import type { GroupTiming } from '../../functions/alerting/alert-groups.ts';
 import { AlertGroupEnvSchema, groupTimingOf } from '../../functions/alerting/settings.ts';
 import { parseList } from '../../functions/config.ts';
 import { ReceiverError } from '../../functions/core/errors.ts';
+import { CHAT_CHANNEL_NAMES, CHAT_CHANNELS } from '../../functions/definitions/alert-channels.ts';
 import {
   DEFAULT_ALERT_GROUP_INTERVAL_SECONDS,
   DEFAULT_ALERT_GROUP_WINDOW_SECONDS,
@@ -16,6 +17,7 @@ import {
   type HAPPYCOLIS_CREDENTIAL_FIELDS,
   type HappyColisEnvSchema,
 } from '../../functions/happycolis/settings.ts';
+import type { ChatWebhooks } from './notifiers.ts';
 import { LOCAL_PENDING_CHECK_INTERVAL_MS } from './pending-check.ts';
 
 /**
@@ -56,7 +58,13 @@ export const LocalEnvSchema = v.object({
       v.picklist(LOG_LEVELS, `POWERTOOLS_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`),
     ),
   ),
-  SLACK_WEBHOOK_URL: v.optional(v.pipe(v.string(), v.url('SLACK_WEBHOOK_URL must be a URL'))),
+  // Each chat channel's incoming-webhook URL, e.g. SLACK_WEBHOOK_URL.
+  ...Object.fromEntries(
+    CHAT_CHANNEL_NAMES.map((name) => {
+      const field = CHAT_CHANNELS[name].urlField;
+      return [field, v.optional(v.pipe(v.string(), v.url(`${field} must be a URL`)))];
+    }),
+  ),
 });
 
 export interface LocalConfig {
@@ -67,7 +75,8 @@ export interface LocalConfig {
   readonly endpoint?: string;
   readonly region?: string;
   readonly handlerLogLevel: (typeof LOG_LEVELS)[number];
-  readonly slackWebhookUrl?: string;
+  /** The chat channels alerts are posted to, by their webhook URL (`SLACK_WEBHOOK_URL`, …). */
+  readonly chatWebhooks: ChatWebhooks;
   /** The alert group window and interval (`ALERT_GROUP_WINDOW_SECONDS`, `…_INTERVAL_SECONDS`). */
   readonly groupTiming: GroupTiming;
   /** Things the person starting the runtime must be told. */
@@ -118,7 +127,12 @@ export const loadLocalConfig = (env: NodeJS.ProcessEnv): LocalConfig => {
     ...(settings.AWS_ENDPOINT_URL ? { endpoint: settings.AWS_ENDPOINT_URL } : {}),
     ...(settings.AWS_REGION ? { region: settings.AWS_REGION } : {}),
     handlerLogLevel: settings.POWERTOOLS_LOG_LEVEL ?? DEFAULT_HANDLER_LOG_LEVEL,
-    ...(settings.SLACK_WEBHOOK_URL ? { slackWebhookUrl: settings.SLACK_WEBHOOK_URL } : {}),
+    chatWebhooks: Object.fromEntries(
+      CHAT_CHANNEL_NAMES.flatMap((name) => {
+        const url = (settings as Record<string, unknown>)[CHAT_CHANNELS[name].urlField];
+        return typeof url === 'string' ? [[name, url]] : [];
+      }),
+    ),
     groupTiming: groupTimingOf(settings),
     warnings,
   };

@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { CHAT_CHANNELS, type ChatChannel } from '../../functions/definitions/alert-channels.ts';
 import { integrationPath, ROUTES } from '../../functions/definitions/routes.ts';
 import { SERVICE_NAME } from '../../functions/definitions/service.ts';
 import {
@@ -18,6 +19,9 @@ const SAMPLE_INTEGRATION_ID = 'r9s0t1u2-v3w4-5678-xyza-901234567890';
 
 const banner = (config: LocalConfig, runtime: LocalRuntime): string => {
   const { url } = runtime;
+  const posted = (Object.keys(config.chatWebhooks) as ChatChannel[]).map(
+    (name) => CHAT_CHANNELS[name].urlField,
+  );
   const storage = config.endpoint
     ? `everything at ${config.endpoint}`
     : `${config.dataDir} (DynamoDB in dynalite, queues and topic in fauxqs; both kept across restarts)`;
@@ -29,7 +33,7 @@ const banner = (config: LocalConfig, runtime: LocalRuntime): string => {
     `  GET  ${url}/health`,
     `  operator routes (/integrations, /quarantine, /notices, /dlq, /reconcile, /happycolis): npm run ops -- --help`,
     `  storage: ${storage}`,
-    `  alerts are printed below${config.slackWebhookUrl ? ' and posted to SLACK_WEBHOOK_URL' : ''}, grouped: ` +
+    `  alerts are printed below${posted.length > 0 ? ` and posted to ${posted.join(', ')}` : ''}, grouped: ` +
       `a group's first message ${config.groupTiming.windowMs / 1000} s after its first incident, ` +
       `follow-ups ${config.groupTiming.intervalMs / 1000} s apart (ALERT_GROUP_WINDOW_SECONDS, ALERT_GROUP_INTERVAL_SECONDS)`,
     '',
@@ -76,7 +80,7 @@ const main = async (): Promise<void> => {
     webhookTokens: config.webhookTokens,
     ...(config.endpoint ? { endpoint: config.endpoint } : {}),
     ...(config.region ? { region: config.region } : {}),
-    ...(config.slackWebhookUrl ? { slackWebhookUrl: config.slackWebhookUrl } : {}),
+    chatWebhooks: config.chatWebhooks,
     groupTiming: config.groupTiming,
     happycolis: { settings: happycolis, timing, reconcileTickMs: LOCAL_RECONCILE_TICK_MS },
     pendingCheck: {

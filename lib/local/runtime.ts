@@ -19,9 +19,9 @@ import { bootstrap, LOCAL_ALERTS_QUEUE, type LocalResources } from './bootstrap.
 import { LocalDeadLetterQueue } from './dead-letters.ts';
 import { type Emulators, releaseInFlight, startEmulators } from './emulators.ts';
 import { type LocalHttpServer, startHttpServer } from './http-server.ts';
+import { type ChatWebhooks, localNotifiers } from './notifiers.ts';
 import { type LocalPendingCheck, startLocalPendingCheck } from './pending-check.ts';
 import { type LocalReconciler, startLocalReconciler } from './reconciler.ts';
-import { localSlackConsumers } from './slack.ts';
 import { type SqsPoller, startSqsPoller } from './sqs-poller.ts';
 
 export interface LocalRuntimeOptions {
@@ -42,7 +42,7 @@ export interface LocalRuntimeOptions {
   /** Overrides the cloud's visibility timeout so tests can watch retries. */
   readonly visibilityTimeoutSeconds?: number;
   /**
-   * Who receives alerts delivered by the topic. Each gets SQS-shaped records, as the Slack
+   * Who receives alerts delivered by the topic. Each gets SQS-shaped records, as each chat
    * notifier does in the cloud. @default a printer to `print`
    */
   readonly alertConsumers?: readonly AlertConsumer[];
@@ -54,8 +54,8 @@ export interface LocalRuntimeOptions {
   readonly groupTiming?: GroupTiming;
   /** Logger handed to the handlers (Powertools, JSON lines). Silent when absent. */
   readonly handlerLogger?: Logger;
-  /** Also posts every alert to this Slack incoming webhook, through the slack-notifier handler. */
-  readonly slackWebhookUrl?: string;
+  /** Also posts every alert to these chat channels' webhooks, through their notifier handler. */
+  readonly chatWebhooks?: ChatWebhooks;
   /** Runs the stuck-PENDING check on an interval, as the cloud's schedule does. */
   readonly pendingCheck?: {
     readonly intervalMs: number;
@@ -227,8 +227,8 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
         region,
         handler: alertFanOut([
           ...(options.alertConsumers ?? [printAlerts(print)]),
-          ...localSlackConsumers({
-            webhookUrl: options.slackWebhookUrl,
+          ...localNotifiers({
+            webhooks: options.chatWebhooks,
             document,
             tableName: resources.tableName,
           }),

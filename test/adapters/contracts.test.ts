@@ -7,7 +7,7 @@ import * as v from 'valibot';
 import { afterAll, beforeAll } from 'vitest';
 import { SnsAlertPublisher } from '../../functions/adapters/sns-alert-publisher.ts';
 import { SqsEventQueue } from '../../functions/adapters/sqs-event-queue.ts';
-import { type AlertDigest, AlertDigestSchema } from '../../functions/core/alerts.ts';
+import { type GroupMessage, GroupMessageSchema } from '../../functions/core/alerts.ts';
 import { type QueueMessage, QueueMessageSchema } from '../../functions/core/queue-message.ts';
 import { unwrapPerProtocolMessage } from '../../lib/local/alerts.ts';
 import { LocalDeadLetterQueue } from '../../lib/local/dead-letters.ts';
@@ -119,8 +119,8 @@ describeEventQueueContract('SQS adapter (fauxqs)', () => ({
 }));
 describeAlertPublisherContract('SNS adapter (fauxqs)', () => ({
   publisher: adapters.publisher,
-  delivered: async (count): Promise<AlertDigest[]> =>
+  delivered: async (count): Promise<GroupMessage[]> =>
     (await receiveBodies(aws.resources.alertsQueueUrl, count)).map((body) =>
-      v.parse(AlertDigestSchema, JSON.parse(body)),
+      v.parse(GroupMessageSchema, JSON.parse(body)),
     ),
 }));

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoAlertLedger } from '../../functions/adapters/dynamo-alert-ledger.ts';
-import { integrationErroredAlert } from '../../functions/core/alert-content.ts';
+import { integrationErroredAlert } from '../../functions/alerting/domain/content.ts';
 import type { Alert } from '../../functions/core/alerts.ts';
 import { applyToRegisters, type Registers } from '../../functions/core/state.ts';
 import { historyEntryOf, integrationView } from '../../functions/core/view.ts';

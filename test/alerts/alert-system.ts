@@ -2,11 +2,12 @@ import { FullBatchFailureError } from '@aws-lambda-powertools/batch';
 import type { IncomingWebhookSendArguments } from '@slack/webhook';
 import type { SQSEvent } from 'aws-lambda';
 import type { GroupTiming } from '../../functions/alerting/alert-groups.ts';
+import { slackChannel } from '../../functions/alerting/channels/slack.ts';
+import type { SlackWebhook } from '../../functions/alerting/channels/slack-webhook.ts';
+import { createNotifier } from '../../functions/alerting/notifier/notifier.ts';
 import type { AlertLedger } from '../../functions/core/ports.ts';
 import { encodeQueueMessage, type QueueMessage } from '../../functions/core/queue-message.ts';
 import { createProcessorHandler } from '../../functions/processor/processor.ts';
-import type { SlackWebhook } from '../../functions/slack-notifier/incoming-webhook.ts';
-import { createSlackNotifier } from '../../functions/slack-notifier/slack-notifier.ts';
 import { sqsEvent } from '../support/http-events.ts';
 import {
   InMemoryAlertLedger,
@@ -102,7 +103,7 @@ export const createAlertSystem = (options: {
     alerting: { ledger, queue, publisher, timing: options.timing, sleep },
     clock,
   });
-  const notifier = createSlackNotifier({ webhook: slack, ledger, clock, sleep });
+  const notifier = createNotifier({ channel: slackChannel(slack), ledger, clock, sleep });
 
   /** The Slack notifier's queue: bodies with the time they become visible. */
   const slackQueue: { body: string; visibleAt: number }[] = [];

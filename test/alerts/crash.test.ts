@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { AlertDigest } from '../../functions/core/alerts.ts';
+import { slackMessage } from '../../functions/alerting/channels/slack.ts';
+import type { GroupMessage } from '../../functions/core/alerts.ts';
 import type { AlertChannel, AlertLedger } from '../../functions/core/ports.ts';
 import type { QueueMessage } from '../../functions/core/queue-message.ts';
-import { slackDigestMessage } from '../../functions/slack-notifier/slack-message.ts';
 import { envelope, lifecycleEvent } from '../support/events.ts';
 import { type AlertSystem, crashing, createAlertSystem } from './alert-system.ts';
 
@@ -36,7 +36,7 @@ const onChannel =
 
 type Injection = (parts: {
   ledger: AlertLedger;
-  publisher: { publish: (digest: AlertDigest) => Promise<void> };
+  publisher: { publish: (digest: GroupMessage) => Promise<void> };
   slack: { send: (message: never) => Promise<unknown> };
 }) => () => number;
 
@@ -79,7 +79,7 @@ const scenario = async (system: AlertSystem) => {
 };
 
 /** How often each incident (status + integration) reached a channel. */
-const deliveries = (digests: readonly AlertDigest[]): Map<string, number> => {
+const deliveries = (digests: readonly GroupMessage[]): Map<string, number> => {
   const counts = new Map<string, number>();
   for (const digest of digests) {
     for (const entry of digest.entries) {
@@ -108,7 +108,7 @@ const measure = async (injection?: Injection) => {
   const published = system.publisher.published();
   // Which published message each Slack post renders.
   const byRendering = new Map(
-    published.map((digest) => [JSON.stringify(slackDigestMessage(digest)), digest]),
+    published.map((digest) => [JSON.stringify(slackMessage(digest)), digest]),
   );
   const posted = system.posts.map((post) => {
     const digest = byRendering.get(JSON.stringify(post.message));

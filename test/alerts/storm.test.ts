@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AlertDigest } from '../../functions/core/alerts.ts';
+import type { GroupMessage } from '../../functions/core/alerts.ts';
 import type { QueueMessage } from '../../functions/core/queue-message.ts';
 import { envelope, lifecycleEvent } from '../support/events.ts';
 import { type AlertSystem, createAlertSystem, type SlackPost } from './alert-system.ts';
@@ -90,7 +90,7 @@ const storm = async (system: AlertSystem) => {
   };
 };
 
-const firingOf = (digests: readonly AlertDigest[]) =>
+const firingOf = (digests: readonly GroupMessage[]) =>
   digests.filter((digest) => digest.status === 'firing');
 
 describe('an alert storm', () => {

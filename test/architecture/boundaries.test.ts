@@ -20,7 +20,8 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const RULE = {
   lib: 'Lambda code never imports the deployment folder (lib/).',
   test: 'Nothing imports test/',
-  pure: 'functions/core is pure: time and environment come in as arguments',
+  pure: 'time and environment come in as arguments',
+  domain: 'functions/alerting/domain is pure, like functions/core',
   core: 'functions/core is pure',
   adapter: 'An adapter never imports another adapter',
   below: 'functions/core is below the functions',
@@ -70,6 +71,31 @@ const VIOLATIONS: readonly { path: string; code: string; message: string }[] = [
     message: RULE.pure,
   },
   {
+    path: 'functions/core/imports-alerting.ts',
+    code: "import { createAlertGroups } from '../alerting/alert-groups.ts';\nexport const g = createAlertGroups;\n",
+    message: RULE.below,
+  },
+  {
+    path: 'functions/alerting/domain/imports-channel.ts',
+    code: "import { slackChannel } from '../channels/slack.ts';\nexport const c = slackChannel;\n",
+    message: RULE.domain,
+  },
+  {
+    path: 'functions/alerting/domain/imports-groups.ts',
+    code: "import { createAlertGroups } from '../alert-groups.ts';\nexport const g = createAlertGroups;\n",
+    message: RULE.domain,
+  },
+  {
+    path: 'functions/alerting/domain/imports-sdk.ts',
+    code: "import { SNSClient } from '@aws-sdk/client-sns';\nexport const c = SNSClient;\n",
+    message: RULE.domain,
+  },
+  {
+    path: 'functions/alerting/domain/reads-clock.ts',
+    code: 'export const now = (): number => Date.now();\n',
+    message: RULE.pure,
+  },
+  {
     path: 'functions/adapters/imports-store.ts',
     code: "import { DynamoIntegrationStore } from './dynamo-integration-store.ts';\nexport const s = DynamoIntegrationStore;\n",
     message: RULE.adapter,
@@ -105,6 +131,17 @@ const CLEAN: readonly { path: string; code: string }[] = [
       "import { EVENT_TYPES } from './events.ts';",
       'export const at = (iso: string): Date => new Date(iso);',
       'export const both = [historyKey, EVENT_TYPES];',
+      '',
+    ].join('\n'),
+  },
+  {
+    path: 'functions/alerting/domain/clean.ts',
+    code: [
+      "import { EVENT_TYPES } from '../../core/events.ts';",
+      "import { retention } from '../../definitions/resources.ts';",
+      "import { ALERT_KIND_SPECS } from './kinds.ts';",
+      'export const at = (iso: string): Date => new Date(iso);',
+      'export const all = [EVENT_TYPES, retention, ALERT_KIND_SPECS];',
       '',
     ].join('\n'),
   },

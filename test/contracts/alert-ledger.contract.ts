@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Alert } from '../../functions/core/alerts.ts';
-import type { AlertLedger, DigestRef } from '../../functions/core/ports.ts';
+import type { AlertLedger, MessageRef } from '../../functions/core/ports.ts';
 import { at, NOW, TIMING, uniqueId } from './support.ts';
 
 /**
@@ -312,7 +312,7 @@ export const describeAlertLedgerContract = (
     }, 60_000);
 
     it('claims a message per channel, once, and remembers it sent', async () => {
-      const ref: DigestRef = { groupKey: group(), seq: 1 };
+      const ref: MessageRef = { groupKey: group(), seq: 1 };
       const claim = await ledger().claim(ref, 'email', NOW, LEASE);
       expect(claim).toEqual({ status: 'claimed', token: expect.any(String) });
       expect(await ledger().claim(ref, 'email', later(1), LEASE)).toEqual({
@@ -334,7 +334,7 @@ export const describeAlertLedgerContract = (
     });
 
     it('hands a claim over once its lease ended, and ignores the stale claimer', async () => {
-      const ref: DigestRef = { groupKey: group(), seq: 1 };
+      const ref: MessageRef = { groupKey: group(), seq: 1 };
       const first = await ledger().claim(ref, 'slack', NOW, LEASE);
       expect(await ledger().claim(ref, 'slack', later(LEASE), LEASE)).toEqual({
         status: 'busy',
@@ -357,7 +357,7 @@ export const describeAlertLedgerContract = (
     });
 
     it('lets exactly one of 50 concurrent claimers have a message', async () => {
-      const ref: DigestRef = { groupKey: group(), seq: 1 };
+      const ref: MessageRef = { groupKey: group(), seq: 1 };
       const claims = await Promise.all(
         Array.from({ length: 50 }, () => ledger().claim(ref, 'slack', NOW, LEASE)),
       );

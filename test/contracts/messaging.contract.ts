@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { integrationErroredAlert, quarantinedAlert } from '../../functions/core/alert-content.ts';
-import { digestOf } from '../../functions/core/alert-digest.ts';
-import type { AlertDigest } from '../../functions/core/alerts.ts';
+import {
+  integrationErroredAlert,
+  quarantinedAlert,
+} from '../../functions/alerting/domain/content.ts';
+import { groupMessageOf } from '../../functions/alerting/domain/group-message.ts';
+import type { GroupMessage } from '../../functions/core/alerts.ts';
 import type { AlertPublisher, EventQueue } from '../../functions/core/ports.ts';
 import type { QueueMessage } from '../../functions/core/queue-message.ts';
 import { integrationView } from '../../functions/core/view.ts';
@@ -17,7 +20,7 @@ export interface QueueHarness {
 export interface PublisherHarness {
   readonly publisher: AlertPublisher;
   /** The messages delivered to a subscriber since the last call, waiting for `count`. */
-  delivered(count: number): Promise<AlertDigest[]>;
+  delivered(count: number): Promise<GroupMessage[]>;
 }
 
 const byJson = (a: unknown, b: unknown) => JSON.stringify(a).localeCompare(JSON.stringify(b));
@@ -93,8 +96,8 @@ export const describeAlertPublisherContract = (name: string, harness: () => Publ
         }),
       ];
       const digests = [
-        digestOf({ groupKey: `contract|${id}|one`, seq: 1, alerts: alerts.slice(0, 1) }),
-        digestOf({ groupKey: `contract|${id}|two`, seq: 2, alerts }),
+        groupMessageOf({ groupKey: `contract|${id}|one`, seq: 1, alerts: alerts.slice(0, 1) }),
+        groupMessageOf({ groupKey: `contract|${id}|two`, seq: 2, alerts }),
       ];
       for (const digest of digests) await harness().publisher.publish(digest);
       const delivered = await harness().delivered(digests.length);

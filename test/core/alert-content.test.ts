@@ -1,24 +1,24 @@
 import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
+import { alertSubject } from '../../functions/alerting/channels/email.ts';
+import { slackAlertMessage } from '../../functions/alerting/channels/slack.ts';
 import {
-  alertSubject,
-  alertText,
   deliveryErrorAlert,
   integrationErroredAlert,
   integrationRejectedAlert,
   integrationResolvedAlert,
   integrationStuckPendingAlert,
   quarantinedAlert,
-} from '../../functions/core/alert-content.ts';
+} from '../../functions/alerting/domain/content.ts';
+import { alertText } from '../../functions/alerting/domain/plain-text.ts';
+import {
+  InvalidNotificationError,
+  parseNotification,
+} from '../../functions/alerting/notifier/notification.ts';
 import { type Alert, AlertSchema } from '../../functions/core/alerts.ts';
 import type { IntegrationEvent } from '../../functions/core/events.ts';
 import { applyToRegisters, type Registers } from '../../functions/core/state.ts';
 import { historyEntryOf, integrationView } from '../../functions/core/view.ts';
-import {
-  InvalidNotificationError,
-  parseNotification,
-} from '../../functions/slack-notifier/notification.ts';
-import { slackMessage } from '../../functions/slack-notifier/slack-message.ts';
 import { lifecycleEvent } from '../support/events.ts';
 
 /** The single alert a queue body carries (an alarm, or a v1 alert). */
@@ -62,7 +62,7 @@ const renderings = (alert: Alert) => ({
   json: JSON.stringify(alert),
   subject: alertSubject(alert),
   text: alertText(alert),
-  slack: JSON.stringify(slackMessage(alert)),
+  slack: JSON.stringify(slackAlertMessage(alert)),
 });
 
 const alarm = (overrides: Record<string, unknown> = {}) =>
@@ -259,7 +259,7 @@ describe('alert content', () => {
     for (const [name, output] of Object.entries(renderings(alert))) {
       expect(output, name).not.toContain(TOKEN);
     }
-    expect(slackMessage(alert).blocks?.[0]).toMatchObject({
+    expect(slackAlertMessage(alert).blocks?.[0]).toMatchObject({
       text: { text: expect.stringMatching(/^:white_check_mark: Resolved: /) },
     });
   });
@@ -296,7 +296,7 @@ describe('alert content', () => {
 describe('slack rendering', () => {
   it('lays out header, integration fields, recent history, actions and context', () => {
     const alert = integrationErroredAlert(errored, viewOf([created, accepted, errored]));
-    const message = slackMessage(alert);
+    const message = slackAlertMessage(alert);
     const blocks = message.blocks ?? [];
     expect(blocks.map((block) => block.type)).toEqual([
       'header',
@@ -325,7 +325,7 @@ describe('slack rendering', () => {
       receivedAt: '2024-06-12T00:00:00.000Z',
       notice: { code: '1', endpoint: '<!channel>', message: 'a & b <https://evil.test|click>' },
     });
-    const { text, blocks = [] } = slackMessage(alert);
+    const { text, blocks = [] } = slackAlertMessage(alert);
     // The header is plain_text, which Slack never parses for mentions or links.
     const rendered = JSON.stringify([text, blocks.filter((block) => block.type !== 'header')]);
     expect(rendered).not.toContain('<!channel>');
@@ -344,8 +344,11 @@ describe('slack rendering', () => {
         message: 'y'.repeat(5000),
       })),
     });
-    const blocks = slackMessage({ ...alert, title: 't'.repeat(500), summary: 's'.repeat(5000) })
-      .blocks as { type: string; text?: { text: string }; fields?: { text: string }[] }[];
+    const blocks = slackAlertMessage({
+      ...alert,
+      title: 't'.repeat(500),
+      summary: 's'.repeat(5000),
+    }).blocks as { type: string; text?: { text: string }; fields?: { text: string }[] }[];
     expect(blocks.length).toBeLessThanOrEqual(50);
     for (const block of blocks) {
       if (block.type === 'header') expect(block.text?.text.length).toBeLessThanOrEqual(150);

@@ -4,31 +4,35 @@ import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
 import {
   alertSubject,
-  alertText,
-  boundAlert,
-  COMPACT_ALERT_BOUNDS,
+  EMAIL_SNS_MESSAGE_MAX_BYTES,
+  messageSubject,
+  snsMessageOf,
+} from '../../functions/alerting/channels/email.ts';
+import { slackAlertMessage, slackMessage } from '../../functions/alerting/channels/slack.ts';
+import { boundAlert, COMPACT_ALERT_BOUNDS } from '../../functions/alerting/domain/bounds.ts';
+import { LOCAL_OPS } from '../../functions/alerting/domain/commands.ts';
+import {
   deliveryErrorAlert,
   integrationErroredAlert,
   integrationResolvedAlert,
   quarantinedAlert,
-} from '../../functions/core/alert-content.ts';
+} from '../../functions/alerting/domain/content.ts';
 import {
-  DIGEST_SNS_MESSAGE_MAX_BYTES,
-  digestOf,
-  digestSnsMessage,
-  digestSubject,
-  digestText,
-  EmptyDigestError,
+  EmptyGroupMessageError,
+  groupMessageOf,
+} from '../../functions/alerting/domain/group-message.ts';
+import {
   groupKeyOf,
   isResolvedGroup,
   resolvedGroupKey,
-} from '../../functions/core/alert-digest.ts';
-import { type Alert, type AlertDigest, AlertDigestSchema } from '../../functions/core/alerts.ts';
+} from '../../functions/alerting/domain/grouping.ts';
+import { runbookOf } from '../../functions/alerting/domain/kinds.ts';
+import { alertText, groupMessageText } from '../../functions/alerting/domain/plain-text.ts';
+import { type Alert, type GroupMessage, GroupMessageSchema } from '../../functions/core/alerts.ts';
 import type { IntegrationEvent } from '../../functions/core/events.ts';
 import { asciiJson, SQS_FORBIDDEN_CHARACTER, utf8Bytes } from '../../functions/core/limits.ts';
 import { applyToRegisters, type Registers } from '../../functions/core/state.ts';
 import { historyEntryOf, integrationView } from '../../functions/core/view.ts';
-import { slackDigestMessage, slackMessage } from '../../functions/slack-notifier/slack-message.ts';
 import { lifecycleEvent } from '../support/events.ts';
 
 const TOKEN = 'tok_SECRET_123';
@@ -97,11 +101,11 @@ interface RenderedBlock {
   readonly elements?: readonly { readonly text: string }[];
 }
 
-const blocksOf = (digest: AlertDigest): RenderedBlock[] =>
-  (slackDigestMessage(digest).blocks ?? []) as RenderedBlock[];
+const blocksOf = (digest: GroupMessage): RenderedBlock[] =>
+  (slackMessage(digest).blocks ?? []) as RenderedBlock[];
 
 /** The entry lines of a grouped Slack message, and the count its "…and N more" line gives. */
-const slackListing = (digest: AlertDigest) => {
+const slackListing = (digest: GroupMessage) => {
   const texts = blocksOf(digest).flatMap((block) =>
     block.type === 'section' && block.text ? [block.text.text] : [],
   );
@@ -113,15 +117,15 @@ const slackListing = (digest: AlertDigest) => {
 const SnsBody = v.object({ default: v.string(), email: v.string(), sqs: v.string() });
 
 /** What each protocol receives from the SNS publish of `digest`. */
-const snsCopies = (digest: AlertDigest) => {
-  const { subject, message } = digestSnsMessage(digest);
+const snsCopies = (digest: GroupMessage) => {
+  const { subject, message } = snsMessageOf(digest);
   const body = v.parse(SnsBody, JSON.parse(message));
   return {
     subject,
     message,
     email: body.email,
     default: body.default,
-    sqs: v.parse(AlertDigestSchema, JSON.parse(body.sqs)),
+    sqs: v.parse(GroupMessageSchema, JSON.parse(body.sqs)),
   };
 };
 
@@ -222,12 +226,12 @@ describe('groupKeyOf', () => {
   });
 });
 
-describe('digestOf', () => {
+describe('groupMessageOf', () => {
   it('carries a single incident whole, so every channel reads it exactly as the alert', () => {
     const [alert] = erroredAlerts(uuidMembers(1));
     if (!alert) throw new Error('no alert');
-    const digest = digestOf({ groupKey: groupKeyOf(alert), seq: 4, alerts: [alert] });
-    expect(v.is(AlertDigestSchema, digest)).toBe(true);
+    const digest = groupMessageOf({ groupKey: groupKeyOf(alert), seq: 4, alerts: [alert] });
+    expect(v.is(GroupMessageSchema, digest)).toBe(true);
     expect(digest).toMatchObject({
       version: 2,
       seq: 4,
@@ -237,9 +241,9 @@ describe('digestOf', () => {
       severity: alert.severity,
       alert: boundAlert(alert),
     });
-    expect(digestText(digest)).toBe(alertText(alert));
-    expect(digestSubject(digest)).toBe(alertSubject(alert));
-    expect(slackDigestMessage(digest)).toEqual(slackMessage(alert));
+    expect(groupMessageText(digest)).toBe(alertText(alert));
+    expect(messageSubject(digest)).toBe(alertSubject(alert));
+    expect(slackMessage(digest)).toEqual(slackAlertMessage(alert));
     const sns = snsCopies(digest);
     expect(sns.email).toBe(alertText(alert));
     expect(sns.default).toBe(alertText(alert));
@@ -249,8 +253,12 @@ describe('digestOf', () => {
   it('lists many incidents in order under one title, with the command that lists them all', () => {
     const members = uuidMembers(3);
     const alerts = erroredAlerts(members);
-    const digest = digestOf({ groupKey: `integration-errored|${ORG}|${SERVICE}`, seq: 1, alerts });
-    expect(v.is(AlertDigestSchema, digest)).toBe(true);
+    const digest = groupMessageOf({
+      groupKey: `integration-errored|${ORG}|${SERVICE}`,
+      seq: 1,
+      alerts,
+    });
+    expect(v.is(GroupMessageSchema, digest)).toBe(true);
     expect(digest).toMatchObject({
       status: 'firing',
       kind: 'integration-errored',
@@ -271,7 +279,7 @@ describe('digestOf', () => {
       })),
     );
 
-    const text = digestText(digest);
+    const text = groupMessageText(digest);
     expect(text).toMatch(/^CRITICAL: 3 fulfillment integrations errored/);
     expect(text).toContain('When                      Location');
     for (const [index, member] of members.entries()) {
@@ -282,12 +290,12 @@ describe('digestOf', () => {
     expect(text).not.toContain('more:');
     expect(text.match(/What to do:/g)).toHaveLength(1);
     expect(text).toMatch(/What to do:\n {2}1\. Investigate/);
-    expect(digestSubject(digest)).toMatch(/^\[CRITICAL\] 3 fulfillment integrations errored — /);
+    expect(messageSubject(digest)).toMatch(/^\[CRITICAL\] 3 fulfillment integrations errored — /);
   });
 
   it('marks follow-ups and resolved groups in the title', () => {
     const alerts = erroredAlerts(uuidMembers(2));
-    const followUp = digestOf({ groupKey: 'g', seq: 3, alerts });
+    const followUp = groupMessageOf({ groupKey: 'g', seq: 3, alerts });
     expect(followUp.title).toMatch(/ \(follow-up 2\)$/);
     expect(followUp.summary).toContain('since message 2');
 
@@ -306,7 +314,7 @@ describe('digestOf', () => {
     });
     const [first] = resolved;
     if (!first) throw new Error('no alert');
-    const digest = digestOf({ groupKey: groupKeyOf(first), seq: 1, alerts: resolved });
+    const digest = groupMessageOf({ groupKey: groupKeyOf(first), seq: 1, alerts: resolved });
     expect(digest.status).toBe('resolved');
     expect(digest.kind).toBe('integration-resolved');
     expect(digest.title).toBe(
@@ -332,13 +340,13 @@ describe('digestOf', () => {
         errors: [],
       }),
     ];
-    const digest = digestOf({ groupKey: groupKeyOf(alerts[0] as Alert), seq: 1, alerts });
+    const digest = groupMessageOf({ groupKey: groupKeyOf(alerts[0] as Alert), seq: 1, alerts });
     expect(digest.entries.map((entry) => [entry.title, entry.integration])).toEqual([
       ['quarantine q-1: header.date must have a time zone', null],
       ['quarantine q-2', null],
     ]);
     expect(digest.listCommand).toBe('npm run ops -- quarantine list --all');
-    expect(digestText(digest)).toContain(
+    expect(groupMessageText(digest)).toContain(
       '  2024-06-12T00:00:00.000Z  quarantine q-1: header.date must have a time zone',
     );
 
@@ -349,7 +357,7 @@ describe('digestOf', () => {
         notice: { code, endpoint: 'https://hooks.example.test/x', message: 'down' },
       }),
     );
-    const noticeDigest = digestOf({ groupKey: 'delivery-error|-', seq: 1, alerts: notices });
+    const noticeDigest = groupMessageOf({ groupKey: 'delivery-error|-', seq: 1, alerts: notices });
     expect(noticeDigest.entries.map((entry) => entry.title)).toEqual([
       'https://hooks.example.test/x (code 503)',
       'https://hooks.example.test/x (code 502)',
@@ -361,13 +369,15 @@ describe('digestOf', () => {
     const [critical] = erroredAlerts(uuidMembers(1));
     if (!critical) throw new Error('no alert');
     const warning = { ...critical, severity: 'warning' as const, incidentKey: 'w' };
-    expect(digestOf({ groupKey: 'g', seq: 1, alerts: [warning, warning] }).severity).toBe(
+    expect(groupMessageOf({ groupKey: 'g', seq: 1, alerts: [warning, warning] }).severity).toBe(
       'warning',
     );
-    expect(digestOf({ groupKey: 'g', seq: 1, alerts: [warning, critical] }).severity).toBe(
+    expect(groupMessageOf({ groupKey: 'g', seq: 1, alerts: [warning, critical] }).severity).toBe(
       'critical',
     );
-    expect(() => digestOf({ groupKey: 'g', seq: 1, alerts: [] })).toThrow(EmptyDigestError);
+    expect(() => groupMessageOf({ groupKey: 'g', seq: 1, alerts: [] })).toThrow(
+      EmptyGroupMessageError,
+    );
   });
 });
 
@@ -386,13 +396,20 @@ describe('a single incident too big for SNS', () => {
     const huge: Alert = {
       ...raw,
       summary: wide.repeat(10),
-      facts: Array.from({ length: 20 }, (_, index) => ({ label: `${index}${wide}`, value: wide })),
-      actions: Array(10).fill(wide),
+      facts: [
+        { label: 'Quarantine id', value: wide },
+        ...Array.from({ length: 19 }, (_, index) => ({ label: `${index}${wide}`, value: wide })),
+      ],
     };
-    const digest = digestOf({ groupKey: groupKeyOf(huge), seq: 1, alerts: [huge] });
+    const digest = groupMessageOf({ groupKey: groupKeyOf(huge), seq: 1, alerts: [huge] });
     const sns = snsCopies(digest);
-    expect(utf8Bytes(sns.message)).toBeLessThanOrEqual(DIGEST_SNS_MESSAGE_MAX_BYTES);
-    const compact = boundAlert(huge, COMPACT_ALERT_BOUNDS);
+    expect(utf8Bytes(sns.message)).toBeLessThanOrEqual(EMAIL_SNS_MESSAGE_MAX_BYTES);
+    // The message carries the runbook of its kind, its commands naming the (huge) id.
+    const compact = boundAlert(
+      { ...huge, actions: runbookOf(huge, LOCAL_OPS) },
+      COMPACT_ALERT_BOUNDS,
+    );
+    expect(compact.actions[0]).toContain('quarantine show');
     expect(sns.sqs.alert).toEqual(compact);
     expect(sns.email).toBe(alertText(compact));
     expect(sns.subject).toBe(alertSubject(compact));
@@ -400,13 +417,13 @@ describe('a single incident too big for SNS', () => {
     const usual = alertText(boundAlert(huge));
     expect(
       utf8Bytes(asciiJson({ default: usual, email: usual, sqs: asciiJson(digest) })),
-    ).toBeGreaterThan(DIGEST_SNS_MESSAGE_MAX_BYTES);
+    ).toBeGreaterThan(EMAIL_SNS_MESSAGE_MAX_BYTES);
   });
 });
 
 describe('a provider outage of 500 integrations', () => {
   const members = uuidMembers(500);
-  const digest = digestOf({
+  const digest = groupMessageOf({
     groupKey: `integration-errored|${ORG}|${SERVICE}`,
     seq: 1,
     alerts: erroredAlerts(members),
@@ -414,7 +431,7 @@ describe('a provider outage of 500 integrations', () => {
 
   it('lists every integration in the email text and in the JSON the Slack notifier reads', () => {
     const sns = snsCopies(digest);
-    expect(utf8Bytes(sns.message)).toBeLessThanOrEqual(DIGEST_SNS_MESSAGE_MAX_BYTES);
+    expect(utf8Bytes(sns.message)).toBeLessThanOrEqual(EMAIL_SNS_MESSAGE_MAX_BYTES);
     expect(sns.sqs.entries).toHaveLength(500);
     expect(sns.sqs.entries.map((entry) => entry.integration?.id)).toEqual(
       members.map((member) => member.id),
@@ -445,11 +462,11 @@ describe('a provider outage of 500 integrations', () => {
 
 describe('when a group outgrows a channel', () => {
   it('counts in Slack what the SNS copy no longer lists, down to one', () => {
-    const digest = digestOf({ groupKey: 'g', seq: 1, alerts: erroredAlerts(uuidMembers(3)) });
+    const digest = groupMessageOf({ groupKey: 'g', seq: 1, alerts: erroredAlerts(uuidMembers(3)) });
     const received = { ...digest, entries: digest.entries.slice(0, 2) };
     expect(slackListing(received)).toMatchObject({ more: 1 });
     expect(slackListing(received).lines).toHaveLength(2);
-    expect(digestText(received)).toContain(`  and 1 more: ${digest.listCommand}`);
+    expect(groupMessageText(received)).toContain(`  and 1 more: ${digest.listCommand}`);
   });
 
   // Ids at the quoted-value bound, made of characters that escape to the most bytes.
@@ -458,7 +475,7 @@ describe('when a group outgrows a channel', () => {
     id: wide(index),
     locationId: wide(index + 1000),
   }));
-  const digest = digestOf({ groupKey: 'g', seq: 1, alerts: erroredAlerts(members) });
+  const digest = groupMessageOf({ groupKey: 'g', seq: 1, alerts: erroredAlerts(members) });
 
   it('fills Slack to its 50 blocks, then counts the rest with the command listing them', () => {
     const blocks = blocksOf(digest);
@@ -474,7 +491,7 @@ describe('when a group outgrows a channel', () => {
 
   it('drops listed entries from the end until SNS takes it, and says how many more', () => {
     const sns = snsCopies(digest);
-    expect(utf8Bytes(sns.message)).toBeLessThanOrEqual(DIGEST_SNS_MESSAGE_MAX_BYTES);
+    expect(utf8Bytes(sns.message)).toBeLessThanOrEqual(EMAIL_SNS_MESSAGE_MAX_BYTES);
     const listed = sns.sqs.entries.length;
     expect(listed).toBeGreaterThan(0);
     expect(listed).toBeLessThan(500);
@@ -512,14 +529,14 @@ describe('digest renderings (property)', () => {
           const alerts = erroredAlerts(members, { org, service });
           const [first] = alerts;
           if (!first) throw new Error('no alert');
-          const digest = digestOf({ groupKey: groupKeyOf(first), seq, alerts });
-          expect(v.is(AlertDigestSchema, digest)).toBe(true);
+          const digest = groupMessageOf({ groupKey: groupKeyOf(first), seq, alerts });
+          expect(v.is(GroupMessageSchema, digest)).toBe(true);
           expect(digest.total).toBe(alerts.length);
           expect(digest.entries.map((entry) => entry.incidentKey)).toEqual(
             alerts.map((alert) => boundAlert(alert).incidentKey),
           );
 
-          const message = slackDigestMessage(digest);
+          const message = slackMessage(digest);
           const blocks = (message.blocks ?? []) as RenderedBlock[];
           expect(blocks.length).toBeLessThanOrEqual(50);
           for (const block of blocks) {
@@ -532,7 +549,7 @@ describe('digest renderings (property)', () => {
           expect(message.text?.length ?? 0).toBeLessThanOrEqual(3000);
 
           const sns = snsCopies(digest);
-          expect(utf8Bytes(sns.message)).toBeLessThanOrEqual(DIGEST_SNS_MESSAGE_MAX_BYTES);
+          expect(utf8Bytes(sns.message)).toBeLessThanOrEqual(EMAIL_SNS_MESSAGE_MAX_BYTES);
           expect(sns.subject.length).toBeLessThanOrEqual(99);
           expect(sns.subject).not.toMatch(/[\r\n]/);
           expect(sns.sqs.entries).toEqual(digest.entries.slice(0, sns.sqs.entries.length));
@@ -545,13 +562,13 @@ describe('digest renderings (property)', () => {
           }
 
           // Characters SNS, SQS or Slack refuse never reach them.
-          expect(SQS_FORBIDDEN_CHARACTER.test(digestText(digest))).toBe(false);
+          expect(SQS_FORBIDDEN_CHARACTER.test(groupMessageText(digest))).toBe(false);
           expect(SQS_FORBIDDEN_CHARACTER.test(JSON.stringify(message))).toBe(false);
           for (const rendering of [
             JSON.stringify(digest),
             JSON.stringify(message),
             sns.message,
-            digestText(digest),
+            groupMessageText(digest),
           ]) {
             expect(rendering).not.toContain(TOKEN);
           }

@@ -1,11 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  boundAlert,
-  COMPACT_ALERT_BOUNDS,
-  integrationErroredAlert,
-} from '../../functions/core/alert-content.ts';
-import { digestOf, digestSnsMessage } from '../../functions/core/alert-digest.ts';
+import { snsMessageOf } from '../../functions/alerting/channels/email.ts';
+import { slackAlertMessage } from '../../functions/alerting/channels/slack.ts';
+import { boundAlert, COMPACT_ALERT_BOUNDS } from '../../functions/alerting/domain/bounds.ts';
+import { integrationErroredAlert } from '../../functions/alerting/domain/content.ts';
+import { groupMessageOf } from '../../functions/alerting/domain/group-message.ts';
 import type { Alert } from '../../functions/core/alerts.ts';
 import { storageProblems } from '../../functions/core/capacity.ts';
 import { parseEventDate } from '../../functions/core/event-date.ts';
@@ -19,12 +18,11 @@ import {
 } from '../../functions/core/limits.ts';
 import { integrationView } from '../../functions/core/view.ts';
 import { historyKey, INTEGRATION_PK_PREFIX } from '../../functions/definitions/table-keys.ts';
-import { slackMessage } from '../../functions/slack-notifier/slack-message.ts';
 import { envelope, lifecycleEvent } from '../support/events.ts';
 
 /** What the SNS publisher sends for a message of one alert. */
-const snsMessageOf = (alert: Alert): string =>
-  digestSnsMessage(digestOf({ groupKey: 'edge|group', seq: 1, alerts: [alert] })).message;
+const snsBodyOf = (alert: Alert): string =>
+  snsMessageOf(groupMessageOf({ groupKey: 'edge|group', seq: 1, alerts: [alert] })).message;
 
 const withHeader = (patch: Record<string, unknown>, bodyPatch: Record<string, unknown> = {}) => {
   const event = envelope(lifecycleEvent('accepted'));
@@ -285,15 +283,15 @@ describe('alert bounds', () => {
     const raw = largestAlert(unit);
     const bounded = boundAlert(raw);
     const compact = boundAlert(raw, COMPACT_ALERT_BOUNDS);
-    expect(utf8Bytes(snsMessageOf(compact))).toBeLessThan(SNS_MESSAGE_MAX_BYTES / 2);
+    expect(utf8Bytes(snsBodyOf(compact))).toBeLessThan(SNS_MESSAGE_MAX_BYTES / 2);
     expect(utf8Bytes(bounded.incidentKey)).toBeLessThanOrEqual(ALERT_INCIDENT_KEY_MAX_BYTES);
     expect(JSON.stringify(bounded)).not.toContain('\\u0001');
     expect(JSON.stringify(bounded)).not.toContain('\uffff');
     if (unit === 'x') {
-      expect(utf8Bytes(snsMessageOf(bounded))).toBeLessThan(SNS_MESSAGE_MAX_BYTES / 2);
+      expect(utf8Bytes(snsBodyOf(bounded))).toBeLessThan(SNS_MESSAGE_MAX_BYTES / 2);
     }
     expect(asciiJson(bounded)).toMatch(/^[\x20-\x7e]*$/);
-    const slack = slackMessage(raw);
+    const slack = slackAlertMessage(raw);
     expect(slack.blocks?.length).toBeLessThanOrEqual(50);
     expect(slack.text?.length).toBeLessThanOrEqual(3000);
   });
@@ -338,7 +336,7 @@ describe('the limits table of docs/design.md', () => {
 
 describe('alert subjects', () => {
   it('never end on half of a surrogate pair', async () => {
-    const { alertSubject } = await import('../../functions/core/alert-content.ts');
+    const { alertSubject } = await import('../../functions/alerting/channels/email.ts');
     const event = lifecycleEvent('errored');
     for (let pad = 0; pad < 4; pad++) {
       const locationId = `${'x'.repeat(pad)}${'📦'.repeat(80)}`;

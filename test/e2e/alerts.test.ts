@@ -37,7 +37,7 @@ beforeAll(async () => {
     happycolisSecrets: [SECRET],
     webhookTokens: ['e2e-token'],
     visibilityTimeoutSeconds: 3,
-    slackWebhookUrl: slack.url,
+    chatWebhooks: { slack: slack.url },
     groupTiming: { windowMs: WINDOW_MS, intervalMs: INTERVAL_MS },
     print: (line) => printed.push(line),
   });

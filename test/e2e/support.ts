@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as v from 'valibot';
 import { queueDepth as sqsQueueDepth } from '../../functions/adapters/clients.ts';
-import { type Alert, type AlertDigest, AlertDigestSchema } from '../../functions/core/alerts.ts';
+import { type Alert, type GroupMessage, GroupMessageSchema } from '../../functions/core/alerts.ts';
 import type { IntegrationStore } from '../../functions/core/ports.ts';
 import { SIGNATURE_HEADER, sign } from '../../functions/core/signature.ts';
 import type { AlertConsumer } from '../../lib/local/alerts.ts';
@@ -35,7 +35,7 @@ export interface TestRuntime {
    */
   readonly alerts: Alert[];
   /** Every message the topic delivered, validated against the schema. */
-  readonly messages: AlertDigest[];
+  readonly messages: GroupMessage[];
   /** The runtime's own output lines. */
   readonly lines: string[];
   stop(): Promise<void>;
@@ -46,8 +46,8 @@ export const E2E_GROUP_TIMING = { windowMs: 200, intervalMs: 500 };
 
 /** An incident as a grouped message lists it: what is known of it there. */
 const listedAlert =
-  (digest: AlertDigest) =>
-  (entry: AlertDigest['entries'][number]): Alert => ({
+  (digest: GroupMessage) =>
+  (entry: GroupMessage['entries'][number]): Alert => ({
     version: 1,
     kind: digest.kind,
     severity: digest.severity,
@@ -80,11 +80,11 @@ export const startTestRuntime = async (
   const { keepDataDir, ...options } = overrides;
   const dataDir = options.dataDir ?? (await createDataDir());
   const alerts: Alert[] = [];
-  const messages: AlertDigest[] = [];
+  const messages: GroupMessage[] = [];
   const lines: string[] = [];
   const collect: AlertConsumer = async (event) => {
     for (const record of event.Records) {
-      const digest = v.parse(AlertDigestSchema, JSON.parse(record.body));
+      const digest = v.parse(GroupMessageSchema, JSON.parse(record.body));
       messages.push(digest);
       alerts.push(...(digest.alert ? [digest.alert] : digest.entries.map(listedAlert(digest))));
     }

@@ -2,7 +2,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoAlertLedger } from '../../functions/adapters/dynamo-alert-ledger.ts';
 import { DynamoIntegrationStore } from '../../functions/adapters/dynamo-integration-store.ts';
-import type { AlertDigest } from '../../functions/core/alerts.ts';
+import type { GroupMessage } from '../../functions/core/alerts.ts';
 import type { AlertPublisher, IntegrationStore } from '../../functions/core/ports.ts';
 import type { QueueMessage } from '../../functions/core/queue-message.ts';
 import { quarantineKey } from '../../functions/definitions/table-keys.ts';
@@ -37,8 +37,8 @@ afterAll(() => aws?.stop());
 
 const awsError = (name: string) => Object.assign(new Error(`${name}: refused`), { name });
 
-const collecting = (): AlertPublisher & { readonly alerts: AlertDigest[] } => {
-  const alerts: AlertDigest[] = [];
+const collecting = (): AlertPublisher & { readonly alerts: GroupMessage[] } => {
+  const alerts: GroupMessage[] = [];
   return { alerts, publish: async (digest) => void alerts.push(digest) };
 };
 

@@ -2,7 +2,7 @@ import { FullBatchFailureError } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import type { AlertDigest } from '../../functions/core/alerts.ts';
+import type { GroupMessage } from '../../functions/core/alerts.ts';
 import { encodeQueueMessage, type QueueMessage } from '../../functions/core/queue-message.ts';
 import { createProcessorHandler } from '../../functions/processor/processor.ts';
 import { createQueryHandler } from '../../functions/query/query.ts';
@@ -45,7 +45,7 @@ const runFlushes = () =>
   processorWith()(sqsEvent(twins.queue.receiveDue(now).map(encodeQueueMessage)));
 
 /** Lets the group window pass, runs the flushes, and takes the messages published. */
-const alertsDelivered = async (): Promise<AlertDigest[]> => {
+const alertsDelivered = async (): Promise<GroupMessage[]> => {
   later(TIMING.windowMs / 1000 + 1);
   await runFlushes();
   return twins.alerts.take();

@@ -4,15 +4,16 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoAlertLedger } from '../../functions/adapters/dynamo-alert-ledger.ts';
 import { DynamoPaceGate } from '../../functions/adapters/dynamo-pace-gate.ts';
-import { deliveryErrorAlert } from '../../functions/core/alert-content.ts';
-import { digestOf } from '../../functions/core/alert-digest.ts';
+import { slackChannel } from '../../functions/alerting/channels/slack.ts';
+import {
+  createIncomingWebhook,
+  type SlackWebhook,
+} from '../../functions/alerting/channels/slack-webhook.ts';
+import { deliveryErrorAlert } from '../../functions/alerting/domain/content.ts';
+import { groupMessageOf } from '../../functions/alerting/domain/group-message.ts';
+import { createNotifier, type NotifierDeps } from '../../functions/alerting/notifier/notifier.ts';
 import type { Alert } from '../../functions/core/alerts.ts';
 import { alertMessageKey, paceKey } from '../../functions/definitions/table-keys.ts';
-import { createIncomingWebhook } from '../../functions/slack-notifier/incoming-webhook.ts';
-import {
-  createSlackNotifier,
-  type SlackNotifierDeps,
-} from '../../functions/slack-notifier/slack-notifier.ts';
 import { type TestAws as AlertEmulators, startAws as startAlertEmulators } from '../support/aws.ts';
 import { type SlackStandIn, startSlackStandIn } from '../support/slack-stand-in.ts';
 
@@ -75,8 +76,19 @@ const record = (body: string, messageId = `sqs-${++sequence}`): SQSRecord => ({
 });
 const batch = (...records: SQSRecord[]): SQSEvent => ({ Records: records });
 
-const notifier = (overrides: Partial<SlackNotifierDeps> = {}) =>
-  createSlackNotifier({ webhook: createIncomingWebhook(slack.url), ledger, ...overrides });
+type Overrides = Partial<Omit<NotifierDeps<unknown>, 'channel'>> & {
+  readonly webhook?: SlackWebhook;
+  readonly minIntervalMs?: number;
+};
+
+/** The notifier over the Slack channel; `minIntervalMs` overrides the channel's pace. */
+const notifier = ({ webhook, minIntervalMs, ...overrides }: Overrides = {}) =>
+  createNotifier({
+    channel: slackChannel(webhook ?? createIncomingWebhook(slack.url)),
+    ledger,
+    ...(minIntervalMs === undefined ? {} : { limits: { minIntervalMs } }),
+    ...overrides,
+  });
 
 describe('slack notifier', () => {
   it('posts Block Kit with a text fallback and records the incident', async () => {
@@ -163,7 +175,7 @@ describe('slack notifier', () => {
 
   it('posts a message of an alert group once, claimed in the ledger under its group and number', async () => {
     const alerts = [anAlert(), anAlert(), anAlert()];
-    const digest = digestOf({ groupKey: `test|group-${++sequence}`, seq: 1, alerts });
+    const digest = groupMessageOf({ groupKey: `test|group-${++sequence}`, seq: 1, alerts });
     const body = JSON.stringify(digest);
     const result = await notifier()(batch(record(body), record(body)));
     expect(result.batchItemFailures).toEqual([]);

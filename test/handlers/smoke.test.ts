@@ -55,10 +55,11 @@ const ENTRY_POINTS = {
       RECONCILE_GRACE_MINUTES: '15',
     },
   },
-  'slack-notifier': {
-    load: () => import('../../functions/slack-notifier/handler.ts'),
+  notifier: {
+    load: () => import('../../functions/alerting/notifier/handler.ts'),
     env: {
       TABLE_NAME: 'integrations',
+      ALERT_CHANNEL: 'slack',
       SLACK_WEBHOOK_URL: 'https://hooks.slack.test/services/T000/B000/XXXX',
     },
   },
@@ -99,7 +100,8 @@ describe('a missing setting fails the import with a message naming it', () => {
     ['processor', 'QUEUE_URL'],
     ['query', 'TABLE_NAME'],
     ['pending-check', 'QUEUE_URL'],
-    ['slack-notifier', 'TABLE_NAME'],
+    ['notifier', 'TABLE_NAME'],
+    ['notifier', 'ALERT_CHANNEL'],
     ['ingest', 'QUEUE_URL'],
     ['reconciler', 'TABLE_NAME'],
   ] as const)('%s without %s', async (name, missing) => {
@@ -132,9 +134,9 @@ describe('a missing setting fails the import with a message naming it', () => {
     );
   });
 
-  it('slack-notifier without a webhook URL or secret', async () => {
-    setEnv({ TABLE_NAME: 'integrations' });
-    await expect(ENTRY_POINTS['slack-notifier'].load()).rejects.toThrow(
+  it('notifier without a webhook URL or secret', async () => {
+    setEnv({ TABLE_NAME: 'integrations', ALERT_CHANNEL: 'slack' });
+    await expect(ENTRY_POINTS.notifier.load()).rejects.toThrow(
       /SLACK_WEBHOOK_SECRET_ID \(cloud\) or SLACK_WEBHOOK_URL/,
     );
   });

@@ -120,7 +120,7 @@ describe('Alerting', () => {
 
   describe('Slack path', () => {
     const slack = () => {
-      const path = full.stack.alerting.slack;
+      const path = full.stack.alerting.notifiers.slack;
       if (!path) throw new Error('the Slack path is missing');
       return path;
     };
@@ -193,7 +193,7 @@ describe('Alerting', () => {
     });
 
     it('is absent unless deployed with -c slack=true', () => {
-      expect(bare.stack.alerting.slack).toBeUndefined();
+      expect(bare.stack.alerting.notifiers.slack).toBeUndefined();
       expect(subscriptions(bare, 'sqs')).toEqual([]);
       expect(JSON.stringify(bare.template.toJSON())).not.toContain('slack-deliveries');
     });

@@ -2,8 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { CLOUDWATCH_FREE_TIER } from '../../bench/prices.ts';
 import {
   ALERT_METRICS,
+  notifierMetrics,
   OUTCOME_METRICS,
-  SLACK_METRICS,
 } from '../../lib/cloud/constructs/dashboard.ts';
 import {
   FULL_OPTIONS,
@@ -74,7 +74,7 @@ describe('OperationsDashboard', () => {
       'Events by outcome',
       'Queue age and dead letters',
       'Alerts sent',
-      'Slack failures',
+      'Chat notifier failures',
       'Processor duration (ms)',
       'Reconcile with HappyColis (per hour)',
       'Reconciler runs',
@@ -108,7 +108,7 @@ describe('OperationsDashboard', () => {
     expect(queues).toContain('ApproximateAgeOfOldestMessage');
     expect(queues).toContain(logicalId(synth.stack.pipeline.queue));
     expect(queues).toContain(logicalId(synth.stack.pipeline.deadLetterQueue));
-    const slack = synth.stack.alerting.slack;
+    const slack = synth.stack.alerting.notifiers.slack;
     if (!slack) throw new Error('the full options deploy Slack');
     expect(queues).toContain(logicalId(slack.deadLetterQueue));
   });
@@ -129,10 +129,12 @@ describe('OperationsDashboard', () => {
     expect(alerts).toContain('NumberOfMessagesPublished');
   });
 
-  it('shows every Slack metric, Slack failures and processor duration', () => {
-    const slack = text(widget(/Slack failures/));
-    for (const name of Object.keys(SLACK_METRICS)) expect(slack).toContain(`"${name}"`);
-    const notifier = synth.stack.alerting.slack?.notifier;
+  it("shows every chat notifier's metrics and errors, and processor duration", () => {
+    const slack = text(widget(/Chat notifier failures/));
+    for (const { name } of Object.values(notifierMetrics('slack'))) {
+      expect(slack).toContain(`"${name}"`);
+    }
+    const notifier = synth.stack.alerting.notifiers.slack?.notifier;
     if (!notifier) throw new Error('the full options deploy Slack');
     expect(slack).toContain(logicalId(notifier.function));
     const processor = text(widget(/Processor duration/));

@@ -80,7 +80,7 @@ describe('LambdaFunction', () => {
   });
 
   it('finds an entry file for every handler the stack deploys', () => {
-    for (const name of ['ingest', 'processor', 'query', 'slack-notifier', 'pending-check']) {
+    for (const name of ['ingest', 'processor', 'query', 'alerting/notifier', 'pending-check']) {
       expect(existsSync(handlerEntry(name)), name).toBe(true);
     }
   });

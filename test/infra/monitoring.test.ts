@@ -107,7 +107,7 @@ describe('Monitoring', () => {
   });
 
   it('watches the Slack dead-letter queue only when Slack is configured', () => {
-    const slack = full.stack.alerting.slack;
+    const slack = full.stack.alerting.notifiers.slack;
     expect(alarm(full, 'SlackDeadLetters')).toMatchObject({
       MetricName: 'ApproximateNumberOfMessagesVisible',
       Dimensions: [

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { secretIncomingWebhook } from '../../functions/alerting/channels/slack-webhook.ts';
+import { WebhookConfigError } from '../../functions/alerting/channels/webhook.ts';
 import {
   ConfigError,
   credentialListField,
@@ -6,10 +8,6 @@ import {
   parseStageSecret,
   type StageSecret,
 } from '../../functions/config.ts';
-import {
-  SlackWebhookConfigError,
-  secretIncomingWebhook,
-} from '../../functions/slack-notifier/incoming-webhook.ts';
 
 /**
  * The stage secret as the stack deploys it (one secret, named in each function's
@@ -115,19 +113,23 @@ describe('loadCredentialLists', () => {
 describe('secretIncomingWebhook', () => {
   it('takes the URL from the SLACK_WEBHOOK_URL field, on first use, with a cache age', async () => {
     const ages: number[] = [];
-    const webhook = secretIncomingWebhook(SECRET_ID, async (secretId, maxAgeSeconds) => {
-      ages.push(maxAgeSeconds);
-      return parseStageSecret('{"HAPPYCOLIS_SECRETS":["h1"]}', secretId);
-    });
+    const webhook = secretIncomingWebhook(
+      SECRET_ID,
+      'SLACK_WEBHOOK_URL',
+      async (secretId, maxAgeSeconds) => {
+        ages.push(maxAgeSeconds);
+        return parseStageSecret('{"HAPPYCOLIS_SECRETS":["h1"]}', secretId);
+      },
+    );
     expect(ages).toEqual([]);
     const sending = webhook.send({ text: 'hello' });
-    await expect(sending).rejects.toThrow(SlackWebhookConfigError);
+    await expect(sending).rejects.toThrow(WebhookConfigError);
     await expect(sending).rejects.toThrow(`secret ${SECRET_ID} has no field SLACK_WEBHOOK_URL`);
     expect(ages[0]).toBeGreaterThan(0);
   });
 
   it('refuses a field that is not a URL, without quoting it', async () => {
-    const webhook = secretIncomingWebhook(SECRET_ID, async (secretId) =>
+    const webhook = secretIncomingWebhook(SECRET_ID, 'SLACK_WEBHOOK_URL', async (secretId) =>
       parseStageSecret('{"SLACK_WEBHOOK_URL":"hooks-slack-T000"}', secretId),
     );
     const sending = webhook.send({ text: 'hello' });

@@ -1,7 +1,7 @@
 import type { SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { integrationErroredAlert } from '../../functions/core/alert-content.ts';
-import { digestOf } from '../../functions/core/alert-digest.ts';
+import { integrationErroredAlert } from '../../functions/alerting/domain/content.ts';
+import { groupMessageOf } from '../../functions/alerting/domain/group-message.ts';
 import type { Alert } from '../../functions/core/alerts.ts';
 import { applyToRegisters } from '../../functions/core/state.ts';
 import { historyEntryOf, integrationView } from '../../functions/core/view.ts';
@@ -42,7 +42,7 @@ describe('the local alert printer', () => {
   const alerts = [0, 1, 2].map(erroredAlert);
 
   it('prints a grouped message as a header line, one line per incident, and how many more', async () => {
-    const digest = digestOf({ groupKey: 'g', seq: 2, alerts });
+    const digest = groupMessageOf({ groupKey: 'g', seq: 2, alerts });
     const [text] = await printed({ ...digest, entries: digest.entries.slice(0, 2) });
     const lines = text?.split('\n') ?? [];
     expect(lines[0]).toBe(
@@ -58,7 +58,7 @@ describe('the local alert printer', () => {
   it('prints a one-incident message and a single alert as the alert', async () => {
     const [alert] = alerts;
     if (!alert) throw new Error('no alert');
-    const single = digestOf({ groupKey: 'g', seq: 1, alerts: [alert] });
+    const single = groupMessageOf({ groupKey: 'g', seq: 1, alerts: [alert] });
     expect(await printed(single, alert)).toEqual([formatAlert(alert), formatAlert(alert)]);
   });
 

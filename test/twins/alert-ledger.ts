@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { byOccurrence } from '../../functions/core/alert-digest.ts';
+import { byOccurrence } from '../../functions/alerting/domain/grouping.ts';
 import type { Alert } from '../../functions/core/alerts.ts';
 import type {
   AlertChannel,
   AlertLedger,
   ChannelClaim,
-  DigestRef,
   GroupHead,
   IncidentState,
+  MessageRef,
   RecordTiming,
 } from '../../functions/core/ports.ts';
 import { copy } from './copy.ts';
@@ -113,7 +113,7 @@ export class InMemoryAlertLedger implements AlertLedger {
     return headOf(head);
   }
 
-  async collect(ref: DigestRef, options: { readonly assign: boolean }): Promise<readonly Alert[]> {
+  async collect(ref: MessageRef, options: { readonly assign: boolean }): Promise<readonly Alert[]> {
     this.faults.enter('collect', [ref, options]);
     const alerts: Alert[] = [];
     for (const incident of this.#groups.get(ref.groupKey)?.incidents.values() ?? []) {
@@ -124,7 +124,7 @@ export class InMemoryAlertLedger implements AlertLedger {
     return alerts.sort(byOccurrence);
   }
 
-  async open(ref: DigestRef, at: Date): Promise<void> {
+  async open(ref: MessageRef, at: Date): Promise<void> {
     this.faults.enter('open', [ref, at]);
     const head = this.#head(ref.groupKey);
     head.seq = ref.seq;
@@ -132,7 +132,7 @@ export class InMemoryAlertLedger implements AlertLedger {
     head.lastFlushAt = at.getTime();
   }
 
-  async close(ref: DigestRef): Promise<void> {
+  async close(ref: MessageRef): Promise<void> {
     this.faults.enter('close', [ref]);
     const head = this.#groups.get(ref.groupKey)?.head;
     if (!head || (head.open !== undefined && head.open !== ref.seq)) return;
@@ -147,7 +147,7 @@ export class InMemoryAlertLedger implements AlertLedger {
   }
 
   async claim(
-    ref: DigestRef,
+    ref: MessageRef,
     channel: AlertChannel,
     now: Date,
     leaseMs: number,
@@ -166,7 +166,7 @@ export class InMemoryAlertLedger implements AlertLedger {
     return { status: 'claimed', token };
   }
 
-  async markSent(ref: DigestRef, channel: AlertChannel, token: string, at: Date): Promise<void> {
+  async markSent(ref: MessageRef, channel: AlertChannel, token: string, at: Date): Promise<void> {
     this.faults.enter('markSent', [ref, channel, token, at]);
     const mark = this.#groups.get(ref.groupKey)?.messages.get(ref.seq)?.get(channel);
     if (mark?.token === token) mark.state = 'sent';
@@ -193,7 +193,7 @@ export class InMemoryAlertLedger implements AlertLedger {
   }
 
   /** Where message `ref` stands on `channel`: what a test checks after a flush. */
-  channelState(ref: DigestRef, channel: AlertChannel): 'claimed' | 'sent' | undefined {
+  channelState(ref: MessageRef, channel: AlertChannel): 'claimed' | 'sent' | undefined {
     return this.#groups.get(ref.groupKey)?.messages.get(ref.seq)?.get(channel)?.state;
   }
 

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
-import { digestSnsMessage } from '../../functions/core/alert-digest.ts';
-import { type AlertDigest, AlertDigestSchema } from '../../functions/core/alerts.ts';
+import { snsMessageOf } from '../../functions/alerting/channels/email.ts';
+import { type GroupMessage, GroupMessageSchema } from '../../functions/core/alerts.ts';
 import type { AlertPublisher } from '../../functions/core/ports.ts';
 import { Faults } from './faults.ts';
 
@@ -19,16 +19,16 @@ export class InMemoryAlertPublisher implements AlertPublisher {
     readonly text: string;
   }[] = [];
 
-  async publish(digest: AlertDigest): Promise<void> {
+  async publish(digest: GroupMessage): Promise<void> {
     this.faults.enter('publish', [digest]);
-    const { subject, message } = digestSnsMessage(digest);
+    const { subject, message } = snsMessageOf(digest);
     const perProtocol = v.parse(PerProtocol, JSON.parse(message));
     this.#delivered.push({ json: perProtocol.sqs, subject, text: perProtocol.email });
   }
 
   /** Every message published so far, in order, as a subscriber would parse it. */
-  published(): AlertDigest[] {
-    return this.#delivered.map((item) => v.parse(AlertDigestSchema, JSON.parse(item.json)));
+  published(): GroupMessage[] {
+    return this.#delivered.map((item) => v.parse(GroupMessageSchema, JSON.parse(item.json)));
   }
 
   /** The SQS body of every message published so far: what the Slack notifier's queue gets. */
@@ -42,7 +42,7 @@ export class InMemoryAlertPublisher implements AlertPublisher {
   }
 
   /** Takes the messages published since the last call, like receiving from a subscribed queue. */
-  take(): AlertDigest[] {
+  take(): GroupMessage[] {
     const taken = this.published();
     this.#delivered.length = 0;
     return taken;

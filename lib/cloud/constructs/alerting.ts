@@ -16,7 +16,11 @@ import { EmailSubscription, SqsSubscription } from 'aws-cdk-lib/aws-sns-subscrip
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { SEVERITIES, type Severity } from '../../../functions/core/alerts.ts';
-import { MIN_MAPPING_CONCURRENCY, slackQueue } from '../../../functions/definitions/resources.ts';
+import { CHAT_CHANNELS, type ChatChannel } from '../../../functions/definitions/alert-channels.ts';
+import {
+  MIN_MAPPING_CONCURRENCY,
+  notifierQueue,
+} from '../../../functions/definitions/resources.ts';
 import {
   DEFAULT_ALERT_GROUP_INTERVAL_SECONDS,
   DEFAULT_ALERT_GROUP_WINDOW_SECONDS,
@@ -33,10 +37,17 @@ import {
 } from './lambda-function.ts';
 
 /**
- * One record per invocation, but a Slack `429` is waited out in place (up to three tries,
- * `Retry-After` capped at 10 s) and posts are spaced a second apart: a minute covers that.
+ * One record per invocation, but a `429` is waited out in place (up to three tries,
+ * `Retry-After` capped at 10 s) and posts are spaced by the channel's pace: a minute covers that.
  */
-const SLACK_NOTIFIER_TIMEOUT = Duration.seconds(60);
+const NOTIFIER_TIMEOUT = Duration.seconds(60);
+
+/** One chat channel's path: topic → queue (retried, then dead-lettered) → notifier. */
+export interface NotifierPath {
+  readonly queue: Queue;
+  readonly deadLetterQueue: Queue;
+  readonly notifier: LambdaFunction;
+}
 
 export interface AlertingProps {
   readonly table: IntegrationTable;
@@ -58,11 +69,13 @@ export interface AlertingProps {
    */
   readonly alertEmailSeverities?: readonly Severity[];
   /**
-   * The secret whose `SLACK_WEBHOOK_URL` field holds the Slack incoming-webhook URL (the stage
-   * secret).
-   * @default - no Slack path
+   * The chat channels alerts are posted to, each from its own queue by its own notifier, at the
+   * URL in the stage secret's field for it (`SLACK_WEBHOOK_URL`, …).
+   * @default - none
    */
-  readonly slackWebhookSecret?: { readonly name: string; readonly secret: ISecret };
+  readonly chatChannels?: readonly ChatChannel[];
+  /** The stage secret, holding each chat channel's webhook URL. Required with `chatChannels`. */
+  readonly stageSecret?: { readonly name: string; readonly secret: ISecret };
   /**
    * An integration still PENDING after this long raises an alert.
    * @default 24 hours
@@ -86,8 +99,8 @@ export interface AlertingProps {
 }
 
 /**
- * Where alerts go: the SNS alerts topic (KMS-encrypted, TLS only), its email subscription, the
- * Slack path (topic → queue → notifier, retried and dead-lettered), and the scheduled
+ * Where alerts go: the SNS alerts topic (KMS-encrypted, TLS only), its email subscription, a
+ * path per chat channel (topic → queue → notifier, retried and dead-lettered), and the scheduled
  * stuck-PENDING check, which records its alerts in the ledger and schedules their group's
  * flush on the event queue (the processor publishes).
  */
@@ -102,12 +115,8 @@ export class Alerting extends Construct {
   readonly key: Key;
   readonly pendingCheck: LambdaFunction;
   readonly schedule: Rule;
-  /** Present when a Slack webhook secret is configured. */
-  readonly slack?: {
-    readonly queue: Queue;
-    readonly deadLetterQueue: Queue;
-    readonly notifier: LambdaFunction;
-  };
+  /** The path of each chat channel deployed. */
+  readonly notifiers: Partial<Record<ChatChannel, NotifierPath>> = {};
 
   constructor(scope: Construct, id: string, props: AlertingProps) {
     super(scope, id);
@@ -159,8 +168,13 @@ export class Alerting extends Construct {
       );
     }
 
-    if (props.slackWebhookSecret) {
-      this.slack = this.#slackPath(props, props.slackWebhookSecret);
+    const channels = props.chatChannels ?? [];
+    if (channels.length > 0 && !props.stageSecret) {
+      throw new Error('chat channels need the stage secret that holds their webhook URLs');
+    }
+    for (const channel of channels) {
+      if (props.stageSecret)
+        this.notifiers[channel] = this.#notifierPath(props, channel, props.stageSecret);
     }
 
     this.groupingEnvironment = {
@@ -237,25 +251,27 @@ export class Alerting extends Construct {
     return grant;
   }
 
-  #slackPath(
+  #notifierPath(
     props: AlertingProps,
-    webhook: { readonly name: string; readonly secret: ISecret },
-  ): NonNullable<Alerting['slack']> {
+    channel: ChatChannel,
+    stageSecret: { readonly name: string; readonly secret: ISecret },
+  ): NotifierPath {
+    const { label, secretIdVariable } = CHAT_CHANNELS[channel];
     // Alerts never carry an access token, so SQS-managed encryption is enough here, and the
     // topic needs no key grant to deliver into the queue.
-    const deadLetterQueue = new Queue(this, 'SlackDeadLetterQueue', {
+    const deadLetterQueue = new Queue(this, `${label}DeadLetterQueue`, {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      retentionPeriod: Duration.seconds(slackQueue.dlqRetentionSeconds),
+      retentionPeriod: Duration.seconds(notifierQueue.dlqRetentionSeconds),
     });
-    const queue = new Queue(this, 'SlackQueue', {
+    const queue = new Queue(this, `${label}Queue`, {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       // AWS asks for ≥ 6× the consumer's timeout, so a retried batch never overlaps itself.
-      visibilityTimeout: Duration.seconds(6 * SLACK_NOTIFIER_TIMEOUT.toSeconds()),
-      retentionPeriod: Duration.seconds(slackQueue.retentionSeconds),
+      visibilityTimeout: Duration.seconds(6 * NOTIFIER_TIMEOUT.toSeconds()),
+      retentionPeriod: Duration.seconds(notifierQueue.retentionSeconds),
       // A failed post is retried (each retry after one visibility timeout) and then parked.
-      deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: slackQueue.maxReceiveCount },
+      deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: notifierQueue.maxReceiveCount },
     });
 
     this.topic.addSubscription(
@@ -266,32 +282,33 @@ export class Alerting extends Construct {
       }),
     );
 
-    const notifier = new LambdaFunction(this, 'SlackNotifier', {
+    const notifier = new LambdaFunction(this, `${label}Notifier`, {
       ...props.functionDefaults,
-      entry: handlerEntry('slack-notifier'),
-      description: 'Posts alerts to Slack',
-      timeout: SLACK_NOTIFIER_TIMEOUT,
+      entry: handlerEntry('alerting/notifier'),
+      description: `Posts alerts to ${label}`,
+      timeout: NOTIFIER_TIMEOUT,
       memorySize: 256,
-      // Slack allows about one message per second per webhook. That pace is kept in code, by
-      // a gate in the table every container claims before posting, not by reserving
+      // The channel's pace (Slack about one message per second per webhook) is kept in code,
+      // by a gate in the table every container claims before posting, not by reserving
       // concurrency (which can fail a deploy in a small account).
       environment: {
-        // The stage secret; the notifier reads its SLACK_WEBHOOK_URL field.
-        SLACK_WEBHOOK_SECRET_ID: webhook.name,
+        ALERT_CHANNEL: channel,
+        // The stage secret; the notifier reads the channel's URL field from it.
+        [secretIdVariable]: stageSecret.name,
         TABLE_NAME: props.table.table.tableName,
       },
     });
     notifier.function.addEventSource(
       new SqsEventSource(queue, {
-        batchSize: slackQueue.batchSize,
+        batchSize: notifierQueue.batchSize,
         reportBatchItemFailures: true,
         // Lambda's minimum: more would only wait at the pace gate.
         maxConcurrency: MIN_MAPPING_CONCURRENCY,
       }),
     );
-    grantSecretValue(notifier.function, webhook.secret);
-    // GetItem/UpdateItem: the alert ledger's claim and mark of the `slack` channel, and the
-    // shared pace gate.
+    grantSecretValue(notifier.function, stageSecret.secret);
+    // GetItem/UpdateItem: the alert ledger's claim and mark of the channel, and its shared
+    // pace gate.
     props.table.grantItemActions(notifier.function, 'GetItem', 'UpdateItem');
 
     return { queue, deadLetterQueue, notifier };

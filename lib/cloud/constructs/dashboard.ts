@@ -8,8 +8,9 @@ import {
   Stats,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
+import { CHAT_CHANNELS, type ChatChannel } from '../../../functions/definitions/alert-channels.ts';
 import { METRICS_NAMESPACE } from '../../../functions/definitions/service.ts';
-import type { Alerting } from './alerting.ts';
+import type { Alerting, NotifierPath } from './alerting.ts';
 import type { EventPipeline } from './event-pipeline.ts';
 import type { IngestApi } from './ingest-api.ts';
 
@@ -44,12 +45,15 @@ export const ALERT_METRICS = {
   StuckPendingAlerted: 'stuck-PENDING incidents',
 } as const;
 
-/** The Slack notifier's metrics (Powertools), with their dashboard labels. */
-export const SLACK_METRICS = {
-  SlackPostsFailed: 'posts failed',
-  SlackRateLimited: 'rate limited (429)',
-  SlackPosted: 'posted',
-} as const;
+/** A chat notifier's metrics (Powertools, named after its channel), with their dashboard labels. */
+export const notifierMetrics = (channel: ChatChannel) => {
+  const { label } = CHAT_CHANNELS[channel];
+  return {
+    failed: { name: `${label}PostsFailed`, label: `${label} posts failed` },
+    rateLimited: { name: `${label}RateLimited`, label: `${label} rate limited (429)` },
+    posted: { name: `${label}Posted`, label: `${label} posted` },
+  } as const;
+};
 
 const PERIOD = Duration.minutes(5);
 
@@ -67,7 +71,7 @@ const stageMetric = (serviceName: string) => (metricName: string, label?: string
 /**
  * One CloudWatch dashboard per stage, for the first minutes of an incident: acknowledgements
  * and 4xx/5xx by route (from the access log, so per-route numbers cost no custom metrics),
- * events by outcome, queue age and DLQ depth, alerts sent, Slack failures, processor duration.
+ * events by outcome, queue age and DLQ depth, alerts sent, chat notifier failures, processor duration.
  *
  * The application metrics (Powertools) share one namespace across stages but carry this stage's
  * `service` dimension; the AWS metrics (API, queues, functions) are this stage's own.
@@ -78,6 +82,7 @@ export class OperationsDashboard extends Construct {
   constructor(scope: Construct, id: string, props: OperationsDashboardProps) {
     super(scope, id);
     const { api, pipeline, alerting } = props;
+    const notifiers = Object.entries(alerting.notifiers) as [ChatChannel, NotifierPath][];
     const appMetric = stageMetric(props.serviceName);
 
     this.dashboard = new Dashboard(this, 'Dashboard', {
@@ -133,15 +138,13 @@ export class OperationsDashboard extends Construct {
           statistic: Stats.MAXIMUM,
           label: 'event DLQ depth',
         }),
-        ...(alerting.slack
-          ? [
-              alerting.slack.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-                period: Duration.minutes(1),
-                statistic: Stats.MAXIMUM,
-                label: 'Slack DLQ depth',
-              }),
-            ]
-          : []),
+        ...notifiers.map(([channel, path]) =>
+          path.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+            period: Duration.minutes(1),
+            statistic: Stats.MAXIMUM,
+            label: `${CHAT_CHANNELS[channel].label} DLQ depth`,
+          }),
+        ),
       ],
       width: 12,
       height: 6,
@@ -162,22 +165,24 @@ export class OperationsDashboard extends Construct {
       height: 6,
     });
 
-    const slack = new GraphWidget({
-      title: 'Slack failures',
-      left: [
-        appMetric('SlackPostsFailed', SLACK_METRICS.SlackPostsFailed),
-        appMetric('SlackRateLimited', SLACK_METRICS.SlackRateLimited),
-        ...(alerting.slack
-          ? [
-              alerting.slack.notifier.function.metricErrors({
-                period: PERIOD,
-                statistic: Stats.SUM,
-                label: 'notifier errors',
-              }),
-            ]
-          : []),
-      ],
-      right: [appMetric('SlackPosted', SLACK_METRICS.SlackPosted)],
+    const chat = new GraphWidget({
+      title: 'Chat notifier failures',
+      left: notifiers.flatMap(([channel, path]) => {
+        const metrics = notifierMetrics(channel);
+        return [
+          appMetric(metrics.failed.name, metrics.failed.label),
+          appMetric(metrics.rateLimited.name, metrics.rateLimited.label),
+          path.notifier.function.metricErrors({
+            period: PERIOD,
+            statistic: Stats.SUM,
+            label: `${CHAT_CHANNELS[channel].label} notifier errors`,
+          }),
+        ];
+      }),
+      right: notifiers.map(([channel]) => {
+        const { posted } = notifierMetrics(channel);
+        return appMetric(posted.name, posted.label);
+      }),
       width: 8,
       height: 6,
     });
@@ -200,6 +205,6 @@ export class OperationsDashboard extends Construct {
 
     this.dashboard.addWidgets(byRoute, apiStatus);
     this.dashboard.addWidgets(outcomes, queues);
-    this.dashboard.addWidgets(alerts, slack, processor);
+    this.dashboard.addWidgets(alerts, ...(notifiers.length > 0 ? [chat] : []), processor);
   }
 }

@@ -9,13 +9,14 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { CHAT_CHANNELS, type ChatChannel } from '../../../functions/definitions/alert-channels.ts';
 import {
+  notifierQueue,
   pipeline as pipelineDefinition,
-  slackQueue,
 } from '../../../functions/definitions/resources.ts';
 import { METRICS_NAMESPACE } from '../../../functions/definitions/service.ts';
 import { DEFAULT_CLIENT_ERROR_ALARM_THRESHOLD } from '../../../functions/definitions/settings.ts';
-import type { Alerting } from './alerting.ts';
+import type { Alerting, NotifierPath } from './alerting.ts';
 import type { EventPipeline } from './event-pipeline.ts';
 import type { IngestApi } from './ingest-api.ts';
 
@@ -143,16 +144,20 @@ export class Monitoring extends Construct {
         'being throttled (429). Check the access logs by route and status.',
     });
 
-    if (alerting.slack) {
-      this.#alarm('SlackDeadLetters', {
-        metric: alerting.slack.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+    for (const [channel, path] of Object.entries(alerting.notifiers) as [
+      ChatChannel,
+      NotifierPath,
+    ][]) {
+      const { label } = CHAT_CHANNELS[channel];
+      this.#alarm(`${label}DeadLetters`, {
+        metric: path.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
           period: Duration.minutes(1),
           statistic: 'Maximum',
         }),
         threshold: 0,
         description:
-          `Alerts could not be posted to Slack after ${slackQueue.maxReceiveCount} attempts (webhook revoked, secret ` +
-          'wrong, Slack down). They were still emailed. See the slack-notifier logs.',
+          `Alerts could not be posted to ${label} after ${notifierQueue.maxReceiveCount} attempts (webhook revoked, secret ` +
+          `wrong, ${label} down). They were still emailed. See the ${label} notifier's logs.`,
       });
     }
   }

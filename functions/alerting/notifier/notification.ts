@@ -1,11 +1,16 @@
 import * as v from 'valibot';
-import { type DeadLetterAlarm, deadLettersAlert } from '../core/alert-content.ts';
-import { type Alert, type AlertDigest, AlertDigestSchema, AlertSchema } from '../core/alerts.ts';
-import { ReceiverError } from '../core/errors.ts';
-import { parseJson } from '../core/json.ts';
+import {
+  type Alert,
+  AlertSchema,
+  type GroupMessage,
+  GroupMessageSchema,
+} from '../../core/alerts.ts';
+import { ReceiverError } from '../../core/errors.ts';
+import { parseJson } from '../../core/json.ts';
+import { type DeadLetterAlarm, deadLettersAlert } from '../domain/content.ts';
 
 /**
- * What can arrive on the Slack notifier's queue: a message of an alert group (the `sqs` member
+ * What can arrive on a chat notifier's queue: a message of an alert group (the `sqs` member
  * of the processor's per-protocol publish), a single alert, or CloudWatch's alarm JSON (the DLQ alarm publishes to
  * the same topic). With raw message delivery the body is that JSON itself; without it, SNS
  * wraps it in a notification envelope, which is unwrapped here so either setting works.
@@ -89,7 +94,7 @@ const MAX_ENVELOPES = 2;
 
 /** What a queue record carries: a message of an alert group, or a single alert (an alarm). */
 export type Notification =
-  | { readonly kind: 'digest'; readonly digest: AlertDigest }
+  | { readonly kind: 'group-message'; readonly message: GroupMessage }
   | { readonly kind: 'alert'; readonly alert: Alert };
 
 /** The notification a queue record carries, whichever publisher produced it. */
@@ -100,8 +105,8 @@ export const parseNotification = (body: string): Notification => {
     if (!envelope.success) break;
     value = jsonOf(envelope.output.Message);
   }
-  const digest = v.safeParse(AlertDigestSchema, value);
-  if (digest.success) return { kind: 'digest', digest: digest.output };
+  const message = v.safeParse(GroupMessageSchema, value);
+  if (message.success) return { kind: 'group-message', message: message.output };
   const alert = v.safeParse(AlertSchema, value);
   if (alert.success) return { kind: 'alert', alert: alert.output };
   const alarm = v.safeParse(CloudWatchAlarmSchema, value);
@@ -112,6 +117,6 @@ export const parseNotification = (body: string): Notification => {
   const paths = (issues: readonly v.BaseIssue<unknown>[]) =>
     [...new Set(issues.map((issue) => v.getDotPath(issue) ?? '(root)'))].slice(0, 5).join(', ');
   throw new InvalidNotificationError(
-    `notification is neither an alert group message (invalid at ${paths(digest.issues)}), an alert (invalid at ${paths(alert.issues)}) nor a CloudWatch alarm (invalid at ${paths(alarm.issues)})`,
+    `notification is neither an alert group message (invalid at ${paths(message.issues)}), an alert (invalid at ${paths(alert.issues)}) nor a CloudWatch alarm (invalid at ${paths(alarm.issues)})`,
   );
 };

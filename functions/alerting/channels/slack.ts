@@ -1,16 +1,21 @@
 import type { IncomingWebhookSendArguments } from '@slack/webhook';
-import { boundAlert, stateLine } from '../core/alert-content.ts';
-import { digestActions, singleAlertOf } from '../core/alert-digest.ts';
-import type { Alert, AlertDigest, DigestEntry } from '../core/alerts.ts';
+import type { Alert, GroupMessage, MessageEntry } from '../../core/alerts.ts';
 import {
   SLACK_FIELD_MAX_CHARS,
   SLACK_HEADER_MAX_CHARS,
   SLACK_MAX_BLOCKS,
   SLACK_TEXT_MAX_CHARS,
-} from '../core/limits.ts';
+  truncateChars,
+} from '../../core/limits.ts';
+import { boundAlert, shortEventType, stateLine } from '../domain/bounds.ts';
+import { messageActions, singleAlertOf } from '../domain/group-message.ts';
+import { kindSpec } from '../domain/kinds.ts';
+import type { Channel } from './channel.ts';
+import type { SlackWebhook } from './slack-webhook.ts';
+import { retryAfterOf } from './webhook.ts';
 
 /**
- * An alert as a Slack message: Block Kit for people, and a plain `text` that Slack shows in
+ * Alerts as Slack messages: Block Kit for people, and a plain `text` that Slack shows in
  * notifications and where blocks cannot be rendered. Pure: the alert in, the payload out.
  * Texts are cut to Block Kit's limits, because an oversized block makes Slack refuse the whole
  * post (`invalid_blocks`), which would only end in the DLQ.
@@ -25,8 +30,7 @@ const FIELD_LIMIT = SLACK_FIELD_MAX_CHARS;
 const FIELDS_PER_SECTION = 10;
 const TEXT_LIMIT = SLACK_TEXT_MAX_CHARS;
 
-const cut = (text: string, limit: number): string =>
-  text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
+const cut = truncateChars;
 
 /** Slack reads `&`, `<` and `>` as markup (links, mentions); sender data must not be. */
 export const escapeMrkdwn = (text: string): string =>
@@ -35,17 +39,16 @@ export const escapeMrkdwn = (text: string): string =>
 /** Inline code, so ids are copyable and never formatted; a backtick would end it early. */
 const code = (text: string): string => `\`${escapeMrkdwn(text).replace(/`/g, "'")}\``;
 
-const EVENT_PREFIX = 'location/fulfillment_service_integration/';
-const shortType = (type: string): string =>
-  type.startsWith(EVENT_PREFIX) ? type.slice(EVENT_PREFIX.length) : type;
-
 const SEVERITY_EMOJI: Readonly<Record<Alert['severity'], string>> = {
   critical: ':rotating_light:',
   warning: ':warning:',
 };
 
-/** A resolved notice is good news, whatever the severity of what it resolves. */
-const RESOLVED_EMOJI = ':white_check_mark:';
+/** A recovery is good news, whatever the severity of what it resolves. */
+const RECOVERY_EMOJI = ':white_check_mark:';
+
+const emojiOf = (kind: Alert['kind'], severity: Alert['severity']): string =>
+  kindSpec(kind).tone === 'recovery' ? RECOVERY_EMOJI : SEVERITY_EMOJI[severity];
 
 const field = (label: string, value: string): Field => ({
   type: 'mrkdwn',
@@ -72,17 +75,15 @@ export const slackText = (alert: Pick<Alert, 'severity' | 'title' | 'summary'>):
     TEXT_LIMIT,
   );
 
-export const slackMessage = (raw: Alert): IncomingWebhookSendArguments => {
+/** One incident's alert as a Slack message. */
+export const slackAlertMessage = (raw: Alert): IncomingWebhookSendArguments => {
   const alert = boundAlert(raw);
   const blocks: Blocks = [
     {
       type: 'header',
       text: {
         type: 'plain_text',
-        text: cut(
-          `${alert.kind === 'integration-resolved' ? RESOLVED_EMOJI : SEVERITY_EMOJI[alert.severity]} ${alert.title}`,
-          HEADER_LIMIT,
-        ),
+        text: cut(`${emojiOf(alert.kind, alert.severity)} ${alert.title}`, HEADER_LIMIT),
         emoji: true,
       },
     },
@@ -106,7 +107,7 @@ export const slackMessage = (raw: Alert): IncomingWebhookSendArguments => {
     if (integration.recentHistory.length > 0) {
       const lines = integration.recentHistory.map(
         (line) =>
-          `• ${escapeMrkdwn(line.date)}  *${escapeMrkdwn(shortType(line.type))}*  (${escapeMrkdwn(line.outcome)})`,
+          `• ${escapeMrkdwn(line.date)}  *${escapeMrkdwn(shortEventType(line.type))}*  (${escapeMrkdwn(line.outcome)})`,
       );
       blocks.push(section(`*Recent events* (newest first)\n${lines.join('\n')}`));
     }
@@ -141,10 +142,10 @@ export const slackMessage = (raw: Alert): IncomingWebhookSendArguments => {
 };
 
 /** Blocks a grouped message keeps for its header, summary, "and N more", actions and context. */
-const DIGEST_FRAME_BLOCKS = 5;
+const FRAME_BLOCKS = 5;
 
 /** One incident of a grouped message as one mrkdwn line: ids as inline code, the time last. */
-const entryLine = (entry: DigestEntry): string => {
+const entryLine = (entry: MessageEntry): string => {
   const integration = entry.integration;
   const line = integration
     ? `• ${code(integration.locationId ?? 'unknown')} · ${code(integration.fulfillmentServiceId ?? 'unknown')} · ${code(integration.id)} · ${escapeMrkdwn(entry.occurredAt)}`
@@ -157,7 +158,7 @@ const entryLine = (entry: DigestEntry): string => {
  * Returns the sections and how many entries they list.
  */
 const entrySections = (
-  entries: readonly DigestEntry[],
+  entries: readonly MessageEntry[],
   maxSections: number,
 ): { readonly texts: string[]; readonly listed: number } => {
   const texts: string[] = [];
@@ -178,36 +179,33 @@ const entrySections = (
   return { texts, listed };
 };
 
-/** The one-line fallback of a grouped message: severity, title, summary. */
-export const slackDigestText = (digest: AlertDigest): string => slackText(digest);
-
 /**
- * A grouped message as a Slack message. One incident reads exactly as `slackMessage` renders
- * it. Many are listed one line each in as few sections as they fill; when Block Kit's 50 blocks
- * run out, the rest are counted with the command that lists them all.
+ * A group message as a Slack message. One incident reads exactly as `slackAlertMessage`
+ * renders it. Many are listed one line each in as few sections as they fill; when Block Kit's
+ * 50 blocks run out, the rest are counted with the command that lists them all.
  */
-export const slackDigestMessage = (digest: AlertDigest): IncomingWebhookSendArguments => {
-  const single = singleAlertOf(digest);
-  if (single) return slackMessage(single);
-  const { texts, listed } = entrySections(digest.entries, SLACK_MAX_BLOCKS - DIGEST_FRAME_BLOCKS);
-  const more = digest.total - listed;
+export const slackMessage = (message: GroupMessage): IncomingWebhookSendArguments => {
+  const single = singleAlertOf(message);
+  if (single) return slackAlertMessage(single);
+  const { texts, listed } = entrySections(message.entries, SLACK_MAX_BLOCKS - FRAME_BLOCKS);
+  const more = message.total - listed;
   const blocks: Blocks = [
     {
       type: 'header',
       text: {
         type: 'plain_text',
         text: cut(
-          `${digest.status === 'resolved' ? RESOLVED_EMOJI : SEVERITY_EMOJI[digest.severity]} ${digest.title}`,
+          `${message.status === 'resolved' ? RECOVERY_EMOJI : SEVERITY_EMOJI[message.severity]} ${message.title}`,
           HEADER_LIMIT,
         ),
         emoji: true,
       },
     },
-    section(escapeMrkdwn(digest.summary)),
+    section(escapeMrkdwn(message.summary)),
     ...texts.map((text) => section(text)),
   ];
-  if (more > 0) blocks.push(section(`…and ${more} more: ${code(digest.listCommand)}`));
-  const actions = digestActions(digest.kind);
+  if (more > 0) blocks.push(section(`…and ${more} more: ${code(message.listCommand)}`));
+  const actions = messageActions(message);
   if (actions.length > 0) {
     const steps = actions.map((action, index) => `${index + 1}. ${escapeMrkdwn(action)}`);
     blocks.push(section(`*What to do*\n${steps.join('\n')}`));
@@ -218,11 +216,29 @@ export const slackDigestMessage = (digest: AlertDigest): IncomingWebhookSendArgu
       {
         type: 'mrkdwn',
         text: cut(
-          `*${digest.severity.toUpperCase()}* · kind ${code(digest.kind)} · group ${code(digest.groupKey)} · message ${digest.seq}`,
+          `*${message.severity.toUpperCase()}* · kind ${code(message.kind)} · group ${code(message.groupKey)} · message ${message.seq}`,
           SECTION_LIMIT,
         ),
       },
     ],
   });
-  return { text: slackDigestText(digest), blocks };
+  return { text: slackText(message), blocks };
 };
+
+/** Slack allows about one message per second per incoming webhook. */
+export const SLACK_INTERVAL_MS = 1_000;
+
+/**
+ * Slack as a channel: Block Kit over an incoming webhook, one message a second, a `429` waited
+ * out for its `Retry-After` up to three tries of at most 10 s each.
+ */
+export const slackChannel = (webhook: SlackWebhook): Channel<IncomingWebhookSendArguments> => ({
+  name: 'slack',
+  label: 'Slack',
+  limits: { minIntervalMs: SLACK_INTERVAL_MS, maxAttempts: 3, maxRetryAfterMs: 10_000 },
+  render: slackMessage,
+  send: async (payload) => {
+    await webhook.send(payload);
+  },
+  retryAfterOf,
+});
