@@ -13,6 +13,11 @@ export const CHAT_CHANNELS = {
     /** The notifier's environment variable naming the stage secret, in the cloud. */
     secretIdVariable: 'SLACK_WEBHOOK_SECRET_ID',
   },
+  teams: {
+    label: 'Teams',
+    urlField: 'TEAMS_WEBHOOK_URL',
+    secretIdVariable: 'TEAMS_WEBHOOK_SECRET_ID',
+  },
 } as const;
 
 export type ChatChannel = keyof typeof CHAT_CHANNELS;

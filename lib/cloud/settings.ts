@@ -55,6 +55,7 @@ export const SETTING_DEFAULTS = {
   /** Under the stage: `fulfillment-webhooks/<stage>/secrets`. */
   secretName: 'secrets',
   slack: false,
+  teams: false,
   dashboard: true,
   processorMaxConcurrency: pipeline.maxConcurrency,
   pendingTimeoutHours: DEFAULT_PENDING_TIMEOUT_HOURS,
@@ -156,12 +157,15 @@ const SettingsSchema = v.object({
   ),
   /**
    * Secrets Manager name of the stage secret: one JSON object holding every credential the
-   * functions read (`HAPPYCOLIS_SECRETS`, `WEBHOOK_TOKENS`, and with Slack `SLACK_WEBHOOK_URL`).
+   * functions read (`HAPPYCOLIS_SECRETS`, `WEBHOOK_TOKENS`, and with Slack or Teams
+   * `SLACK_WEBHOOK_URL`, `TEAMS_WEBHOOK_URL`).
    * Default: `fulfillment-webhooks/<stage>/secrets`.
    */
   secretName: v.optional(secretName()),
   /** Posts alerts to Slack, at the URL in the stage secret's `SLACK_WEBHOOK_URL` field. */
   slack: v.optional(booleanFrom(), SETTING_DEFAULTS.slack),
+  /** Posts alerts to Microsoft Teams, at the URL in the stage secret's `TEAMS_WEBHOOK_URL` field. */
+  teams: v.optional(booleanFrom(), SETTING_DEFAULTS.teams),
   /**
    * Creates the stage's CloudWatch dashboard ($3 a month beyond an account's first three).
    * Alarms do not depend on it.

@@ -124,3 +124,25 @@ export const postJson = async (
     throw new WebhookRefusedError(service, response.status);
   }
 };
+
+/** A webhook that takes one JSON body per post. */
+export interface JsonWebhook {
+  send(body: unknown): Promise<void>;
+}
+
+/** A {@link JsonWebhook} at `url` (checked now, never repeated in an error). */
+export const jsonWebhook = (service: string, url: string): JsonWebhook => {
+  const checked = webhookUrl(url, service);
+  return { send: (body) => postJson(service, checked, body) };
+};
+
+/** A {@link JsonWebhook} at the URL in field `field` of the stage secret, read on use. */
+export const secretJsonWebhook = (
+  service: string,
+  secretId: string,
+  field: string,
+  read?: (secretId: string, maxAgeSeconds: number) => Promise<StageSecret>,
+): JsonWebhook => {
+  const urlOf = secretWebhookUrl(secretId, field, read);
+  return { send: async (body) => postJson(service, await urlOf(), body) };
+};
