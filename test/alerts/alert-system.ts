@@ -4,7 +4,18 @@ import type { SQSEvent } from 'aws-lambda';
 import type { GroupTiming } from '../../functions/alerting/alert-groups.ts';
 import { slackChannel } from '../../functions/alerting/channels/slack.ts';
 import type { SlackWebhook } from '../../functions/alerting/channels/slack-webhook.ts';
+import {
+  TEAMS_MESSAGE_MAX_BYTES,
+  type TeamsMessage,
+  teamsChannel,
+} from '../../functions/alerting/channels/teams.ts';
+import {
+  type JsonWebhook,
+  WebhookRateLimitedError,
+  WebhookRefusedError,
+} from '../../functions/alerting/channels/webhook.ts';
 import { createNotifier } from '../../functions/alerting/notifier/notifier.ts';
+import { utf8Bytes } from '../../functions/core/limits.ts';
 import type { AlertLedger } from '../../functions/core/ports.ts';
 import { encodeQueueMessage, type QueueMessage } from '../../functions/core/queue-message.ts';
 import { createProcessorHandler } from '../../functions/processor/processor.ts';
@@ -19,20 +30,26 @@ import {
 /**
  * The alert path end to end on the twins, on a virtual clock: the processor (applying events,
  * recording incidents, flushing groups and publishing), SNS's delivery of each publish to the
- * email inbox and to the Slack notifier's queue (at least once: every publish is delivered
- * twice), and the notifier posting to a Slack stand-in. Failed records come back after their
+ * email inbox and to each chat notifier's queue (at least once: every publish is delivered
+ * twice), and the Slack and Teams notifiers posting to stand-ins (Teams' answering 413 over its
+ * size limit and 429 beyond 4 requests a second, as a Workflows webhook does). Failed records come back after their
  * queue's visibility timeout, as SQS does. Minutes of alerting run in milliseconds, so group
  * windows and intervals are the real ones.
  */
 
-/** The cloud's visibility timeouts: 6 × the processor's 20 s, 6 × the notifier's 60 s. */
+/** The cloud's visibility timeouts: 6 × the processor's 20 s, 6 × a notifier's 60 s. */
 const PROCESSOR_VISIBILITY_MS = 120_000;
-const SLACK_VISIBILITY_MS = 360_000;
+const NOTIFIER_VISIBILITY_MS = 360_000;
 const BATCH_SIZE = 10;
 
 export interface SlackPost {
   readonly at: number;
   readonly message: IncomingWebhookSendArguments;
+}
+
+export interface TeamsPost {
+  readonly at: number;
+  readonly message: TeamsMessage;
 }
 
 /** Wraps one method of `target` so that it throws right after (or before) doing its work. */
@@ -78,6 +95,7 @@ export const createAlertSystem = (options: {
     ledger: AlertLedger;
     publisher: InMemoryAlertPublisher;
     slack: SlackWebhook;
+    teams: JsonWebhook;
   }) => void;
 }) => {
   let now = options.start.getTime();
@@ -96,23 +114,48 @@ export const createAlertSystem = (options: {
       posts.push({ at: now, message });
     },
   };
-  options.prepare?.({ ledger, publisher, slack });
+  const teamsPosts: TeamsPost[] = [];
+  /** Like a Workflows webhook: 413 over its size limit, 429 beyond 4 requests a second. */
+  const teamsRequests: number[] = [];
+  const teams: JsonWebhook = {
+    send: async (body) => {
+      teamsRequests.push(now);
+      if (teamsRequests.filter((at) => at > now - 1_000).length > 4) {
+        throw new WebhookRateLimitedError('Teams', 1_000);
+      }
+      if (utf8Bytes(JSON.stringify(body)) > TEAMS_MESSAGE_MAX_BYTES) {
+        throw new WebhookRefusedError('Teams', 413);
+      }
+      teamsPosts.push({ at: now, message: body as TeamsMessage });
+    },
+  };
+  options.prepare?.({ ledger, publisher, slack, teams });
 
   const processor = createProcessorHandler({
     store,
     alerting: { ledger, queue, publisher, timing: options.timing, sleep },
     clock,
   });
-  const notifier = createNotifier({ channel: slackChannel(slack), ledger, clock, sleep });
-
-  /** The Slack notifier's queue: bodies with the time they become visible. */
-  const slackQueue: { body: string; visibleAt: number }[] = [];
+  /** Each chat notifier, its queue (bodies with the time they become visible) and failures. */
+  const chats = [
+    {
+      name: 'slack' as const,
+      handler: createNotifier({ channel: slackChannel(slack), ledger, clock, sleep }),
+      queue: [] as { body: string; visibleAt: number }[],
+      failures: 0,
+    },
+    {
+      name: 'teams' as const,
+      handler: createNotifier({ channel: teamsChannel(teams), ledger, clock, sleep }),
+      queue: [] as { body: string; visibleAt: number }[],
+      failures: 0,
+    },
+  ];
   let published = 0;
   /** Failed receives by record body, and what the redrive policy parked. */
   const receives = new Map<string, number>();
   const deadLetters: string[] = [];
   let processorFailures = 0;
-  let slackFailures = 0;
 
   /** Runs a handler on a batch; the bodies of the records it failed. */
   const run = async (
@@ -134,7 +177,7 @@ export const createAlertSystem = (options: {
   const fanOut = () => {
     const bodies = publisher.bodies();
     for (const body of bodies.slice(published)) {
-      slackQueue.push({ body, visibleAt: now }, { body, visibleAt: now });
+      for (const chat of chats) chat.queue.push({ body, visibleAt: now }, { body, visibleAt: now });
     }
     published = bodies.length;
   };
@@ -158,14 +201,17 @@ export const createAlertSystem = (options: {
       worked = true;
     }
     fanOut();
-    const ready = slackQueue.filter((item) => item.visibleAt <= now);
-    for (const item of ready) slackQueue.splice(slackQueue.indexOf(item), 1);
-    for (let i = 0; i < ready.length; i += BATCH_SIZE) {
-      const bodies = ready.slice(i, i + BATCH_SIZE).map((item) => item.body);
-      const failed = await run(notifier, bodies);
-      slackFailures += failed.length;
-      for (const body of failed) slackQueue.push({ body, visibleAt: now + SLACK_VISIBILITY_MS });
-      worked = true;
+    for (const chat of chats) {
+      const ready = chat.queue.filter((item) => item.visibleAt <= now);
+      for (const item of ready) chat.queue.splice(chat.queue.indexOf(item), 1);
+      for (let i = 0; i < ready.length; i += BATCH_SIZE) {
+        const bodies = ready.slice(i, i + BATCH_SIZE).map((item) => item.body);
+        const failed = await run(chat.handler, bodies);
+        chat.failures += failed.length;
+        for (const body of failed)
+          chat.queue.push({ body, visibleAt: now + NOTIFIER_VISIBILITY_MS });
+        worked = true;
+      }
     }
     return worked;
   };
@@ -175,6 +221,7 @@ export const createAlertSystem = (options: {
     ledger,
     publisher,
     posts,
+    teamsPosts,
     /** Puts a message on the event queue now, as the ingest does. */
     send: (message: QueueMessage) => queue.send(message),
     /** Processes everything due, then moves the clock on, until `until` or nothing is left. */
@@ -183,7 +230,7 @@ export const createAlertSystem = (options: {
         while (await step()) {}
         const next = Math.min(
           queue.nextVisibleAt() ?? Number.POSITIVE_INFINITY,
-          ...slackQueue.map((item) => item.visibleAt),
+          ...chats.flatMap((chat) => chat.queue.map((item) => item.visibleAt)),
         );
         if (next > until) {
           now = Math.max(now, until);
@@ -197,7 +244,10 @@ export const createAlertSystem = (options: {
       now += ms;
     },
     now: () => now,
-    failures: () => ({ processor: processorFailures, slack: slackFailures }),
+    failures: () => ({
+      processor: processorFailures,
+      ...Object.fromEntries(chats.map((chat) => [chat.name, chat.failures])),
+    }),
     /** Event-queue records parked after `maxReceiveCount` failed receives. */
     deadLetters: () => [...deadLetters],
   };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { slackMessage } from '../../functions/alerting/channels/slack.ts';
+import { teamsMessage } from '../../functions/alerting/channels/teams.ts';
 import type { GroupMessage } from '../../functions/core/alerts.ts';
 import type { AlertChannel, AlertLedger } from '../../functions/core/ports.ts';
 import type { QueueMessage } from '../../functions/core/queue-message.ts';
@@ -38,6 +39,7 @@ type Injection = (parts: {
   ledger: AlertLedger;
   publisher: { publish: (digest: GroupMessage) => Promise<void> };
   slack: { send: (message: never) => Promise<unknown> };
+  teams: { send: (message: never) => Promise<unknown> };
 }) => () => number;
 
 const INJECTIONS: Record<string, Injection> = {
@@ -64,6 +66,15 @@ const INJECTIONS: Record<string, Injection> = {
     crashing(ledger, 'markSent', {
       when: 'before',
       match: onChannel('slack'),
+      times: MARK_ATTEMPTS,
+    }).crashed,
+  'teams: after claim': ({ ledger }) =>
+    crashing(ledger, 'claim', { when: 'after', match: onChannel('teams') }).crashed,
+  'teams: after send': ({ teams }) => crashing(teams, 'send', { when: 'after' }).crashed,
+  'teams: before mark': ({ ledger }) =>
+    crashing(ledger, 'markSent', {
+      when: 'before',
+      match: onChannel('teams'),
       times: MARK_ATTEMPTS,
     }).crashed,
 };
@@ -115,7 +126,17 @@ const measure = async (injection?: Injection) => {
     if (!digest) throw new Error('a Slack post that renders no published message');
     return digest;
   });
-  const perChannel = { email: deliveries(published), slack: deliveries(posted) };
+  const cards = new Map(published.map((digest) => [JSON.stringify(teamsMessage(digest)), digest]));
+  const carded = system.teamsPosts.map((post) => {
+    const digest = cards.get(JSON.stringify(post.message));
+    if (!digest) throw new Error('a Teams post that renders no published message');
+    return digest;
+  });
+  const perChannel = {
+    email: deliveries(published),
+    slack: deliveries(posted),
+    teams: deliveries(carded),
+  };
   const figures = Object.fromEntries(
     Object.entries(perChannel).map(([channel, counts]) => {
       const lost = expectedIncidents.filter((key) => !counts.has(key)).length;
@@ -133,7 +154,7 @@ const measure = async (injection?: Injection) => {
   return {
     crashes: crashed(),
     figures,
-    messages: { email: published.length, slack: posted.length },
+    messages: { email: published.length, slack: posted.length, teams: carded.length },
   };
 };
 
@@ -143,8 +164,9 @@ describe('crash injection at each step of the alert ledger', () => {
     expect(figures).toEqual({
       email: { lost: 0, duplicates: 0, extra: [] },
       slack: { lost: 0, duplicates: 0, extra: [] },
+      teams: { lost: 0, duplicates: 0, extra: [] },
     });
-    expect(messages).toEqual({ email: 2, slack: 2 });
+    expect(messages).toEqual({ email: 2, slack: 2, teams: 2 });
   });
 
   for (const [step, injection] of Object.entries(INJECTIONS)) {
@@ -152,7 +174,7 @@ describe('crash injection at each step of the alert ledger', () => {
       const { crashes, figures, messages } = await measure(injection);
       expect(crashes).toBeGreaterThan(0);
       const crashEvents = step.includes('before mark') ? crashes / MARK_ATTEMPTS : crashes;
-      for (const channel of ['email', 'slack'] as const) {
+      for (const channel of ['email', 'slack', 'teams'] as const) {
         expect(figures[channel]?.lost, `${channel} lost`).toBe(0);
         expect(figures[channel]?.extra, `${channel} unexpected`).toEqual([]);
         // A repeated message repeats every incident it lists: count messages, not lines.

@@ -1,13 +1,20 @@
 import { describe, expect, it } from 'vitest';
+import { TEAMS_MESSAGE_MAX_BYTES } from '../../functions/alerting/channels/teams.ts';
 import type { GroupMessage } from '../../functions/core/alerts.ts';
+import { utf8Bytes } from '../../functions/core/limits.ts';
 import type { QueueMessage } from '../../functions/core/queue-message.ts';
 import { envelope, lifecycleEvent } from '../support/events.ts';
-import { type AlertSystem, createAlertSystem, type SlackPost } from './alert-system.ts';
+import {
+  type AlertSystem,
+  createAlertSystem,
+  type SlackPost,
+  type TeamsPost,
+} from './alert-system.ts';
 
 /**
  * A fulfillment service goes down: HappyColis reports `errored` for 500 integrations within
  * 10 s, redelivers some and resends others under new message ids; later 100 of them recover.
- * Each channel must carry one message within the group window (plus at most one follow-up per
+ * Each channel (email, Slack, Teams) must carry one message within the group window (plus at most one follow-up per
  * group interval) listing all 500, then one resolved notice listing exactly the 100.
  */
 
@@ -39,6 +46,10 @@ const idsIn = (text: string): string[] =>
 
 const slackText = (post: SlackPost): string => JSON.stringify(post.message.blocks ?? []);
 
+/** How many incidents a Teams card counts without listing them. */
+const moreIn = (post: TeamsPost): number =>
+  Number(/…and (\d+) more/.exec(JSON.stringify(post.message))?.[1] ?? 0);
+
 /** Runs a storm and gives what each channel received. */
 const storm = async (system: AlertSystem) => {
   // Before the outage: 500 integrations created and accepted an hour earlier.
@@ -67,6 +78,7 @@ const storm = async (system: AlertSystem) => {
     emails: system.publisher.emails(),
     digests: system.publisher.published(),
     posts: [...system.posts],
+    teamsPosts: [...system.teamsPosts],
   };
 
   // 100 recover, an hour after the outage began.
@@ -86,6 +98,7 @@ const storm = async (system: AlertSystem) => {
       emails: emails.slice(firing.emails.length),
       digests: digests.slice(firing.digests.length),
       posts: system.posts.slice(firing.posts.length),
+      teamsPosts: system.teamsPosts.slice(firing.teamsPosts.length),
     },
   };
 };
@@ -126,8 +139,27 @@ describe('an alert storm', () => {
       WINDOW_MS + 1_000,
     );
 
+    // Teams: one card within its 28 KB, listing as many as fit and counting the rest with the
+    // command that lists them: every one of the 500 is reported, none twice.
+    expect(firing.teamsPosts).toHaveLength(1);
+    const card = firing.teamsPosts[0] as TeamsPost;
+    expect(card.at - outageStart).toBeLessThanOrEqual(WINDOW_MS + 10_000 + 1_000);
+    expect(utf8Bytes(JSON.stringify(card.message))).toBeLessThanOrEqual(TEAMS_MESSAGE_MAX_BYTES);
+    const listed = idsIn(JSON.stringify(card.message));
+    expect(new Set(listed).size).toBe(listed.length);
+    expect(listed.length).toBeGreaterThan(100);
+    expect(listed.length + moreIn(card)).toBe(COUNT);
+    expect(JSON.stringify(card.message)).toContain(
+      `more: npm run ops -- integrations list --state ERROR`,
+    );
+    expect(resolved.teamsPosts).toHaveLength(1);
+    expect(new Set(idsIn(JSON.stringify((resolved.teamsPosts[0] as TeamsPost).message)))).toEqual(
+      expected,
+    );
+    expect(moreIn(resolved.teamsPosts[0] as TeamsPost)).toBe(0);
+
     // Nothing failed for good, and the token is in no message.
-    const everything = JSON.stringify([system.publisher.emails(), system.posts]);
+    const everything = JSON.stringify([system.publisher.emails(), system.posts, system.teamsPosts]);
     expect(everything).not.toContain(TOKEN);
   });
 
@@ -157,6 +189,7 @@ describe('an alert storm', () => {
     // First within the window, then follow-ups at least one interval apart.
     const times = system.posts.map((post) => post.at);
     expect(times).toHaveLength(digests.length);
+    expect(system.teamsPosts).toHaveLength(digests.length);
     expect((times[0] as number) - START).toBeLessThanOrEqual(WINDOW_MS + 1_000);
     for (let i = 1; i < times.length; i++) {
       expect((times[i] as number) - (times[i - 1] as number)).toBeGreaterThanOrEqual(INTERVAL_MS);

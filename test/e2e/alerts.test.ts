@@ -6,7 +6,7 @@ import { SIGNATURE_HEADER, sign } from '../../functions/core/signature.ts';
 import { type LocalRuntime, startLocalRuntime } from '../../lib/local/runtime.ts';
 import { envelope, lifecycleEvent } from '../support/events.ts';
 import { seedSample } from '../support/seeds.ts';
-import { type SlackStandIn, startSlackStandIn } from '../support/slack-stand-in.ts';
+import { type SlackStandIn, startSlackStandIn } from '../support/webhook-stand-in.ts';
 
 /**
  * The whole alert path on the local runtime: signed webhook → ingest → SQS → processor →

@@ -15,7 +15,7 @@ import { createNotifier, type NotifierDeps } from '../../functions/alerting/noti
 import type { Alert } from '../../functions/core/alerts.ts';
 import { alertMessageKey, paceKey } from '../../functions/definitions/table-keys.ts';
 import { type TestAws as AlertEmulators, startAws as startAlertEmulators } from '../support/aws.ts';
-import { type SlackStandIn, startSlackStandIn } from '../support/slack-stand-in.ts';
+import { type SlackStandIn, startSlackStandIn } from '../support/webhook-stand-in.ts';
 
 let aws: AlertEmulators;
 let slack: SlackStandIn;

@@ -11,7 +11,7 @@ import { unwrapPerProtocolMessage } from '../../lib/local/alerts.ts';
 import { startAws, type TestAws } from '../support/aws.ts';
 import { httpEvent, sqsEvent } from '../support/http-events.ts';
 import { seedSample } from '../support/seeds.ts';
-import { type SlackStandIn, startSlackStandIn } from '../support/slack-stand-in.ts';
+import { type SlackStandIn, startSlackStandIn } from '../support/webhook-stand-in.ts';
 import { type SecretsManagerStandIn, startSecretsManagerStandIn } from './secrets-stand-in.ts';
 import { FULL_OPTIONS } from './support.ts';
 
