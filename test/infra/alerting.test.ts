@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CHAT_CHANNEL_NAMES, CHAT_CHANNELS } from '../../functions/definitions/alert-channels.ts';
 import {
   allowedActions,
   arnOf,
@@ -118,16 +119,19 @@ describe('Alerting', () => {
     });
   });
 
-  describe('Slack path', () => {
+  describe.each(CHAT_CHANNEL_NAMES)('%s path', (name) => {
     const slack = () => {
-      const path = full.stack.alerting.notifiers.slack;
-      if (!path) throw new Error('the Slack path is missing');
+      const path = full.stack.alerting.notifiers[name];
+      if (!path) throw new Error(`the ${name} path is missing`);
       return path;
     };
 
-    it('delivers everything raw into the slack-deliveries queue, alarms included', () => {
-      const [sqs, ...others] = subscriptions(full, 'sqs');
-      expect(others).toEqual([]);
+    it('delivers everything raw into its own queue, alarms included', () => {
+      const all = subscriptions(full, 'sqs');
+      expect(all).toHaveLength(CHAT_CHANNEL_NAMES.length);
+      const sqs = all.find(
+        (one) => JSON.stringify(one.Endpoint) === JSON.stringify(arnOf(slack().queue)),
+      );
       expect(sqs).toMatchObject({ Endpoint: arnOf(slack().queue), RawMessageDelivery: true });
       expect(sqs).not.toHaveProperty('FilterPolicy');
     });
@@ -185,17 +189,20 @@ describe('Alerting', () => {
       expect(propertiesOf(full.template, slack().notifier.function)).toMatchObject({
         Environment: {
           Variables: {
-            SLACK_WEBHOOK_SECRET_ID: STAGE_SECRET,
+            ALERT_CHANNEL: name,
+            [CHAT_CHANNELS[name].secretIdVariable]: STAGE_SECRET,
             TABLE_NAME: refOf(full.stack.table.table),
           },
         },
       });
     });
 
-    it('is absent unless deployed with -c slack=true', () => {
-      expect(bare.stack.alerting.notifiers.slack).toBeUndefined();
+    it(`is absent unless deployed with -c ${name}=true`, () => {
+      expect(bare.stack.alerting.notifiers[name]).toBeUndefined();
       expect(subscriptions(bare, 'sqs')).toEqual([]);
-      expect(JSON.stringify(bare.template.toJSON())).not.toContain('slack-deliveries');
+      expect(JSON.stringify(bare.template.toJSON())).not.toContain(
+        `Alerting/${CHAT_CHANNELS[name].label}`,
+      );
     });
   });
 

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CHAT_CHANNEL_NAMES } from '../../functions/definitions/alert-channels.ts';
 import {
   CONSUMERS_CONCURRENCY_BUDGET,
   MIN_MAPPING_CONCURRENCY,
@@ -117,8 +118,9 @@ describe('deploy readiness', () => {
     });
 
     it('caps every queue consumer, together at most 6 concurrent executions by default', () => {
+      // The processor's and one per chat channel's, every option on.
       const mappings = ofType(dev, 'AWS::Lambda::EventSourceMapping');
-      expect(mappings).toHaveLength(2);
+      expect(mappings).toHaveLength(1 + CHAT_CHANNEL_NAMES.length);
       const caps = mappings.map(([id, mapping]) => {
         const cap = (mapping.Properties?.ScalingConfig as { MaximumConcurrency?: number })
           ?.MaximumConcurrency;
@@ -245,7 +247,7 @@ describe('deploy readiness', () => {
 
   it('runs every function on nodejs24.x', () => {
     const functions = ofType(dev, 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(8);
+    expect(functions).toHaveLength(7 + CHAT_CHANNEL_NAMES.length);
     for (const [id, fn] of functions) expect(fn.Properties?.Runtime, id).toBe('nodejs24.x');
   });
 });

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CHAT_CHANNEL_NAMES } from '../../functions/definitions/alert-channels.ts';
 import {
   FULL_OPTIONS,
   logicalId,
@@ -29,8 +30,8 @@ describe('Monitoring', () => {
 
   it('sends every alarm and its recovery to the alerts topic', () => {
     const topic = refOf(full.stack.alerting.topic);
-    // Monitoring's eight, and the reconciler's failure alarm.
-    expect(alarms(full)).toHaveLength(9);
+    // Monitoring's own, the reconciler's failure alarm, and one per chat channel's DLQ.
+    expect(alarms(full)).toHaveLength(8 + CHAT_CHANNEL_NAMES.length);
     for (const properties of alarms(full)) {
       expect(properties.AlarmActions).toEqual([topic]);
       expect(properties.OKActions).toEqual([topic]);

@@ -12,6 +12,7 @@ describe('settings from context', () => {
       alertEmailSeverities: ['critical', 'warning'],
       secretName: 'fulfillment-webhooks/dev/secrets',
       slack: false,
+      teams: false,
       dashboard: true,
       processorMaxConcurrency: SETTING_DEFAULTS.processorMaxConcurrency,
       pendingTimeoutHours: 24,

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CHAT_CHANNEL_NAMES } from '../../functions/definitions/alert-channels.ts';
 import {
   arnOf,
   FULL_OPTIONS,
@@ -70,9 +71,9 @@ describe('FulfillmentWebhooksStack', () => {
     expect(text).toContain('fulfillment-webhooks/dev/secrets');
   });
 
-  it('deploys eight functions, all on the shared construct settings', () => {
+  it('deploys seven functions and a notifier per chat channel, all on the shared construct settings', () => {
     const functions = Object.values(full.template.findResources('AWS::Lambda::Function'));
-    expect(functions).toHaveLength(8);
+    expect(functions).toHaveLength(7 + CHAT_CHANNEL_NAMES.length);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -92,9 +93,9 @@ describe('FulfillmentWebhooksStack', () => {
         .filter(([name]) => name.endsWith('_SECRET_ID'))
         .map(([, value]) => value),
     );
-    // The ingest's two fields, the Slack notifier's one, and the HappyColis credential fields
+    // The ingest's two fields, each chat notifier's one, and the HappyColis credential fields
     // the reconciler and the operator's writer read.
-    expect(ids).toHaveLength(3 + 2 * 4);
+    expect(ids).toHaveLength(2 + CHAT_CHANNEL_NAMES.length + 2 * 4);
     expect(new Set(ids)).toEqual(new Set(['shared/webhooks']));
   });
 
@@ -103,6 +104,8 @@ describe('FulfillmentWebhooksStack', () => {
       (resource) => (resource as { Type: string }).Type,
     );
     expect(types).not.toContain('Custom::LogRetention');
-    expect(types.filter((type) => type === 'AWS::Logs::LogGroup')).toHaveLength(9);
+    expect(types.filter((type) => type === 'AWS::Logs::LogGroup')).toHaveLength(
+      8 + CHAT_CHANNEL_NAMES.length,
+    );
   });
 });

@@ -47,10 +47,11 @@ export const synthStack = (overrides: Record<string, unknown> = {}): Synthesized
   return { app, stack, template: Template.fromStack(stack) };
 };
 
-/** Every option switched on: email, Slack, non-default numbers. */
+/** Every option switched on: email, Slack, Teams, non-default numbers. */
 export const FULL_OPTIONS = {
   alertEmail: 'oncall@example.com',
   slack: 'true',
+  teams: 'true',
 } as const;
 
 /** Logical id of a construct's CloudFormation resource. */
