@@ -2,7 +2,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import * as v from 'valibot';
 import { createDocumentClient } from '../adapters/clients.ts';
-import { AlertGroupEnvSchema, groupTimingOf } from '../alerting/settings.ts';
+import { AlertGroupEnvSchema, groupTimingOf, opsTargetOf } from '../alerting/settings.ts';
 import { parseEnv, QueueEnvSchema, TableEnvSchema, TopicEnvSchema } from '../config.ts';
 import { logger, metrics } from '../observability.ts';
 import { wireProcessor } from './wiring.ts';
@@ -26,6 +26,7 @@ export const handler = wireProcessor({
   topicArn: env.TOPIC_ARN,
   queueUrl: env.QUEUE_URL,
   groupTiming: groupTimingOf(env),
+  opsTarget: opsTargetOf(env),
   logger,
   metrics,
 });

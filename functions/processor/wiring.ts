@@ -5,6 +5,7 @@ import { DynamoPaceGate } from '../adapters/dynamo-pace-gate.ts';
 import { SnsAlertPublisher } from '../adapters/sns-alert-publisher.ts';
 import { SqsEventQueue } from '../adapters/sqs-event-queue.ts';
 import type { GroupTiming } from '../alerting/alert-groups.ts';
+import type { OpsTarget } from '../alerting/domain/commands.ts';
 import { DEFAULT_GROUP_TIMING } from '../alerting/settings.ts';
 import type { IntegrationStore } from '../core/ports.ts';
 import { retention } from '../definitions/resources.ts';
@@ -22,6 +23,8 @@ export const wireProcessor = (
     readonly queueUrl: string;
     /** @default the group window and interval defaults (30 s, 5 min) */
     readonly groupTiming?: GroupTiming | undefined;
+    /** Where the commands in alerts point. @default a local runtime at the CLI's default */
+    readonly opsTarget?: OpsTarget | undefined;
     /** Wraps the store; tests inject faults the emulators cannot produce. */
     readonly decorateStore?: ((store: IntegrationStore) => IntegrationStore) | undefined;
     /** Shortens the alert leases, so tests can use a short visibility timeout. */
@@ -38,6 +41,7 @@ export const wireProcessor = (
       publisher: new SnsAlertPublisher({ client: options.sns, topicArn: options.topicArn }),
       emailPace: new DynamoPaceGate({ client, tableName, channel: 'email' }),
       timing: options.groupTiming ?? DEFAULT_GROUP_TIMING,
+      ...(options.opsTarget ? { ops: options.opsTarget } : {}),
       ...(options.alertLeaseMs === undefined ? {} : { leaseMs: options.alertLeaseMs }),
     },
     ...(options.logger ? { logger: options.logger } : {}),

@@ -77,6 +77,7 @@ export class FulfillmentWebhooksStack extends Stack {
       alertEmailSeverities: settings.alertEmailSeverities,
       chatChannels: CHAT_CHANNEL_NAMES.filter((channel) => settings[channel]),
       stageSecret,
+      stage: settings.stage,
       pendingTimeoutHours: settings.pendingTimeoutHours,
       alertGroupWindowSeconds: settings.alertGroupWindowSeconds,
       alertGroupIntervalSeconds: settings.alertGroupIntervalSeconds,

@@ -5,6 +5,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../../functions/adapters/clients.ts';
 import type { GroupTiming } from '../../functions/alerting/alert-groups.ts';
+import { LOCAL_OPS, type OpsTarget } from '../../functions/alerting/domain/commands.ts';
 import type { IntegrationStore } from '../../functions/core/ports.ts';
 import { names, pipeline } from '../../functions/definitions/resources.ts';
 import { OPS_ROUTES, ROUTES } from '../../functions/definitions/routes.ts';
@@ -24,8 +25,11 @@ import { type LocalPendingCheck, startLocalPendingCheck } from './pending-check.
 import { type LocalReconciler, startLocalReconciler } from './reconciler.ts';
 import { type SqsPoller, startSqsPoller } from './sqs-poller.ts';
 
+/** The port `npm start` listens on, and the one `npm run ops` talks to, by default. */
+const DEFAULT_PORT = 3000;
+
 export interface LocalRuntimeOptions {
-  /** HTTP port; `0` picks a free one. @default 3000 */
+  /** HTTP port; `0` picks a free one. @default DEFAULT_PORT (3000, the ops CLI's default) */
   readonly port?: number;
   /** @default '127.0.0.1' */
   readonly host?: string;
@@ -166,6 +170,10 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       },
       logger,
     });
+    // The commands alerts print reach this runtime: the CLI's default address needs no --url.
+    const port = options.port ?? DEFAULT_PORT;
+    const opsTarget: OpsTarget =
+      port === DEFAULT_PORT || port === 0 ? LOCAL_OPS : { url: `http://127.0.0.1:${port}` };
     const processor = wireProcessor({
       document,
       sns,
@@ -174,6 +182,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
       sqs,
       queueUrl: resources.queueUrl,
       groupTiming: options.groupTiming,
+      opsTarget,
       logger,
       decorateStore: options.decorateProcessorStore,
       alertLeaseMs: options.processorAlertLeaseMs,
@@ -229,6 +238,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
           ...(options.alertConsumers ?? [printAlerts(print)]),
           ...localNotifiers({
             webhooks: options.chatWebhooks,
+            ops: opsTarget,
             document,
             tableName: resources.tableName,
           }),
@@ -260,7 +270,7 @@ export const startLocalRuntime = async (options: LocalRuntimeOptions): Promise<L
 
     http = await startHttpServer({
       host: options.host ?? '127.0.0.1',
-      port: options.port ?? 3000,
+      port,
       log: print,
       routes: [
         { routeKey: `POST ${ROUTES.happycolis}`, handler: ingest },

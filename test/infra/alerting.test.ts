@@ -190,6 +190,7 @@ describe('Alerting', () => {
         Environment: {
           Variables: {
             ALERT_CHANNEL: name,
+            ALERT_OPS_STAGE: 'dev',
             [CHAT_CHANNELS[name].secretIdVariable]: STAGE_SECRET,
             TABLE_NAME: refOf(full.stack.table.table),
           },

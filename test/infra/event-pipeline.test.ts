@@ -96,7 +96,7 @@ describe('EventPipeline', () => {
     });
   });
 
-  it('tells the processor its table, topic, own queue and alert grouping', () => {
+  it('tells the processor its table, topic, own queue, alert grouping and stage', () => {
     expect(processorProps()).toMatchObject({
       Environment: {
         Variables: {
@@ -105,6 +105,9 @@ describe('EventPipeline', () => {
           QUEUE_URL: refOf(synth.stack.pipeline.queue),
           ALERT_GROUP_WINDOW_SECONDS: String(DEFAULT_ALERT_GROUP_WINDOW_SECONDS),
           ALERT_GROUP_INTERVAL_SECONDS: String(DEFAULT_ALERT_GROUP_INTERVAL_SECONDS),
+          // The commands alerts print name the stage and region they came from.
+          ALERT_OPS_STAGE: 'dev',
+          ALERT_OPS_REGION: 'eu-west-3',
         },
       },
     });

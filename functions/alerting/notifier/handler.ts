@@ -3,6 +3,7 @@ import { createDocumentClient } from '../../adapters/clients.ts';
 import { ConfigError, parseEnv, TableEnvSchema } from '../../config.ts';
 import { CHAT_CHANNEL_NAMES, CHAT_CHANNELS } from '../../definitions/alert-channels.ts';
 import { logger, metrics } from '../../observability.ts';
+import { AlertGroupEnvSchema, opsTargetOf } from '../settings.ts';
 import { CHANNEL_FACTORIES } from './channels.ts';
 import { wireNotifier } from './wiring.ts';
 
@@ -21,6 +22,7 @@ const { urlField: field, secretIdVariable } = CHAT_CHANNELS[name];
 const env = parseEnv(
   v.intersect([
     TableEnvSchema,
+    AlertGroupEnvSchema,
     v.object({
       [secretIdVariable]: v.optional(
         v.pipe(v.string(), v.nonEmpty(`${secretIdVariable} is empty`)),
@@ -47,6 +49,7 @@ export const handler = wireNotifier({
   document: createDocumentClient(),
   tableName: env.TABLE_NAME,
   channel: channelFrom(),
+  ops: opsTargetOf(env),
   logger,
   metrics,
 });

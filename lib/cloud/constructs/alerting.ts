@@ -77,6 +77,11 @@ export interface AlertingProps {
   /** The stage secret, holding each chat channel's webhook URL. Required with `chatChannels`. */
   readonly stageSecret?: { readonly name: string; readonly secret: ISecret };
   /**
+   * The stage, named by the operator commands alerts print (`npm run ops -- … --stage <stage>`).
+   * @default - commands name no stage (the CLI's default, a local runtime)
+   */
+  readonly stage?: string;
+  /**
    * An integration still PENDING after this long raises an alert.
    * @default 24 hours
    */
@@ -107,8 +112,9 @@ export interface AlertingProps {
 export class Alerting extends Construct {
   readonly topic: Topic;
   /**
-   * The alert grouping every producer of alerts applies (processor, stuck-PENDING check):
-   * `ALERT_GROUP_WINDOW_SECONDS` and `ALERT_GROUP_INTERVAL_SECONDS`.
+   * The alert settings every producer of alerts applies (processor, stuck-PENDING check): the
+   * grouping (`ALERT_GROUP_WINDOW_SECONDS`, `ALERT_GROUP_INTERVAL_SECONDS`) and the stage the
+   * commands in alerts name (`ALERT_OPS_STAGE`, `ALERT_OPS_REGION`).
    */
   readonly groupingEnvironment: Readonly<Record<string, string>>;
   /** The key of the topic: the stage's key, given in the props. */
@@ -184,6 +190,7 @@ export class Alerting extends Construct {
       ALERT_GROUP_INTERVAL_SECONDS: String(
         props.alertGroupIntervalSeconds ?? DEFAULT_ALERT_GROUP_INTERVAL_SECONDS,
       ),
+      ...this.#opsEnvironment(props),
     };
 
     const pendingTimeoutHours = props.pendingTimeoutHours ?? DEFAULT_PENDING_TIMEOUT_HOURS;
@@ -251,6 +258,13 @@ export class Alerting extends Construct {
     return grant;
   }
 
+  /** The stage (and its region) the operator commands in alerts name. */
+  #opsEnvironment(props: AlertingProps): Record<string, string> {
+    return props.stage
+      ? { ALERT_OPS_STAGE: props.stage, ALERT_OPS_REGION: Stack.of(this).region }
+      : {};
+  }
+
   #notifierPath(
     props: AlertingProps,
     channel: ChatChannel,
@@ -296,6 +310,8 @@ export class Alerting extends Construct {
         // The stage secret; the notifier reads the channel's URL field from it.
         [secretIdVariable]: stageSecret.name,
         TABLE_NAME: props.table.table.tableName,
+        // A CloudWatch alarm's alert is built here: its commands name the stage too.
+        ...this.#opsEnvironment(props),
       },
     });
     notifier.function.addEventSource(
