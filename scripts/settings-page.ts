@@ -39,6 +39,7 @@ export const synthesizeFullStage = async (): Promise<FullStage> => {
     stage: 'docs',
     alertEmail: 'oncall@example.com',
     slack: true,
+    teams: true,
     dashboard: true,
   });
   const app = new App({ context });

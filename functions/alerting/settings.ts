@@ -30,12 +30,16 @@ const Name = (name: string) =>
 export const AlertGroupEnvSchema = v.object({
   ALERT_GROUP_WINDOW_SECONDS: Seconds('ALERT_GROUP_WINDOW_SECONDS'),
   ALERT_GROUP_INTERVAL_SECONDS: Seconds('ALERT_GROUP_INTERVAL_SECONDS'),
+});
+
+/** `ALERT_OPS_STAGE` and `ALERT_OPS_REGION` (see above); the stack sets them, a laptop never. */
+export const AlertOpsEnvSchema = v.object({
   ALERT_OPS_STAGE: Name('ALERT_OPS_STAGE'),
   ALERT_OPS_REGION: Name('ALERT_OPS_REGION'),
 });
 
 /** Where the commands in alerts point: the stage the settings name, else a local runtime. */
-export const opsTargetOf = (settings: v.InferOutput<typeof AlertGroupEnvSchema>): OpsTarget =>
+export const opsTargetOf = (settings: v.InferOutput<typeof AlertOpsEnvSchema>): OpsTarget =>
   settings.ALERT_OPS_STAGE
     ? {
         stage: settings.ALERT_OPS_STAGE,

@@ -55,6 +55,12 @@ export const STAGE_SECRET_FIELDS = {
     needed: 'to subscribe; optional to reconcile',
     what: 'Comma-separated HappyColis organization ids the application acts for: a token is asked per organization; the first one owns the webhook subscriptions. Absent, reconcile asks about every organization it knows integrations of.',
   },
+  TEAMS_WEBHOOK_URL: {
+    secretIdVariable: 'TEAMS_WEBHOOK_SECRET_ID',
+    readBy: 'Teams notifier',
+    needed: 'with `teams: true`',
+    what: 'The Microsoft Teams Workflows webhook URL, made in the Teams channel with the workflow "Post to a channel when a webhook request is received"; it posts Adaptive Cards to that channel.',
+  },
 } as const satisfies Readonly<Record<string, StageSecretField>>;
 
 export type StageSecretFieldName = keyof typeof STAGE_SECRET_FIELDS;

@@ -2,7 +2,12 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import * as v from 'valibot';
 import { createDocumentClient } from '../adapters/clients.ts';
-import { AlertGroupEnvSchema, groupTimingOf, opsTargetOf } from '../alerting/settings.ts';
+import {
+  AlertGroupEnvSchema,
+  AlertOpsEnvSchema,
+  groupTimingOf,
+  opsTargetOf,
+} from '../alerting/settings.ts';
 import { parseEnv, QueueEnvSchema, TableEnvSchema, TopicEnvSchema } from '../config.ts';
 import { logger, metrics } from '../observability.ts';
 import { wireProcessor } from './wiring.ts';
@@ -13,6 +18,7 @@ const env = parseEnv(
     ...TopicEnvSchema.entries,
     ...QueueEnvSchema.entries,
     ...AlertGroupEnvSchema.entries,
+    ...AlertOpsEnvSchema.entries,
   }),
   process.env,
   'processor',

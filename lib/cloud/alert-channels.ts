@@ -1,4 +1,5 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CHAT_CHANNEL_NAMES } from '../../functions/definitions/alert-channels.ts';
 import type { Settings } from './settings.ts';
 
 /**
@@ -12,7 +13,7 @@ import type { Settings } from './settings.ts';
 export const ALERT_CHANNELS_OUTPUT = 'AlertChannels';
 
 /** The boolean settings that each switch one alert channel on. */
-export const CHANNEL_SWITCHES = ['slack'] as const satisfies readonly (keyof Settings)[];
+export const CHANNEL_SWITCHES = CHAT_CHANNEL_NAMES satisfies readonly (keyof Settings)[];
 
 /**
  * The alert channels of a stage's settings: `email:<address>` for the email subscription, and

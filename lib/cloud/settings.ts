@@ -373,6 +373,10 @@ export const SETTING_DOCS: { readonly [K in keyof Settings]-?: SettingDoc } = {
     meaning:
       "`true` posts alerts to Slack, at the URL in the stage secret's `SLACK_WEBHOOK_URL` field, through the Slack queue and notifier.",
   },
+  teams: {
+    meaning:
+      "`true` posts alerts to Microsoft Teams as Adaptive Cards, at the URL in the stage secret's `TEAMS_WEBHOOK_URL` field, through the Teams queue and notifier.",
+  },
   dashboard: {
     meaning:
       "`false` leaves out the CloudWatch operations dashboard (billed beyond an account's first three); the alarms do not depend on it.",

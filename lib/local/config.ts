@@ -3,7 +3,11 @@ import type { GroupTiming } from '../../functions/alerting/alert-groups.ts';
 import { AlertGroupEnvSchema, groupTimingOf } from '../../functions/alerting/settings.ts';
 import { parseList } from '../../functions/config.ts';
 import { ReceiverError } from '../../functions/core/errors.ts';
-import { CHAT_CHANNEL_NAMES, CHAT_CHANNELS } from '../../functions/definitions/alert-channels.ts';
+import {
+  CHAT_CHANNEL_NAMES,
+  CHAT_CHANNELS,
+  type ChatUrlField,
+} from '../../functions/definitions/alert-channels.ts';
 import {
   DEFAULT_ALERT_GROUP_INTERVAL_SECONDS,
   DEFAULT_ALERT_GROUP_WINDOW_SECONDS,
@@ -35,6 +39,17 @@ export const DEFAULT_DATA_DIR = '.data/';
 const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'] as const;
 const DEFAULT_HANDLER_LOG_LEVEL = 'WARN';
 
+const webhookUrl = (field: string) =>
+  v.optional(v.pipe(v.string(), v.url(`${field} must be a URL`)));
+
+/** Each chat channel's webhook URL variable, e.g. `SLACK_WEBHOOK_URL`. */
+const chatUrlEntries = Object.fromEntries(
+  CHAT_CHANNEL_NAMES.map((name) => [
+    CHAT_CHANNELS[name].urlField,
+    webhookUrl(CHAT_CHANNELS[name].urlField),
+  ]),
+) as { readonly [K in ChatUrlField]: ReturnType<typeof webhookUrl> };
+
 /** The variables `npm start` reads (and `PENDING_TIMEOUT_HOURS`, read by its pending check). */
 export const LocalEnvSchema = v.object({
   ...AlertGroupEnvSchema.entries,
@@ -58,13 +73,7 @@ export const LocalEnvSchema = v.object({
       v.picklist(LOG_LEVELS, `POWERTOOLS_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`),
     ),
   ),
-  // Each chat channel's incoming-webhook URL, e.g. SLACK_WEBHOOK_URL.
-  ...Object.fromEntries(
-    CHAT_CHANNEL_NAMES.map((name) => {
-      const field = CHAT_CHANNELS[name].urlField;
-      return [field, v.optional(v.pipe(v.string(), v.url(`${field} must be a URL`)))];
-    }),
-  ),
+  ...chatUrlEntries,
 });
 
 export interface LocalConfig {
@@ -149,6 +158,15 @@ export type LocalSettingName =
  * One entry per variable, rendered into docs/settings.md; a variable without an entry does not
  * compile, and test/docs/settings-tables.test.ts checks the page.
  */
+/** Each chat channel's webhook URL variable, as docs/settings.md shows it. */
+const chatUrlDocs = Object.fromEntries(
+  CHAT_CHANNEL_NAMES.map((name) => {
+    const { urlField, webhook } = CHAT_CHANNELS[name];
+    const meaning = `Also post every alert to this ${webhook}, through the same notifier as the cloud.`;
+    return [urlField, { default: 'none', meaning }];
+  }),
+) as { readonly [K in ChatUrlField]: { readonly default: string; readonly meaning: string } };
+
 export const LOCAL_SETTING_DOCS: {
   readonly [K in LocalSettingName]: { readonly default: string; readonly meaning: string };
 } = {
@@ -181,11 +199,7 @@ export const LOCAL_SETTING_DOCS: {
     default: `\`${DEFAULT_HANDLER_LOG_LEVEL}\``,
     meaning: `Level of the handlers' own JSON logs: ${LOG_LEVELS.join(', ')}.`,
   },
-  SLACK_WEBHOOK_URL: {
-    default: 'none',
-    meaning:
-      'Also post every alert to this Slack incoming webhook, through the same notifier as the cloud.',
-  },
+  ...chatUrlDocs,
   ALERT_GROUP_WINDOW_SECONDS: {
     default: `\`${DEFAULT_ALERT_GROUP_WINDOW_SECONDS}\``,
     meaning:

@@ -1,6 +1,10 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CHAT_CHANNEL_NAMES, CHAT_CHANNELS } from '../../functions/definitions/alert-channels.ts';
+import {
+  CHAT_CHANNEL_NAMES,
+  CHAT_CHANNELS,
+  secretIdVariableOf,
+} from '../../functions/definitions/alert-channels.ts';
 import {
   allowedActions,
   arnOf,
@@ -191,7 +195,7 @@ describe('Alerting', () => {
           Variables: {
             ALERT_CHANNEL: name,
             ALERT_OPS_STAGE: 'dev',
-            [CHAT_CHANNELS[name].secretIdVariable]: STAGE_SECRET,
+            [secretIdVariableOf(name)]: STAGE_SECRET,
             TABLE_NAME: refOf(full.stack.table.table),
           },
         },

@@ -1,9 +1,13 @@
 import * as v from 'valibot';
 import { createDocumentClient } from '../../adapters/clients.ts';
 import { ConfigError, parseEnv, TableEnvSchema } from '../../config.ts';
-import { CHAT_CHANNEL_NAMES, CHAT_CHANNELS } from '../../definitions/alert-channels.ts';
+import {
+  CHAT_CHANNEL_NAMES,
+  CHAT_CHANNELS,
+  secretIdVariableOf,
+} from '../../definitions/alert-channels.ts';
 import { logger, metrics } from '../../observability.ts';
-import { AlertGroupEnvSchema, opsTargetOf } from '../settings.ts';
+import { AlertOpsEnvSchema, opsTargetOf } from '../settings.ts';
 import { CHANNEL_FACTORIES } from './channels.ts';
 import { wireNotifier } from './wiring.ts';
 
@@ -18,11 +22,12 @@ const { ALERT_CHANNEL: name } = parseEnv(
   process.env,
   'notifier',
 );
-const { urlField: field, secretIdVariable } = CHAT_CHANNELS[name];
+const field = CHAT_CHANNELS[name].urlField;
+const secretIdVariable = secretIdVariableOf(name);
 const env = parseEnv(
   v.intersect([
     TableEnvSchema,
-    AlertGroupEnvSchema,
+    AlertOpsEnvSchema,
     v.object({
       [secretIdVariable]: v.optional(
         v.pipe(v.string(), v.nonEmpty(`${secretIdVariable} is empty`)),

@@ -16,7 +16,11 @@ import { EmailSubscription, SqsSubscription } from 'aws-cdk-lib/aws-sns-subscrip
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { SEVERITIES, type Severity } from '../../../functions/core/alerts.ts';
-import { CHAT_CHANNELS, type ChatChannel } from '../../../functions/definitions/alert-channels.ts';
+import {
+  CHAT_CHANNELS,
+  type ChatChannel,
+  secretIdVariableOf,
+} from '../../../functions/definitions/alert-channels.ts';
 import {
   MIN_MAPPING_CONCURRENCY,
   notifierQueue,
@@ -270,7 +274,7 @@ export class Alerting extends Construct {
     channel: ChatChannel,
     stageSecret: { readonly name: string; readonly secret: ISecret },
   ): NotifierPath {
-    const { label, secretIdVariable } = CHAT_CHANNELS[channel];
+    const { label } = CHAT_CHANNELS[channel];
     // Alerts never carry an access token, so SQS-managed encryption is enough here, and the
     // topic needs no key grant to deliver into the queue.
     const deadLetterQueue = new Queue(this, `${label}DeadLetterQueue`, {
@@ -308,7 +312,7 @@ export class Alerting extends Construct {
       environment: {
         ALERT_CHANNEL: channel,
         // The stage secret; the notifier reads the channel's URL field from it.
-        [secretIdVariable]: stageSecret.name,
+        [secretIdVariableOf(channel)]: stageSecret.name,
         TABLE_NAME: props.table.table.tableName,
         // A CloudWatch alarm's alert is built here: its commands name the stage too.
         ...this.#opsEnvironment(props),
