@@ -1,14 +1,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import type { IncomingWebhookSendArguments } from '@slack/webhook';
-import * as v from 'valibot';
 import {
   alertSubject,
   messageSubject,
   snsMessageOf,
 } from '../functions/alerting/channels/email.ts';
-import { slackMessage } from '../functions/alerting/channels/slack.ts';
-import { type TeamsMessage, teamsMessage } from '../functions/alerting/channels/teams.ts';
 import {
   deadLettersAlert,
   deliveryErrorAlert,
@@ -21,6 +17,7 @@ import {
 import { groupMessageOf, singleAlertMessage } from '../functions/alerting/domain/group-message.ts';
 import { groupKeyOf } from '../functions/alerting/domain/grouping.ts';
 import { alertText, groupMessageText } from '../functions/alerting/domain/plain-text.ts';
+import { CHANNEL_FACTORIES } from '../functions/alerting/notifier/channels.ts';
 import type { Alert, GroupMessage } from '../functions/core/alerts.ts';
 import {
   integrationDriftAlert,
@@ -29,11 +26,7 @@ import {
 import { type IntegrationEvent, parseWebhook } from '../functions/core/events.ts';
 import { applyToRegisters, type Registers } from '../functions/core/state.ts';
 import { historyEntryOf, integrationView } from '../functions/core/view.ts';
-import {
-  CHAT_CHANNEL_NAMES,
-  CHAT_CHANNELS,
-  type ChatChannel,
-} from '../functions/definitions/alert-channels.ts';
+import { CHAT_CHANNEL_NAMES, CHAT_CHANNELS } from '../functions/definitions/alert-channels.ts';
 import { SAMPLE_EVENTS, type SampleEvent, sampleText } from '../lib/local/samples.ts';
 
 /**
@@ -69,83 +62,9 @@ const viewAfter = (events: readonly IntegrationEvent[]) => {
   return view;
 };
 
-const Text = v.object({ text: v.string() });
-/** The block types the alert builders emit, as far as a reader sees them. */
-const RenderedBlock = v.variant('type', [
-  v.object({ type: v.literal('header'), text: Text }),
-  v.object({
-    type: v.literal('section'),
-    text: v.optional(Text),
-    fields: v.optional(v.array(Text)),
-  }),
-  v.object({ type: v.literal('context'), elements: v.array(v.looseObject({ text: v.string() })) }),
-]);
-
-/** The Slack message as a person reads it: Block Kit blocks in order, as plain paragraphs. */
-export const slackAsText = (message: IncomingWebhookSendArguments): string =>
-  (message.blocks ?? [])
-    .map((input) => {
-      const block = v.parse(RenderedBlock, input);
-      if (block.type === 'header') return block.text.text;
-      if (block.type === 'context') return block.elements.map((element) => element.text).join(' ');
-      return [
-        ...(block.text ? [block.text.text] : []),
-        ...(block.fields
-          ? [block.fields.map((field) => field.text.replace('\n', ': ')).join('\n')]
-          : []),
-      ].join('\n\n');
-    })
-    .join('\n\n');
-
-const CardElement = v.variant('type', [
-  v.object({ type: v.literal('TextBlock'), text: v.string() }),
-  v.object({
-    type: v.literal('FactSet'),
-    facts: v.array(v.object({ title: v.string(), value: v.string() })),
-  }),
-]);
-
-/** The Teams card as a person reads it: its elements in order, Markdown escapes undone. */
-export const teamsAsText = (message: TeamsMessage): string =>
-  message.attachments[0].content.body
-    .map((input) => {
-      const element = v.parse(CardElement, input);
-      return element.type === 'TextBlock'
-        ? element.text
-        : element.facts.map((fact) => `${fact.title}: ${fact.value}`).join('\n');
-    })
-    .join('\n\n')
-    .replace(/\\(.)/g, '$1');
-
-/**
- * Each chat channel as the page shows it: a message as a person reads it, and as posted. A
- * chat channel missing here does not compile.
- */
-const CHAT_EXAMPLES: Readonly<
-  Record<
-    ChatChannel,
-    {
-      readonly format: string;
-      readonly asText: (message: GroupMessage) => string;
-      readonly asPosted: (message: GroupMessage) => unknown;
-    }
-  >
-> = {
-  slack: {
-    format: 'Block Kit',
-    asText: (message) => slackAsText(slackMessage(message)),
-    asPosted: slackMessage,
-  },
-  teams: {
-    format: 'Adaptive Card',
-    asText: (message) => teamsAsText(teamsMessage(message)),
-    asPosted: teamsMessage,
-  },
-};
-
 const chatSections = (message: GroupMessage, posted: boolean): string[] =>
   CHAT_CHANNEL_NAMES.flatMap((name) => {
-    const { format, asText, asPosted } = CHAT_EXAMPLES[name];
+    const { format, asText, asPosted } = CHANNEL_FACTORIES[name].example;
     const { label } = CHAT_CHANNELS[name];
     return [
       `${label} (${format}, shown as text):`,

@@ -43,6 +43,16 @@ export interface Channel<Payload = unknown> {
   fallback?(message: GroupMessage, error: unknown): Payload | undefined;
 }
 
+/** How the docs (`npm run docs:alerts`) show a channel's messages. */
+export interface ChannelExample {
+  /** What the channel posts, e.g. `Block Kit`. */
+  readonly format: string;
+  /** The message as a person reads it, as plain paragraphs. */
+  asText(message: GroupMessage): string;
+  /** The payload as posted. */
+  asPosted(message: GroupMessage): unknown;
+}
+
 /** The channel kept answering 429, or asked for a longer wait than a send may sleep. */
 export class RateLimitExhaustedError extends ReceiverError {}
 

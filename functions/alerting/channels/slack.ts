@@ -1,4 +1,5 @@
 import type { IncomingWebhookSendArguments } from '@slack/webhook';
+import * as v from 'valibot';
 import type { Alert, GroupMessage, MessageEntry } from '../../core/alerts.ts';
 import {
   SLACK_FIELD_MAX_CHARS,
@@ -10,7 +11,7 @@ import {
 import { boundAlert, shortEventType, stateLine } from '../domain/bounds.ts';
 import { messageActions, singleAlertOf } from '../domain/group-message.ts';
 import { kindSpec } from '../domain/kinds.ts';
-import type { Channel } from './channel.ts';
+import type { Channel, ChannelExample } from './channel.ts';
 import type { SlackWebhook } from './slack-webhook.ts';
 import { retryAfterOf } from './webhook.ts';
 
@@ -223,6 +224,41 @@ export const slackMessage = (message: GroupMessage): IncomingWebhookSendArgument
     ],
   });
   return { text: slackText(message), blocks };
+};
+
+const Text = v.object({ text: v.string() });
+/** The block types the alert builders emit, as far as a reader sees them. */
+const RenderedBlock = v.variant('type', [
+  v.object({ type: v.literal('header'), text: Text }),
+  v.object({
+    type: v.literal('section'),
+    text: v.optional(Text),
+    fields: v.optional(v.array(Text)),
+  }),
+  v.object({ type: v.literal('context'), elements: v.array(v.looseObject({ text: v.string() })) }),
+]);
+
+/** The Slack message as a person reads it: Block Kit blocks in order, as plain paragraphs. */
+const slackAsText = (message: IncomingWebhookSendArguments): string =>
+  (message.blocks ?? [])
+    .map((input) => {
+      const block = v.parse(RenderedBlock, input);
+      if (block.type === 'header') return block.text.text;
+      if (block.type === 'context') return block.elements.map((element) => element.text).join(' ');
+      return [
+        ...(block.text ? [block.text.text] : []),
+        ...(block.fields
+          ? [block.fields.map((field) => field.text.replace('\n', ': ')).join('\n')]
+          : []),
+      ].join('\n\n');
+    })
+    .join('\n\n');
+
+/** How the docs show a Slack message. */
+export const slackExample: ChannelExample = {
+  format: 'Block Kit',
+  asText: (message) => slackAsText(slackMessage(message)),
+  asPosted: slackMessage,
 };
 
 /** Slack allows about one message per second per incoming webhook. */

@@ -1,10 +1,11 @@
+import * as v from 'valibot';
 import type { Alert, GroupMessage, MessageEntry } from '../../core/alerts.ts';
 import { utf8Bytes } from '../../core/limits.ts';
 import { boundAlert, COMPACT_ALERT_BOUNDS, shortEventType, stateLine } from '../domain/bounds.ts';
 import { messageActions, singleAlertOf } from '../domain/group-message.ts';
 import { isPerService } from '../domain/grouping.ts';
 import { kindSpec } from '../domain/kinds.ts';
-import type { Channel } from './channel.ts';
+import type { Channel, ChannelExample } from './channel.ts';
 import { type JsonWebhook, retryAfterOf, WebhookRefusedError } from './webhook.ts';
 
 /**
@@ -235,6 +236,33 @@ export const compactTeamsMessage = (message: GroupMessage): TeamsMessage => {
   if (!single) return groupCard(message, 0);
   const alert = boundAlert(single, { ...COMPACT_ALERT_BOUNDS, facts: 0 });
   return alertCard({ ...alert, integration: undefined });
+};
+
+const CardElement = v.variant('type', [
+  v.object({ type: v.literal('TextBlock'), text: v.string() }),
+  v.object({
+    type: v.literal('FactSet'),
+    facts: v.array(v.object({ title: v.string(), value: v.string() })),
+  }),
+]);
+
+/** The Teams card as a person reads it: its elements in order, Markdown escapes undone. */
+const teamsAsText = (message: TeamsMessage): string =>
+  message.attachments[0].content.body
+    .map((input) => {
+      const element = v.parse(CardElement, input);
+      return element.type === 'TextBlock'
+        ? element.text
+        : element.facts.map((fact) => `${fact.title}: ${fact.value}`).join('\n');
+    })
+    .join('\n\n')
+    .replace(/\\(.)/g, '$1');
+
+/** How the docs show a Teams message. */
+export const teamsExample: ChannelExample = {
+  format: 'Adaptive Card',
+  asText: (message) => teamsAsText(teamsMessage(message)),
+  asPosted: teamsMessage,
 };
 
 /**
