@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SIGNATURE_HEADER, sign } from '../../functions/core/signature.ts';
+import { CHAT_CHANNEL_NAMES } from '../../functions/definitions/alert-channels.ts';
 import { stackName } from '../../lib/cloud/settings.ts';
 import { unwrapPerProtocolMessage } from '../../lib/local/alerts.ts';
 import { startAws, type TestAws } from '../support/aws.ts';
@@ -301,10 +302,11 @@ afterAll(async () => {
 });
 
 describe('function bundles, loaded as Lambda loads them', () => {
-  it('holds the eight functions, each an ES module bundle for nodejs24.x, run on Node.js 24', () => {
+  it('holds every function (a notifier per chat channel), each an ES module bundle for nodejs24.x, run on Node.js 24', () => {
     expect([...bundles.keys()].sort()).toEqual([
       'Alerting/PendingCheck',
       'Alerting/SlackNotifier',
+      'Alerting/TeamsNotifier',
       'Api/Ingest',
       'Api/Query',
       'Ops/Reader',
@@ -455,7 +457,7 @@ describe('cdk synth', () => {
   });
 
   it('bundles every function as minified ESM with source maps and a working require', () => {
-    expect(bundles.size).toBe(8);
+    expect(bundles.size).toBe(7 + CHAT_CHANNEL_NAMES.length);
     for (const { name, dir } of bundles.values()) {
       const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
       expect(code, name).toMatch(
