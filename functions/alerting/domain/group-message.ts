@@ -143,6 +143,7 @@ export const groupMessageOf = (input: {
     service: fulfillmentServiceId ?? 'unknown',
     state,
     between: from === to ? `at ${from}` : `between ${from} and ${to}`,
+    from,
   });
   return {
     ...common,
