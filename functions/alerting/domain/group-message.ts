@@ -142,8 +142,8 @@ export const groupMessageOf = (input: {
     organization: organizationId ?? 'unknown',
     service: fulfillmentServiceId ?? 'unknown',
     state,
-    first: from,
     between: from === to ? `at ${from}` : `between ${from} and ${to}`,
+    from,
   });
   return {
     ...common,

@@ -17,10 +17,10 @@ export interface GroupScope {
   readonly service: string;
   /** The one state the incidents' integrations are in now, if they share one. */
   readonly state: string | null;
-  /** When the earliest incident occurred. */
-  readonly first: string;
   /** `at <time>` or `between <first> and <last>`. */
   readonly between: string;
+  /** When the oldest incident happened. */
+  readonly from: string;
 }
 
 /** Which integrations a group's listing asks for. */
@@ -75,22 +75,6 @@ const integrationsList = (ops: OpsTarget, scope: ListScope): string =>
     '--all',
   );
 
-const driftActions = (ops: OpsTarget): readonly string[] => [
-  'Check the webhook queue of the HappyColis application: a failed delivery (any non-2xx or timeout) blocks every later event until HappyColis support unblocks it; ask them, and check our API 5xx alarms for the time the disagreement began.',
-  'Once the queue is unblocked, the queued events arrive in order and the disagreement resolves by itself (a resolved notice follows the next sweep).',
-  `If the queue is healthy, the event was lost elsewhere: check our DLQ (\`${opsCommand(ops, 'dlq show')}\`) and quarantine (\`${opsCommand(ops, 'quarantine list')}\`).`,
-];
-
-const blockedQueueActions = (ops: OpsTarget): readonly string[] => [
-  "Contact HappyColis support: the application's webhook queue is probably BLOCKED (HappyColis never retries; one failed delivery holds every later event). Give them the time of the oldest disagreement.",
-  'Find what failed at that time: our API 5xx and latency alarms, a deploy, an API Gateway incident.',
-  `Once unblocked, the queued events arrive in order and the disagreements resolve by themselves; \`${opsCommand(ops, 'reconcile')}\` checks at once.`,
-];
-
-const RESOLVED_DRIFT_ACTIONS: readonly string[] = [
-  'Nothing to do: our state agrees with HappyColis again.',
-];
-
 const fixed = (actions: readonly string[]) => (): readonly string[] => actions;
 
 const DELIVERY_ERROR_ACTIONS: readonly string[] = [
@@ -101,6 +85,10 @@ const DELIVERY_ERROR_ACTIONS: readonly string[] = [
 
 const RESOLVED_ACTIONS: readonly string[] = [
   'Nothing to do; check that delivery orders reassigned during the outage are routed back if wanted.',
+];
+
+const RESOLVED_DRIFT_ACTIONS: readonly string[] = [
+  'Nothing to do: our state agrees with HappyColis again.',
 ];
 
 const dlqActions = (ops: OpsTarget): readonly string[] => [
@@ -280,28 +268,44 @@ export const ALERT_KIND_SPECS = {
     severity: 'critical',
     groupBy: 'organization',
     tone: 'problem',
+    listState: 'shared',
     headline: (total) =>
       `${total} integrations disagree with HappyColis: its webhook queue is probably blocked`,
-    summary: ({ total, organization, first, between }) =>
+    summary: ({ total, organization, between, from }) =>
       `${total} integrations of organization ${organization} disagree with HappyColis's API ` +
-      `(first seen ${between}). Several at once means HappyColis has probably blocked the ` +
-      `application's webhook queue since about ${first}, ` +
-      'the oldest disagreement: no event reaches us until its support unblocks it, then the ' +
-      'queued events arrive and the disagreements resolve by themselves.',
-    list: (ops) => opsCommand(ops, 'reconcile --json'),
-    runbook: { one: (_alert, ops) => driftActions(ops), many: blockedQueueActions },
+      `(first seen ${between}). Several at once means HappyColis has probably blocked ` +
+      `the application's webhook queue since about ${from}, the oldest disagreement: no event ` +
+      'reaches us until its support unblocks it, then the queued events arrive and the ' +
+      'disagreements resolve by themselves.',
+    list: integrationsList,
+    runbook: {
+      one: (_alert, ops) => [
+        'Check the webhook queue of the HappyColis application: a failed delivery (any non-2xx or timeout) blocks every later event until HappyColis support unblocks it; ask them, and check our API 5xx alarms for the time the disagreement began.',
+        'Once the queue is unblocked, the queued events arrive in order and the disagreement resolves by itself (a resolved notice follows the next sweep).',
+        `If the queue is healthy, the event was lost elsewhere: check our DLQ (\`${opsCommand(ops, 'dlq show')}\`) and quarantine (\`${opsCommand(ops, 'quarantine list')}\`).`,
+      ],
+      many: (ops) => [
+        "Contact HappyColis support: the application's webhook queue is probably BLOCKED (HappyColis never retries; one failed delivery holds every later event). Give them the time of the oldest disagreement.",
+        'Find what failed at that time: our API 5xx and latency alarms, a deploy, an API Gateway incident.',
+        `Once unblocked, the queued events arrive in order and the disagreements resolve by themselves; \`${opsCommand(ops, 'reconcile')}\` checks at once.`,
+      ],
+    },
   },
   'integration-drift-resolved': {
     severity: 'critical',
     groupBy: 'organization',
     resolves: 'integration-drift',
     tone: 'recovery',
+    listState: 'shared',
     headline: (total) => `Resolved: ${total} integrations agree with HappyColis again`,
     summary: ({ total, organization, between }) =>
       `${total} integrations of organization ${organization}, reported disagreeing with ` +
       `HappyColis, agree with it again (${between}).`,
-    list: (ops) => opsCommand(ops, 'reconcile status'),
-    runbook: { one: fixed(RESOLVED_DRIFT_ACTIONS), many: fixed(RESOLVED_DRIFT_ACTIONS) },
+    list: integrationsList,
+    runbook: {
+      one: fixed(RESOLVED_DRIFT_ACTIONS),
+      many: fixed(RESOLVED_DRIFT_ACTIONS),
+    },
   },
 } as const satisfies Record<AlertKind, AlertKindSpec>;
 
