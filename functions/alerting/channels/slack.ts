@@ -61,6 +61,12 @@ const section = (text: string) => ({
   text: { type: 'mrkdwn' as const, text: cut(text, SECTION_LIMIT) },
 });
 
+/** The numbered runbook section of a message. */
+const whatToDo = (actions: readonly string[]) =>
+  section(
+    `*What to do*\n${actions.map((action, index) => `${index + 1}. ${escapeMrkdwn(action)}`).join('\n')}`,
+  );
+
 const fieldSections = (fields: readonly Field[]) => {
   const sections = [];
   for (let i = 0; i < fields.length; i += FIELDS_PER_SECTION) {
@@ -120,10 +126,7 @@ export const slackAlertMessage = (raw: Alert): IncomingWebhookSendArguments => {
     );
   }
 
-  if (alert.actions.length > 0) {
-    const steps = alert.actions.map((action, index) => `${index + 1}. ${escapeMrkdwn(action)}`);
-    blocks.push(section(`*What to do*\n${steps.join('\n')}`));
-  }
+  if (alert.actions.length > 0) blocks.push(whatToDo(alert.actions));
 
   blocks.push({
     type: 'context',
@@ -207,10 +210,7 @@ export const slackMessage = (message: GroupMessage): IncomingWebhookSendArgument
   ];
   if (more > 0) blocks.push(section(`…and ${more} more: ${code(message.listCommand)}`));
   const actions = messageActions(message);
-  if (actions.length > 0) {
-    const steps = actions.map((action, index) => `${index + 1}. ${escapeMrkdwn(action)}`);
-    blocks.push(section(`*What to do*\n${steps.join('\n')}`));
-  }
+  if (actions.length > 0) blocks.push(whatToDo(actions));
   blocks.push({
     type: 'context',
     elements: [
